@@ -1,0 +1,3 @@
+"""quickbooks provider plugin for the PSA host."""
+
+__version__ = "0.1.0"
