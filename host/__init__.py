@@ -1,0 +1,1 @@
+"""The PSA host (Flask application)."""

@@ -1,0 +1,1 @@
+"""The plugin machinery: plugin manager, provider registry, dispatch to the owning plugin."""
