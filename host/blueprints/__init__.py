@@ -1,0 +1,17 @@
+"""Blueprints, one module per area. Each module exposes ``bp``."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+BLUEPRINT_MODULES = (
+    "host.blueprints.auth",
+    "host.blueprints.home",
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(name).bp)

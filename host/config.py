@@ -1,0 +1,63 @@
+"""Configuration defaults: embedded everything (SQLite, Huey on SQLite), overridable by env.
+
+Every key can be set from the environment with a ``PSA_`` prefix (``PSA_DATABASE_URL``,
+``PSA_SECRET_KEY`` ...); values are parsed as JSON when they look like JSON (Flask's
+``from_prefixed_env``). ``DATABASE_URL`` is also read unprefixed, as deployments expect.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_instance_dir() -> Path:
+    return Path(os.environ.get("PSA_INSTANCE_DIR", Path.cwd() / "var")).resolve()
+
+
+def defaults(instance_dir: Path) -> dict:
+    return {
+        "SECRET_KEY": "dev-only-secret-change-me",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance_dir / 'psa.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Fernet keys for tokens at rest, newest first (MultiFernet rotation). Comma-separated
+        # string or list. The development default is derived from SECRET_KEY; set real keys.
+        "PSA_TOKEN_KEYS": None,
+        # Background work: "sqlite" (default, file beside the database), "redis", "memory".
+        "HUEY_BACKEND": "sqlite",
+        "HUEY_SQLITE_PATH": str(instance_dir / "huey.sqlite3"),
+        "HUEY_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "HUEY_IMMEDIATE": False,
+        # Plugins (pytest / Datasette style switches).
+        "PSA_PLUGINS_BLOCKED": [],
+        "PSA_DISABLE_PLUGIN_AUTOLOAD": False,
+        "PSA_PLUGINS": [],
+        "PSA_TRACE_PLUGINS": False,
+        # Public base URL of this host (OAuth redirect URIs, webhook URLs shown to admins).
+        "PSA_BASE_URL": "http://127.0.0.1:5000",
+        # Sync behaviour.
+        "SYNC_MAX_ATTEMPTS": 8,
+        "SYNC_BACKOFF_BASE_SECONDS": 30,
+        "SYNC_BACKOFF_MAX_SECONDS": 3600,
+        "SYNC_STALE_PENDING_SECONDS": 300,
+        "RECONCILE_INTERVAL_MINUTES": 15,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def load(app, test_config: dict | None) -> None:
+    instance_dir = Path(
+        (test_config or {}).get("INSTANCE_DIR") or default_instance_dir()
+    )
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    app.config["INSTANCE_DIR"] = str(instance_dir)
+    app.config.from_mapping(defaults(instance_dir))
+    app.config.from_prefixed_env("PSA")
+    if test_config:
+        app.config.from_mapping(test_config)
+    for key in ("PSA_PLUGINS_BLOCKED", "PSA_PLUGINS"):
+        value = app.config.get(key)
+        if isinstance(value, str):
+            app.config[key] = [v.strip() for v in value.split(",") if v.strip()]

@@ -1,0 +1,1 @@
+"""WTForms (Flask-WTF, CSRF on) forms, one module per blueprint."""

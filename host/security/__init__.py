@@ -1,0 +1,1 @@
+"""Security helpers: token encryption at rest, permission decorators, tenant scoping."""
