@@ -26,12 +26,14 @@ class ServerThread:
         self.quiet = quiet
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        """The bound port (still readable after :meth:`stop`)."""
+        if self._port is None:
             raise RuntimeError("server not started")
-        return self._server.server_port
+        return self._port
 
     @property
     def url(self) -> str:
@@ -43,6 +45,7 @@ class ServerThread:
         if self.quiet:
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = make_server(self.host, self._requested_port, self.app, threaded=True)
+        self._port = self._server.server_port
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"ServerThread:{self._server.server_port}", daemon=True,
