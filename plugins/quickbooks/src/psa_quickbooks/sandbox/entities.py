@@ -104,6 +104,10 @@ class Operations:
             applied = (payments.applied_to(self.company, entity, existing["Id"]) if existing else Decimal("0"))
             if existing is not None:
                 obj["LinkedTxn"] = existing.get("LinkedTxn", [])
+                sent, old = obj.get("TxnTaxDetail"), existing.get("TxnTaxDetail") or {}
+                if isinstance(sent, dict) and sent.get("TotalTax") == old.get("TotalTax"):
+                    # an unchanged TotalTax echoed back is not an override: recompute
+                    obj["TxnTaxDetail"] = {k: v for k, v in sent.items() if k in ("TxnTaxCodeRef",)}
             built = build_sales_txn(self.company, entity, obj, existing, now=self.now,
                                     allow_duplicate_docnum=options.get("allow_duplicate_docnum", False),
                                     applied=applied)

@@ -113,8 +113,8 @@ class TokenService:
         return {
             "token_type": "bearer", "access_token": access, "expires_in": self.access_ttl,
             "refresh_token": refresh_token,
-            "x_refresh_token_expires_in": int(min(rt["expires_at"], info["hard_expires_at"]) - now),
-            "x_refresh_token_hard_expires_in": int(info["hard_expires_at"] - now),
+            "x_refresh_token_expires_in": int(round(min(rt["expires_at"], info["hard_expires_at"]) - now)),
+            "x_refresh_token_hard_expires_in": int(round(info["hard_expires_at"] - now)),
         }
 
     def refresh_grant(self, client_id: str, token: str) -> dict:
