@@ -49,14 +49,15 @@ def _sales_line(company, line: dict, index: int, taxable_customer: bool) -> dict
             "or service instead.", element=f"{element}.ItemRef")
     detail["ItemRef"] = named_ref(item)
     qty, price = detail.get("Qty"), detail.get("UnitPrice")
-    if not blank(qty) and not blank(price):
-        q, p = Decimal(str(number(qty, "Qty"))), Decimal(str(number(price, "UnitPrice")))
+    q = Decimal(str(number(qty, "Qty"))) if not blank(qty) else Decimal("0")
+    p = Decimal(str(number(price, "UnitPrice"))) if not blank(price) else Decimal("0")
+    if q and p:  # clients such as python-quickbooks send 0/0 for "not given"
         if abs(tax.money(q * p) - amount) > Decimal("0.01"):
             raise faults.QboFault(6070, "Amount calculation incorrect in the request",
                                   f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}",
                                   "Line.Amount")
-    elif not blank(qty) and number(qty, "Qty"):
-        detail["UnitPrice"] = tax.num(tax.money(amount / Decimal(str(number(qty, "Qty")))))
+    elif q:
+        detail["UnitPrice"] = tax.num(tax.money(amount / q))
     code = (detail.get("TaxCodeRef") or {}).get("value") if isinstance(detail.get("TaxCodeRef"), dict) else None
     if company.is_us:
         if blank(code):
