@@ -48,8 +48,12 @@ def parse_stored_ts(value: str) -> datetime:
 
 
 def ms_date(day: str) -> str:
-    """``2026-03-10`` -> ``/Date(1773100800000+0000)/``."""
-    moment = datetime.combine(date.fromisoformat(day), datetime.min.time(), timezone.utc)
+    """``2026-03-10`` -> ``/Date(1773100800000+0000)/`` (anything unparseable is kept)."""
+    try:
+        moment = datetime.combine(date.fromisoformat(parse_date(day)), datetime.min.time(),
+                                  timezone.utc)
+    except (TypeError, ValueError):
+        return day
     return f"/Date({int(moment.timestamp() * 1000)}+0000)/"
 
 
@@ -106,8 +110,8 @@ def render(entity, parent_key: str | None = None):
             continue  # internal bookkeeping
         if key in DATE_FIELDS and isinstance(value, str) and value and not value.startswith("/"):
             out[key] = ms_date(value)
-            if key in STRING_SIBLINGS:
-                out[f"{key}String"] = f"{value}T00:00:00"
+            if key in STRING_SIBLINGS and out[key] != value:
+                out[f"{key}String"] = f"{parse_date(value)}T00:00:00"
         elif key in TIMESTAMP_FIELDS and isinstance(value, str) and value:
             out[key] = ms_timestamp(value)
             if key in TIMESTAMP_SIBLINGS:
