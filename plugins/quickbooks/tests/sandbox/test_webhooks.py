@@ -110,3 +110,16 @@ def test_failing_delivery_holds_back_later_ones(qbo, receiver):
     assert [d["status"] for d in listing] == ["delivered", "delivered"]
     names = [json.loads(b)["eventNotifications"][0]["dataChangeEvent"]["entities"][0]["id"] for _, b in receiver.received[2:]]
     assert len(names) == 2 and names[0] != names[1]
+
+
+@pytest.mark.parametrize("qbo_config", [{"QBO_WEBHOOK_BATCH_SECONDS": 3600}])
+def test_events_are_batched_into_one_delivery(qbo, receiver, qbo_config):
+    subscribe(qbo, receiver)
+    for name in ("One", "Two", "Three"):
+        qbo.create("Customer", {"DisplayName": f"Batched {name}"})
+    time.sleep(0.1)
+    assert receiver.received == []  # still inside the batch window
+    qbo.control("POST", "webhooks/flush")
+    [(headers, body)] = receiver.wait(1)
+    entities = json.loads(body)["eventNotifications"][0]["dataChangeEvent"]["entities"]
+    assert [e["operation"] for e in entities] == ["Create"] * 3 and verify(headers, body)
