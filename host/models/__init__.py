@@ -1,8 +1,22 @@
 """Host models, one concept per module. Importing this package registers every table."""
 
+from host.models.api_token import ApiToken
 from host.models.business_unit import BusinessUnit
+from host.models.client import Client
 from host.models.connection import Connection
+from host.models.contract_line import ContractLine
+from host.models.credit_note import CreditNote, CreditNoteLine
+from host.models.gl_account import GLAccount
+from host.models.invoice import Invoice, InvoiceLine
 from host.models.organization import Organization
+from host.models.payment import Payment
+from host.models.project import Project
+from host.models.service_type import ServiceType
+from host.models.tax_rate import TaxRate
 from host.models.user import User
 
-__all__ = ["BusinessUnit", "Connection", "Organization", "User"]
+__all__ = [
+    "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
+    "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "Organization", "Payment",
+    "Project", "ServiceType", "TaxRate", "User",
+]

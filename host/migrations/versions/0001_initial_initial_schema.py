@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 14:32:23.426076
+Create Date: 2026-11-23 15:16:25.180219
 
 """
 from alembic import op
@@ -40,6 +40,53 @@ def upgrade():
     with op.batch_alter_table('business_units', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_business_units_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('clients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('billing_contact_name', sa.String(length=200), nullable=False),
+    sa.Column('billing_email', sa.String(length=254), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_clients_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_clients')),
+    sa.UniqueConstraint('organization_id', 'name', name=op.f('uq_clients_organization_id_name'))
+    )
+    with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clients_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('gl_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=30), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_gl_accounts_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gl_accounts')),
+    sa.UniqueConstraint('organization_id', 'code', name=op.f('uq_gl_accounts_organization_id_code'))
+    )
+    with op.batch_alter_table('gl_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gl_accounts_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('tax_rates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('rate', sa.Numeric(precision=7, scale=4), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_tax_rates_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_rates')),
+    sa.UniqueConstraint('organization_id', 'name', name=op.f('uq_tax_rates_organization_id_name'))
+    )
+    with op.batch_alter_table('tax_rates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tax_rates_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -55,6 +102,23 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('connections',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -86,20 +150,264 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_connections_business_unit_id'), ['business_unit_id'], unique=False)
         batch_op.create_index('uq_connections_one_active_financial_per_bu', ['business_unit_id'], unique=True, sqlite_where=sa.text("status IN ('connected', 'needs_reauth') AND category = 'financial'"), postgresql_where=sa.text("status IN ('connected', 'needs_reauth') AND category = 'financial'"))
 
+    op.create_table('projects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('business_unit_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('due_days', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['business_unit_id'], ['business_units.id'], name=op.f('fk_projects_business_unit_id_business_units')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_projects_client_id_clients')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_projects_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_projects')),
+    sa.UniqueConstraint('organization_id', 'name', name=op.f('uq_projects_organization_id_name'))
+    )
+    with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_projects_business_unit_id'), ['business_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_projects_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_projects_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('service_types',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('sku', sa.String(length=100), nullable=False),
+    sa.Column('default_gl_account_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['default_gl_account_id'], ['gl_accounts.id'], name=op.f('fk_service_types_default_gl_account_id_gl_accounts')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_service_types_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_types')),
+    sa.UniqueConstraint('organization_id', 'name', name=op.f('uq_service_types_organization_id_name'))
+    )
+    with op.batch_alter_table('service_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_types_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('contract_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('service_type_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('rate', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('gl_account_id', sa.Integer(), nullable=True),
+    sa.Column('tax_rate_id', sa.Integer(), nullable=True),
+    sa.Column('class_label', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['gl_account_id'], ['gl_accounts.id'], name=op.f('fk_contract_lines_gl_account_id_gl_accounts')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_contract_lines_project_id_projects')),
+    sa.ForeignKeyConstraint(['service_type_id'], ['service_types.id'], name=op.f('fk_contract_lines_service_type_id_service_types')),
+    sa.ForeignKeyConstraint(['tax_rate_id'], ['tax_rates.id'], name=op.f('fk_contract_lines_tax_rate_id_tax_rates')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contract_lines'))
+    )
+    with op.batch_alter_table('contract_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contract_lines_project_id'), ['project_id'], unique=False)
+
+    op.create_table('invoices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('business_unit_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('issue_date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('memo', sa.Text(), nullable=False),
+    sa.Column('approved_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('voided_at', sa.DateTime(), nullable=True),
+    sa.Column('changed_since_sent', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['business_unit_id'], ['business_units.id'], name=op.f('fk_invoices_business_unit_id_business_units')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_invoices_client_id_clients')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_invoices_created_by_id_users')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_invoices_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_invoices_project_id_projects')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
+    sa.UniqueConstraint('organization_id', 'number', name=op.f('uq_invoices_organization_id_number'))
+    )
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoices_business_unit_id'), ['business_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoices_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoices_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoices_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoices_status'), ['status'], unique=False)
+
+    op.create_table('credit_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('issue_date', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_credit_notes_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_credit_notes_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_notes')),
+    sa.UniqueConstraint('organization_id', 'number', name=op.f('uq_credit_notes_organization_id_number'))
+    )
+    with op.batch_alter_table('credit_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credit_notes_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_credit_notes_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('invoice_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=7, scale=4), nullable=False),
+    sa.Column('service_date', sa.Date(), nullable=True),
+    sa.Column('service_type_id', sa.Integer(), nullable=True),
+    sa.Column('tax_rate_id', sa.Integer(), nullable=True),
+    sa.Column('contract_line_id', sa.Integer(), nullable=True),
+    sa.Column('gl_account_id', sa.Integer(), nullable=True),
+    sa.Column('class_label', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['contract_line_id'], ['contract_lines.id'], name=op.f('fk_invoice_lines_contract_line_id_contract_lines')),
+    sa.ForeignKeyConstraint(['gl_account_id'], ['gl_accounts.id'], name=op.f('fk_invoice_lines_gl_account_id_gl_accounts')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['service_type_id'], ['service_types.id'], name=op.f('fk_invoice_lines_service_type_id_service_types')),
+    sa.ForeignKeyConstraint(['tax_rate_id'], ['tax_rates.id'], name=op.f('fk_invoice_lines_tax_rate_id_tax_rates')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines'))
+    )
+    with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoice_lines_invoice_id'), ['invoice_id'], unique=False)
+
+    op.create_table('payments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=True),
+    sa.Column('external_id', sa.String(length=100), nullable=True),
+    sa.Column('reference', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reversed_at', sa.DateTime(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_payments_connection_id_connections')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_payments_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_payments_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_payments_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments')),
+    sa.UniqueConstraint('connection_id', 'external_id', 'invoice_id', name=op.f('uq_payments_connection_id_external_id_invoice_id'))
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payments_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('credit_note_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('credit_note_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('invoice_line_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=7, scale=4), nullable=False),
+    sa.Column('service_type_id', sa.Integer(), nullable=True),
+    sa.Column('tax_rate_id', sa.Integer(), nullable=True),
+    sa.Column('gl_account_id', sa.Integer(), nullable=True),
+    sa.Column('class_label', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['credit_note_id'], ['credit_notes.id'], name=op.f('fk_credit_note_lines_credit_note_id_credit_notes')),
+    sa.ForeignKeyConstraint(['gl_account_id'], ['gl_accounts.id'], name=op.f('fk_credit_note_lines_gl_account_id_gl_accounts')),
+    sa.ForeignKeyConstraint(['invoice_line_id'], ['invoice_lines.id'], name=op.f('fk_credit_note_lines_invoice_line_id_invoice_lines')),
+    sa.ForeignKeyConstraint(['service_type_id'], ['service_types.id'], name=op.f('fk_credit_note_lines_service_type_id_service_types')),
+    sa.ForeignKeyConstraint(['tax_rate_id'], ['tax_rates.id'], name=op.f('fk_credit_note_lines_tax_rate_id_tax_rates')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_note_lines'))
+    )
+    with op.batch_alter_table('credit_note_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credit_note_lines_credit_note_id'), ['credit_note_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('credit_note_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_credit_note_lines_credit_note_id'))
+
+    op.drop_table('credit_note_lines')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payments_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_payments_invoice_id'))
+
+    op.drop_table('payments')
+    with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoice_lines_invoice_id'))
+
+    op.drop_table('invoice_lines')
+    with op.batch_alter_table('credit_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_credit_notes_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_credit_notes_invoice_id'))
+
+    op.drop_table('credit_notes')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoices_status'))
+        batch_op.drop_index(batch_op.f('ix_invoices_project_id'))
+        batch_op.drop_index(batch_op.f('ix_invoices_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_invoices_client_id'))
+        batch_op.drop_index(batch_op.f('ix_invoices_business_unit_id'))
+
+    op.drop_table('invoices')
+    with op.batch_alter_table('contract_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contract_lines_project_id'))
+
+    op.drop_table('contract_lines')
+    with op.batch_alter_table('service_types', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_types_organization_id'))
+
+    op.drop_table('service_types')
+    with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_projects_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_projects_client_id'))
+        batch_op.drop_index(batch_op.f('ix_projects_business_unit_id'))
+
+    op.drop_table('projects')
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.drop_index('uq_connections_one_active_financial_per_bu', sqlite_where=sa.text("status IN ('connected', 'needs_reauth') AND category = 'financial'"), postgresql_where=sa.text("status IN ('connected', 'needs_reauth') AND category = 'financial'"))
         batch_op.drop_index(batch_op.f('ix_connections_business_unit_id'))
 
     op.drop_table('connections')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_organization_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('tax_rates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tax_rates_organization_id'))
+
+    op.drop_table('tax_rates')
+    with op.batch_alter_table('gl_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gl_accounts_organization_id'))
+
+    op.drop_table('gl_accounts')
+    with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_clients_organization_id'))
+
+    op.drop_table('clients')
     with op.batch_alter_table('business_units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_business_units_organization_id'))
 
