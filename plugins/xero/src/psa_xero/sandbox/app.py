@@ -24,7 +24,7 @@ from host.sandbox_kit import ProviderSandbox
 from . import errors as E
 from . import identity as I
 from . import webhooks as W
-from .ratelimits import XeroLimits
+from .ratelimits import LimitConfig, XeroLimits
 from .seed import seed_orgs
 from .state import DEMO_APP_NAME, XeroState, fresh_org
 
@@ -80,7 +80,7 @@ class XeroSandbox(ProviderSandbox):
             seq = self.state.event_sequence
         base = request.host_url.rstrip("/") if has_request_context() else self.base_url
         event = W.make_event(base, tenant_id, category, event_type, resource_id,
-                             self.state.now_iso(), data)
+                             self.state.now_iso() + "Z", data)  # zone: see NOTES.md
         event["_seq"] = seq
         return self.webhooks.publish(W.TARGET_KEY, event)
 
@@ -114,6 +114,7 @@ class XeroSandbox(ProviderSandbox):
 
     # -- ProviderSandbox hooks -------------------------------------------------------------------
     def reset_state(self) -> None:
+        self.limits.config = LimitConfig()
         self.webhooks.remove_target(W.TARGET_KEY)
         self.exchanges.clear()
         self.state.reset()

@@ -108,7 +108,7 @@ class Identity:
             st.grants[grant["id"]] = grant
         grant["scopes"] = sorted(set(grant["scopes"]) | set(scopes))
         auth_event = new_id()
-        now = st.now_iso() + "0000"
+        now = st.now_iso() + "0000Z"  # spec: format date-time needs a zone (see NOTES.md)
         for tenant_id in tenant_ids:
             conn = next((c for c in st.connections.values() if c["client_id"] == client_id
                          and c["tenantId"] == tenant_id), None)
