@@ -33,20 +33,22 @@ def test_json_throttle_and_retry_after_options(qbo):
     assert r.json()["Fault"]["Error"][0]["code"] == "3001"
 
 
-@pytest.mark.parametrize("qbo_config", [{"SANDBOX_TIME_SCALE": 600, "QBO_RATE_PER_MINUTE": 2}])
+@pytest.mark.parametrize("qbo_config", [{"SANDBOX_TIME_SCALE": 120, "QBO_RATE_PER_MINUTE": 2}])
 def test_time_scale_shortens_the_minute(qbo, qbo_config):
     qbo.get("preferences"), qbo.get("preferences")
     assert is_throttle(qbo.get("preferences"))
-    time.sleep(0.12)  # 60 provider seconds at scale 600
+    time.sleep(0.55)  # 60 provider seconds at scale 120
     assert qbo.get("preferences").status_code == 200
 
 
 def test_concurrent_requests_per_realm_and_app(qbo):
-    qbo.control("POST", "settings", json={"concurrent_per_realm": 2, "handler_delay_ms": 300})
+    qbo.control("POST", "settings", json={"concurrent_per_realm": 2, "handler_delay_ms": 600})
     results = []
+    barrier = threading.Barrier(5)
 
     def call():
         with httpx.Client(base_url=qbo.base, timeout=10) as c:
+            barrier.wait()
             results.append(c.get(qbo.url("preferences"), headers=qbo.headers()).status_code)
 
     threads = [threading.Thread(target=call) for _ in range(5)]
