@@ -122,3 +122,20 @@ def test_tax_entities_are_read_only(qbo, uk):
 def test_name_lists_cannot_be_deleted(qbo):
     r = qbo.post("customer", {"Id": "1", "SyncToken": "0"}, operation="delete")
     assert r.status_code == 400 and code(r) == "500"
+
+
+def test_taxservice_creates_codes_and_rates(uk):
+    r = uk.post("taxservice/taxcode", {"TaxCode": "Green levy", "TaxRateDetails": [
+        {"TaxRateName": "Green 7", "RateValue": 7, "TaxAgencyId": "1", "TaxApplicableOn": "Sales"}]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    code_obj = uk.get(f"taxcode/{body['TaxCodeId']}").json()["TaxCode"]
+    assert code_obj["Name"] == "Green levy"
+    rate_id = body["TaxRateDetails"][0]["TaxRateId"]
+    assert uk.get(f"taxrate/{rate_id}").json()["TaxRate"]["RateValue"] == 7
+    inv = uk.create("Invoice", {"CustomerRef": {"value": "1"}, "Line": [
+        {"DetailType": "SalesItemLineDetail", "Amount": 100,
+         "SalesItemLineDetail": {"ItemRef": {"value": "2"}, "TaxCodeRef": {"value": body["TaxCodeId"]}}}]})
+    assert inv["TotalAmt"] == 107
+    dup = uk.post("taxservice/taxcode", {"TaxCode": "Green levy", "TaxRateDetails": [{"TaxRateId": rate_id}]})
+    assert code(dup) == "6240"

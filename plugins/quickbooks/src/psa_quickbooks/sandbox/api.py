@@ -20,6 +20,7 @@ from .control import faults_tid
 from .entities import Operations
 from .pdf import invoice_pdf
 from .store import ENTITY_RESOURCES, RESOURCE_ENTITIES, public
+from .taxservice import create_tax_code
 from .timefmt import qbo_time
 
 bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm>")
@@ -191,6 +192,17 @@ def run_batch(company):
 def run_cdc(company):
     return 200, envelope(cdc_mod.run(company, request.args.get("entities", ""),
                                      request.args.get("changedSince", ""), _sandbox().clock.now()))
+
+
+@bp.post("/taxservice/taxcode")
+@guarded()
+def taxservice(company):
+    sandbox = _sandbox()
+    with sandbox.state.lock:
+        result, events = create_tax_code(company, _json_body(), sandbox.clock.now())
+        sandbox.persist(company)
+    sandbox.emit(company.realm_id, events)
+    return 200, envelope(result)
 
 
 @bp.post("/<resource>")
