@@ -34,6 +34,8 @@ def test_partial_then_full_payment(qbo):
     deleted = qbo.post("payment", {"Id": p1["Id"], "SyncToken": "0"}, operation="delete")
     assert deleted.json()["Payment"]["status"] == "Deleted"
     assert qbo.get(f"invoice/{inv['Id']}").json()["Invoice"]["Balance"] == 400
+    # the customer's open balance: 400 on the invoice minus 50 unapplied on the remaining payment
+    assert qbo.get("customer/1").json()["Customer"]["Balance"] == 350
 
 
 def test_payment_void_and_update(qbo):

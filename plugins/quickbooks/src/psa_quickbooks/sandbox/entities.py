@@ -34,7 +34,7 @@ class Operations:
         obj = self.company.get(entity, ident)
         if obj is None:
             raise faults.not_found(entity, ident)
-        return public(obj)
+        return payments.with_balance(self.company, entity, public(obj))
 
     # -- writes -------------------------------------------------------------------------------
     def save(self, entity: str, body: dict, options: dict | None = None) -> dict:

@@ -270,4 +270,6 @@ def execute(company, text: str) -> dict:
     page = rows[query.start - 1: query.start - 1 + query.max_results]
     if not page:
         return {}
-    return {query.entity: [public(r) for r in page], "startPosition": query.start, "maxResults": len(page)}
+    from .payments import with_balance
+
+    return {query.entity: [with_balance(company, query.entity, public(r)) for r in page], "startPosition": query.start, "maxResults": len(page)}
