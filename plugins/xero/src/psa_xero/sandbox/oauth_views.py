@@ -11,7 +11,7 @@ import binascii
 import secrets
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request
 
 from . import errors as E
 from .identity import pkce_ok, scope_known
@@ -203,6 +203,7 @@ def _bearer():
     record, problem = sb.identity.access(header[7:].strip())
     if record is None:
         return None, E.unauthorized(problem)
+    g.client_id = record["client_id"]
     return record, None
 
 
