@@ -10,6 +10,18 @@ Fixtures (all function-scoped unless noted):
 ``client``                     Flask test client of ``app``.
 ``org``                        an organization with two business units, an admin and a member.
 ``admin_client`` / ``member_client``  test clients logged in as those users.
+``db``                         the Flask-SQLAlchemy ``db`` inside an app context of ``app``.
+``business_unit``              the first business unit of ``org`` (a ``BusinessUnit``, in ``db``).
+``connection_factory``         ``connection_factory(business_unit_id=None, provider_key=None,
+                               status="connected", tokens=None, tenant=("t-1", "Fake Books Inc"),
+                               settings=None, setup_complete=True) -> Connection`` with encrypted
+                               tokens (the provider key defaults to ``psa_provider_key``).
+``psa_provider_key``           override: the provider key the factory uses ("fakeprovider").
+``browser`` (session) / ``page``  Playwright Chromium (``/usr/bin/chromium``, headless).
+``live_server``                the ``app`` served on 127.0.0.1 in a thread (``.url``).
+
+``ProviderContractSuite`` (host.integrations.contract_suite) is the shared test class every
+provider plugin subclasses; see that module.
 """
 
 from __future__ import annotations
@@ -161,3 +173,130 @@ def admin_client(app, org):
 @pytest.fixture
 def member_client(app, org):
     return login(app.test_client(), org.member_email, org.password)
+
+
+# -- database, business unit, connections ------------------------------------------------------
+
+
+@pytest.fixture
+def db(app):
+    """``host.extensions.db`` with an app context of ``app`` pushed for the test."""
+    from host.extensions import db as _db
+
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def business_unit(app, org, db):
+    from host.models import BusinessUnit
+
+    return db.session.get(BusinessUnit, org.business_unit_ids[0])
+
+
+@pytest.fixture
+def psa_provider_key():
+    """Override in a plugin's conftest: the provider key ``connection_factory`` uses."""
+    return "fakeprovider"
+
+
+DEFAULT_TEST_TOKENS = {"access_token": "test-access", "refresh_token": "test-refresh",
+                       "token_type": "Bearer"}
+
+
+def make_connection(app, business_unit_id: int, provider_key: str, *, status="connected",
+                    tokens=None, tenant=("t-1", "Fake Books Inc"), settings=None,
+                    setup_complete=True, expires_in: int = 3600):
+    """Insert a connection with encrypted tokens (commits). Returns its id."""
+    import time
+
+    from host.extensions import db as _db
+    from host.integrations.oauth import expires_at_datetime
+    from host.models import Connection
+    from host.models.mixins import utcnow
+    from host.security.crypto import encrypt_tokens
+
+    tokens = dict(tokens or DEFAULT_TEST_TOKENS)
+    tokens.setdefault("expires_at", int(time.time()) + expires_in)
+    with app.app_context():
+        conn = Connection(
+            business_unit_id=business_unit_id, provider_key=provider_key, status=status,
+            tenant_id=tenant[0] if tenant else None, tenant_name=tenant[1] if tenant else None,
+            settings=dict(settings or {}), setup_complete=setup_complete,
+            token_ciphertext=encrypt_tokens(tokens, app), token_version=0,
+            token_expires_at=expires_at_datetime(tokens),
+            connected_at=utcnow() if status == "connected" else None,
+        )
+        _db.session.add(conn)
+        _db.session.commit()
+        return conn.id
+
+
+@pytest.fixture
+def connection_factory(app, org, psa_provider_key, db):
+    """``connection_factory(**kw) -> Connection`` (loaded in the ``db`` fixture's session)."""
+    from host.models import Connection
+
+    def factory(business_unit_id=None, provider_key=None, **kw):
+        cid = make_connection(app, business_unit_id or org.business_unit_ids[0],
+                              provider_key or psa_provider_key, **kw)
+        return db.session.get(Connection, cid)
+
+    return factory
+
+
+def connect_via_oauth(app, client, provider_key: str, business_unit_id: int, *,
+                      allow: bool = True, consent=None):
+    """Drive the host's OAuth flow with a Flask test client: start, consent, callback.
+
+    ``consent(authorize_url) -> callback_url`` performs the provider's consent (for the fake
+    provider: ``fakeledger.consent``). Returns the callback response.
+    """
+    import re
+    from urllib.parse import urlsplit
+
+    page = client.get(f"/settings/integrations?business_unit={business_unit_id}").get_data(True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    start = client.post(f"/oauth/{provider_key}/start",
+                        data={"business_unit": business_unit_id, "csrf_token": token})
+    assert start.status_code in (302, 303), start.get_data(True)
+    callback_url = consent(start.headers["Location"], allow=allow)
+    parts = urlsplit(callback_url)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+# -- browser -----------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright (never ``playwright install``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """``app`` served by a real threaded HTTP server on 127.0.0.1 (``.url``)."""
+    from host.sandbox_kit.serving import ServerThread
+
+    server = ServerThread(app).start()
+    yield server
+    server.stop()

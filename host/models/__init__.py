@@ -6,11 +6,13 @@ from host.models.client import Client
 from host.models.connection import Connection
 from host.models.contract_line import ContractLine
 from host.models.credit_note import CreditNote, CreditNoteLine
+from host.models.external_ref import ConnectionMapping, ExternalRefRow
 from host.models.gl_account import GLAccount
 from host.models.invoice import Invoice, InvoiceLine
 from host.models.organization import Organization
 from host.models.payment import Payment
 from host.models.project import Project
+from host.models.rate_limit import RateLimitBucket
 from host.models.service_type import ServiceType
 from host.models.tax_rate import TaxRate
 from host.models.user import User
@@ -19,4 +21,5 @@ __all__ = [
     "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
     "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "Organization", "Payment",
     "Project", "ServiceType", "TaxRate", "User",
+    "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 15:16:25.180219
+Create Date: 2026-11-23 15:20:03.289457
 
 """
 from alembic import op
@@ -26,6 +26,12 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations'))
+    )
+    op.create_table('rate_limit_buckets',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('tokens', sa.Float(), nullable=False),
+    sa.Column('updated_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limit_buckets'))
     )
     op.create_table('business_units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -209,6 +215,21 @@ def upgrade():
     with op.batch_alter_table('contract_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_lines_project_id'), ['project_id'], unique=False)
 
+    op.create_table('external_refs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=50), nullable=False),
+    sa.Column('host_id', sa.String(length=100), nullable=False),
+    sa.Column('external_id', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_external_refs_connection_id_connections'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_external_refs')),
+    sa.UniqueConstraint('connection_id', 'kind', 'host_id', name=op.f('uq_external_refs_connection_id_kind_host_id'))
+    )
+    with op.batch_alter_table('external_refs', schema=None) as batch_op:
+        batch_op.create_index('ix_external_refs_lookup_external', ['connection_id', 'kind', 'external_id'], unique=False)
+
     op.create_table('invoices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -243,6 +264,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invoices_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoices_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoices_status'), ['status'], unique=False)
+
+    op.create_table('mappings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=50), nullable=False),
+    sa.Column('host_id', sa.String(length=100), nullable=False),
+    sa.Column('external_id', sa.String(length=200), nullable=False),
+    sa.Column('external_label', sa.String(length=300), nullable=False),
+    sa.Column('chosen_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['chosen_by_id'], ['users.id'], name=op.f('fk_mappings_chosen_by_id_users')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_mappings_connection_id_connections'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mappings')),
+    sa.UniqueConstraint('connection_id', 'kind', 'host_id', name=op.f('uq_mappings_connection_id_kind_host_id'))
+    )
+    with op.batch_alter_table('mappings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mappings_connection_id'), ['connection_id'], unique=False)
 
     op.create_table('credit_notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -361,6 +400,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_credit_notes_invoice_id'))
 
     op.drop_table('credit_notes')
+    with op.batch_alter_table('mappings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mappings_connection_id'))
+
+    op.drop_table('mappings')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoices_status'))
         batch_op.drop_index(batch_op.f('ix_invoices_project_id'))
@@ -369,6 +412,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invoices_business_unit_id'))
 
     op.drop_table('invoices')
+    with op.batch_alter_table('external_refs', schema=None) as batch_op:
+        batch_op.drop_index('ix_external_refs_lookup_external')
+
+    op.drop_table('external_refs')
     with op.batch_alter_table('contract_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_lines_project_id'))
 
@@ -412,5 +459,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_business_units_organization_id'))
 
     op.drop_table('business_units')
+    op.drop_table('rate_limit_buckets')
     op.drop_table('organizations')
     # ### end Alembic commands ###

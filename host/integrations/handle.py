@@ -1,0 +1,241 @@
+"""The plugin-facing connection handle (implements ``hookspecs.Connection``).
+
+A handle is a snapshot of one ``Connection`` row plus three services:
+
+* ``http``: an :class:`httpx.Client` whose auth flow adds the bearer token, refreshes it shortly
+  before expiry and once on a 401 (serialized across processes, see
+  :func:`host.integrations.oauth.refresh_serialized`), waits for the provider's declared rate
+  limits (shared across processes, see :mod:`host.integrations.ratelimit`), raises
+  ``RateLimited`` on 429 and ``ProviderDown`` on timeouts and transport errors;
+* ``refs``: external ids the plugin remembers per ``(kind, host_id)`` (table ``external_refs``);
+* ``mapping(kind, host_id)``: the admin's choice (table ``mappings``).
+
+Writes go through short transactions of their own on the engine (never the caller's session),
+so a remembered external id survives a hook that fails afterwards. Build handles with
+:func:`handle_for` inside an app context; after that the handle needs no context.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import httpx
+import sqlalchemy as sa
+
+from host.contract.errors import AuthError, ProviderDown, RateLimited
+from host.contract.types import ProviderInfo
+from host.integrations import oauth, ratelimit
+from host.security.crypto import TokenBox, token_extra
+
+#: Refresh this many seconds before the access token expires.
+REFRESH_MARGIN_SECONDS = 120
+
+
+class ExternalRefStore:
+    """``connection.refs``: remembered external ids of one connection."""
+
+    def __init__(self, engine, connection_id: int) -> None:
+        from host.models.external_ref import ExternalRefRow
+
+        self._engine = engine
+        self._cid = connection_id
+        self._t = ExternalRefRow.__table__
+
+    def get(self, kind: str, host_id: int | str) -> str | None:
+        t = self._t
+        with self._engine.connect() as conn:
+            return conn.execute(
+                sa.select(t.c.external_id).where(
+                    t.c.connection_id == self._cid, t.c.kind == kind, t.c.host_id == str(host_id)
+                )
+            ).scalar_one_or_none()
+
+    def host_id_for(self, kind: str, external_id: str) -> str | None:
+        t = self._t
+        with self._engine.connect() as conn:
+            return conn.execute(
+                sa.select(t.c.host_id).where(
+                    t.c.connection_id == self._cid, t.c.kind == kind,
+                    t.c.external_id == str(external_id),
+                ).limit(1)
+            ).scalar_one_or_none()
+
+    def remember(self, kind: str, host_id: int | str, external_id: str) -> None:
+        from host.models.mixins import utcnow
+
+        t = self._t
+        now = utcnow()
+        if self._engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(t).values(
+            connection_id=self._cid, kind=kind, host_id=str(host_id),
+            external_id=str(external_id), created_at=now, updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["connection_id", "kind", "host_id"],
+            set_={"external_id": str(external_id), "updated_at": now},
+        )
+        with self._engine.begin() as conn:
+            conn.execute(stmt)
+
+
+class _HostAuth(httpx.Auth):
+    def __init__(self, handle: "ConnectionHandle") -> None:
+        self.handle = handle
+
+    def auth_flow(self, request: httpx.Request):
+        h = self.handle
+        h.wait_for_rate_limits()
+        request.headers["Authorization"] = f"Bearer {h.access_token()}"
+        response = yield request
+        if response.status_code == 401:
+            h.refresh_now()
+            h.wait_for_rate_limits()
+            request.headers["Authorization"] = f"Bearer {h.access_token()}"
+            response = yield request
+        if response.status_code == 429:
+            response.read()
+            raise RateLimited(
+                f"{h.provider_label} is throttling requests",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+
+
+class ProviderHttpClient(httpx.Client):
+    """httpx.Client that turns transport failures into ``ProviderDown``."""
+
+    provider_label = "The provider"
+
+    def send(self, request, **kwargs):
+        try:
+            return super().send(request, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise ProviderDown(f"{self.provider_label} did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise ProviderDown(f"{self.provider_label} could not be reached") from exc
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class ConnectionHandle:
+    """What a plugin hook receives as ``connection``."""
+
+    def __init__(self, *, row, info: ProviderInfo, engine, box: TokenBox,
+                 settings: Mapping[str, Any] | None = None, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None, max_rate_wait: float = 120.0):
+        self.id: int = row.id
+        self.provider_key: str = row.provider_key
+        self.business_unit_id: int = row.business_unit_id
+        self.business_unit_name: str = row.business_unit.name if row.business_unit else ""
+        self.tenant_id: str | None = row.tenant_id
+        self.tenant_name: str | None = row.tenant_name
+        self.status: str = row.status
+        self.settings: Mapping[str, Any] = MappingProxyType(
+            dict(row.settings or {}) if settings is None else dict(settings)
+        )
+        self.provider_label = info.label
+        self._info = info
+        self._engine = engine
+        self._box = box
+        self._tokens = box.decrypt(row.token_ciphertext)
+        self._version: int = row.token_version or 0
+        self._timeout = timeout
+        self._transport = transport
+        self._max_rate_wait = max_rate_wait
+        self._http: ProviderHttpClient | None = None
+        self.refs = ExternalRefStore(engine, row.id)
+
+    def __repr__(self) -> str:  # never shows tokens
+        return f"<ConnectionHandle {self.id} {self.provider_key} bu={self.business_unit_id}>"
+
+    @property
+    def token_extra(self) -> Mapping[str, Any]:
+        return MappingProxyType(token_extra(self._tokens))
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            client = ProviderHttpClient(auth=_HostAuth(self), timeout=self._timeout,
+                                        transport=self._transport)
+            client.provider_label = self.provider_label
+            self._http = client
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def mapping(self, kind: str, host_id: int | str) -> str | None:
+        from host.models.external_ref import ConnectionMapping
+
+        t = ConnectionMapping.__table__
+        with self._engine.connect() as conn:
+            return conn.execute(
+                sa.select(t.c.external_id).where(
+                    t.c.connection_id == self.id, t.c.kind == kind, t.c.host_id == str(host_id)
+                )
+            ).scalar_one_or_none()
+
+    # -- tokens ---------------------------------------------------------------------------------
+
+    def access_token(self) -> str:
+        if self.status in ("needs_reauth", "disconnected", "replaced"):
+            raise AuthError(f"The {self.provider_label} connection needs to be reconnected")
+        expires_at = self._tokens.get("expires_at")
+        if expires_at and float(expires_at) - REFRESH_MARGIN_SECONDS <= time.time():
+            self.refresh_now()
+        token = self._tokens.get("access_token")
+        if not token:
+            raise AuthError(f"The {self.provider_label} connection has no token")
+        return token
+
+    def refresh_now(self) -> None:
+        try:
+            self._tokens, self._version = oauth.refresh_serialized(
+                self._engine, self._box, self._info.oauth, self.id, self._version
+            )
+        except AuthError:
+            self.status = "needs_reauth"
+            raise
+
+    # -- rate limits ----------------------------------------------------------------------------
+
+    def wait_for_rate_limits(self) -> None:
+        for index, limit in enumerate(self._info.rate_limits):
+            key = ratelimit.bucket_key(limit, index, self.provider_key, self.id)
+            ratelimit.acquire(self._engine, key, limit, max_wait=self._max_rate_wait)
+
+
+def handle_for(connection, *, settings: Mapping[str, Any] | None = None, app=None,
+               transport: httpx.BaseTransport | None = None) -> ConnectionHandle:
+    """A handle on ``connection`` (a ``host.models.Connection``) for the current app."""
+    from flask import current_app
+
+    from host.extensions import db
+    from host.integrations.registry import get_registry
+    from host.security.crypto import token_box
+
+    app = app or current_app._get_current_object()
+    info = get_registry(app)[connection.provider_key]
+    return ConnectionHandle(
+        row=connection, info=info, engine=db.engine, box=token_box(app), settings=settings,
+        timeout=float(app.config.get("PSA_HTTP_TIMEOUT", 30)), transport=transport,
+        max_rate_wait=float(app.config.get("PSA_RATE_LIMIT_MAX_WAIT", 120)),
+    )

@@ -1,0 +1,336 @@
+"""The fake provider: a deterministic plugin implementing EVERY hook, over real HTTP.
+
+Used by the host's own tests (plugin machinery, OAuth, pages, sync and end to end) the way
+pretix uses ``testdummy``. Load it with ``make_app(plugins=("fakeprovider",))`` (the default of
+the ``app`` fixture); ``tests/conftest.py`` puts ``tests/`` on ``sys.path``.
+
+Provider key ``fakeprovider``, label "Fake Ledger". Its accounting system is
+:mod:`fakeledger` (a Flask app served on 127.0.0.1 in a thread, started lazily, one per
+process); steer it through ``fakeledger.LEDGER`` (see that module). Behaviour:
+
+* ``on_connect`` lists the ledger's tenants (``realmId`` in the callback selects one);
+  settings defaults ``{"default_item": "1", "auto_send": False}``;
+* ``on_invoice_sent`` finds or creates the customer (remembered in ``connection.refs`` under
+  ``"customer"``), maps each line's service type through ``connection.mapping("item", id)``
+  (else the ``default_item`` setting, else :class:`MappingError`), posts with the idempotency
+  key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``;
+* HTTP answers map to the typed errors: 400 -> ValidationError, 409 -> ConflictError,
+  404 -> NotFoundError, 5xx -> ProviderDown (429, 401, transport errors: the host's client);
+* webhooks are signed with HMAC-SHA256 (header ``X-Fake-Signature``, key
+  ``FAKEPROVIDER_WEBHOOK_SECRET``), one event per changed entity.
+
+Config keys: ``FAKEPROVIDER_BASE_URL`` (default: start the in-process ledger),
+``FAKEPROVIDER_WEBHOOK_SECRET``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import date
+from decimal import Decimal
+
+from wtforms import BooleanField, SelectField
+from wtforms.validators import DataRequired
+
+import fakeledger
+from hookspecs import (
+    ChangeSet,
+    Check,
+    ConflictError,
+    ConnectionInfo,
+    InvoiceState,
+    MappingChoice,
+    MappingError,
+    MappingKind,
+    MatchPreview,
+    NotFoundError,
+    OAuthMetadata,
+    PaymentAllocation,
+    PaymentRecord,
+    ProviderDown,
+    ProviderInfo,
+    RateLimit,
+    SyncResult,
+    Tenant,
+    TestResult,
+    ValidationError,
+    WebhookEvent,
+    hookimpl,
+)
+from host.forms.provider_settings import ProviderSettingsForm
+
+KEY = "fakeprovider"
+LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32"'
+        ' rx="6" fill="#6b7280"/><text x="16" y="21" font-size="14" text-anchor="middle"'
+        ' fill="#fff">FL</text></svg>')
+
+
+class FakeSettingsForm(ProviderSettingsForm):
+    default_item = SelectField("Default product/service", validators=[DataRequired()])
+    auto_send = BooleanField("Automatically send invoices to the customer")
+
+    def fill_choices(self) -> None:
+        self.default_item.choices = self.choices_from("item")
+
+
+def settings_form(connection, formdata=None):
+    return FakeSettingsForm.for_connection(connection, formdata)
+
+
+
+_BASE: dict[str, str] = {}
+
+
+@hookimpl
+def register_provider(config):
+    base = config.get("FAKEPROVIDER_BASE_URL") or fakeledger.serve()
+    _BASE["url"] = base
+    return ProviderInfo(
+        key=KEY,
+        label="Fake Ledger",
+        description="A deterministic test ledger (tests only).",
+        logo_svg=LOGO,
+        oauth=OAuthMetadata(
+            authorize_url=f"{base}/oauth/authorize",
+            token_url=f"{base}/oauth/token",
+            revoke_url=f"{base}/oauth/revoke",
+            client_id=fakeledger.CLIENT_ID,
+            client_secret=fakeledger.CLIENT_SECRET,
+            scopes=("accounting",),
+            use_pkce=True,
+            callback_params=("realmId",),
+        ),
+        settings_form=settings_form,
+        rate_limits=(RateLimit(requests=1000, per_seconds=60),),
+        mapping_kinds=(
+            MappingKind("item", "Products and services", "service_type",
+                        help="Which ledger product each service type is booked to."),
+            MappingKind("tax_code", "Tax codes", "tax_rate"),
+        ),
+        compatibility=">=0.1",
+        number_label="invoice number",
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _call(connection, method: str, path: str, **kwargs):
+    headers = kwargs.pop("headers", {})
+    if connection.tenant_id:
+        headers["X-Tenant-Id"] = connection.tenant_id
+    resp = connection.http.request(method, f"{_BASE['url']}{path}", headers=headers, **kwargs)
+    if resp.status_code < 300:
+        return resp.json() if resp.content else None
+    message = (resp.json() if resp.content else {}).get("message", f"HTTP {resp.status_code}")
+    if resp.status_code == 400:
+        raise ValidationError(message, code="400")
+    if resp.status_code == 409:
+        raise ConflictError(message, code="409")
+    if resp.status_code == 404:
+        raise NotFoundError("The record no longer exists in the Fake Ledger", code="404")
+    if resp.status_code >= 500:
+        raise ProviderDown(f"The Fake Ledger answered {resp.status_code}", code=str(resp.status_code))
+    raise ValidationError(message, code=str(resp.status_code))
+
+
+def _customer_id(connection, client) -> str:
+    known = connection.refs.get("customer", client.id)
+    if known:
+        return known
+    found = [c for c in _call(connection, "GET", "/api/customers") if c["name"] == client.name]
+    if found:
+        cid = found[0]["id"]
+    else:
+        cid = _call(connection, "POST", "/api/customers",
+                    json={"name": client.name, "email": client.billing_email},
+                    headers={"Idempotency-Key": f"customer-{connection.id}-{client.id}"})["id"]
+    connection.refs.remember("customer", client.id, cid)
+    return cid
+
+
+def _lines(connection, lines) -> list[dict]:
+    out = []
+    for line in lines:
+        item = None
+        if line.service_type is not None:
+            item = connection.mapping("item", line.service_type.id)
+        item = item or connection.settings.get("default_item")
+        if not item:
+            raise MappingError(f"Line {line.description!r} has no product in the Fake Ledger")
+        out.append({"item": item, "description": line.description, "amount": str(line.amount)})
+    return out
+
+
+def _result(doc: dict) -> SyncResult:
+    return SyncResult(external_id=doc["id"], number=doc.get("number"),
+                      deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1")
+
+
+# -- connection lifecycle ----------------------------------------------------------------------
+
+
+@hookimpl
+def on_connect(connection, callback_params):
+    tenants = [Tenant(t["id"], t["name"], country=t.get("country", ""))
+               for t in _call(connection, "GET", "/api/tenants")]
+    realm = callback_params.get("realmId")
+    if realm:
+        tenants = [t for t in tenants if t.id == realm]
+    return ConnectionInfo(tenants=tuple(tenants),
+                          settings_defaults={"default_item": "1", "auto_send": False})
+
+
+@hookimpl
+def test_connection(connection, write_check):
+    company = _call(connection, "GET", "/api/company")
+    checks = [Check("Company", "pass", f"Connected to {company['name']}")]
+    item = connection.settings.get("default_item")
+    items = {c["id"] for c in _call(connection, "GET", "/api/choices/item")}
+    if item in items:
+        checks.append(Check("Default product", "pass", "The default product exists"))
+    else:
+        checks.append(Check("Default product", "fail", "The default product is missing",
+                            fix="Choose another default product and test again."))
+    if write_check:
+        created = _call(connection, "POST", "/api/items", json={"name": "PSA write check"})
+        _call(connection, "DELETE", f"/api/items/{created['id']}")
+        checks.append(Check("Write access", "pass", "Created and removed a test product"))
+    else:
+        checks.append(Check("Write access", "warn", "Not checked",
+                            fix="Tick 'also check write access' to verify it."))
+    return TestResult(checks=tuple(checks))
+
+
+@hookimpl
+def on_disconnect(connection):
+    try:
+        _call(connection, "POST", "/api/disconnect")
+    except Exception:  # noqa: BLE001 - the contract: swallow and report False
+        return False
+    return True
+
+
+# -- outbound ----------------------------------------------------------------------------------
+
+
+@hookimpl
+def on_invoice_sent(connection, invoice, idempotency_key):
+    payload = {"customer": _customer_id(connection, invoice.client), "number_ref": invoice.number,
+               "total": str(invoice.total), "currency": invoice.currency,
+               "due_date": invoice.due_date.isoformat(), "lines": _lines(connection, invoice.lines),
+               "send": bool(connection.settings.get("auto_send"))}
+    doc = _call(connection, "POST", "/api/invoices", json=payload,
+                headers={"Idempotency-Key": idempotency_key})
+    return _result(doc)
+
+
+@hookimpl
+def on_invoice_voided(connection, invoice, idempotency_key):
+    doc = _call(connection, "POST", f"/api/invoices/{invoice.external.external_id}/void",
+                headers={"Idempotency-Key": idempotency_key})
+    return _result(doc)
+
+
+@hookimpl
+def on_credit_note(connection, credit_note, idempotency_key):
+    payload = {"customer": _customer_id(connection, credit_note.client),
+               "invoice": credit_note.invoice_external.external_id
+               if credit_note.invoice_external else None,
+               "total": str(credit_note.total), "lines": _lines(connection, credit_note.lines)}
+    return _result(_call(connection, "POST", "/api/credit-notes", json=payload,
+                         headers={"Idempotency-Key": idempotency_key}))
+
+
+@hookimpl
+def on_payment(connection, payment, idempotency_key):
+    payload = {"invoice_id": payment.invoice_external.external_id, "amount": str(payment.amount),
+               "date": payment.date.isoformat()}
+    return _result(_call(connection, "POST", "/api/payments", json=payload,
+                         headers={"Idempotency-Key": idempotency_key}))
+
+
+# -- inbound -----------------------------------------------------------------------------------
+
+
+@hookimpl
+def verify_webhook(headers, body, config):
+    secret = config.get("FAKEPROVIDER_WEBHOOK_SECRET") or fakeledger.WEBHOOK_SECRET
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(expected, headers.get("X-Fake-Signature", ""))
+
+
+@hookimpl
+def parse_webhook(headers, body):
+    try:
+        data = json.loads(body)
+        return [WebhookEvent(tenant_id=e["tenant"], entity=e["entity"], entity_id=e["id"],
+                             operation=e["operation"], event_id=e.get("event_id", ""))
+                for e in data["events"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationError(f"Malformed Fake Ledger webhook: {exc}") from exc
+
+
+def _changes(docs) -> ChangeSet:
+    payments, invoices = [], []
+    for doc in docs:
+        if doc["type"] == "payment" and doc.get("invoice_id"):
+            payments.append(PaymentRecord(
+                external_id=doc["id"], date=date.fromisoformat(doc["date"]),
+                allocations=(PaymentAllocation(doc["invoice_id"], Decimal(doc["amount"])),),
+                voided=bool(doc.get("voided"))))
+        elif doc["type"] == "invoice":
+            invoices.append(InvoiceState(external_id=doc["id"],
+                                         status="voided" if doc.get("voided") else "open"))
+    return ChangeSet(payments=tuple(payments), invoices=tuple(invoices))
+
+
+@hookimpl
+def fetch_changes(connection, events):
+    docs = [_call(connection, "GET", f"/api/documents/{e.entity_id}") for e in events]
+    return _changes(docs)
+
+
+@hookimpl
+def reconcile(connection, cursor):
+    data = _call(connection, "GET", "/api/changes", params={"since": cursor or "0"})
+    found = _changes(data["documents"])
+    return ChangeSet(payments=found.payments, invoices=found.invoices, cursor=data["cursor"])
+
+
+# -- mapping support ---------------------------------------------------------------------------
+
+
+@hookimpl
+def list_mapping_choices(connection, kind):
+    if kind not in ("item", "tax_code", "default_item"):
+        return []
+    kind = "item" if kind == "default_item" else kind
+    return [MappingChoice(c["id"], c["name"]) for c in _call(connection, "GET", f"/api/choices/{kind}")]
+
+
+@hookimpl
+def preview_matches(connection, kind, records):
+    if kind == "client":
+        pool = [MappingChoice(c["id"], c["name"]) for c in _call(connection, "GET", "/api/customers")]
+    else:
+        pool = [MappingChoice(c["id"], c["name"])
+                for c in _call(connection, "GET", "/api/choices/item")]
+    out = []
+    for rec in records:
+        hits = [c for c in pool if c.label.lower() == rec.name.lower()]
+        if len(hits) == 1:
+            out.append(MatchPreview(rec.id, rec.name, "match", hits[0].external_id, hits[0].label))
+        elif len(hits) > 1:
+            out.append(MatchPreview(rec.id, rec.name, "ambiguous", candidates=tuple(hits),
+                                    reason="several records have this name"))
+        elif kind == "client":
+            out.append(MatchPreview(rec.id, rec.name, "create", reason="new customer"))
+        else:
+            out.append(MatchPreview(rec.id, rec.name, "default",
+                                    external_id=connection.settings.get("default_item"),
+                                    reason="booked to the default product"))
+    return out
