@@ -190,7 +190,8 @@ def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(__name__)
     app.config.update(config)
-    app.config.setdefault("SECRET_KEY", "xero-sandbox-not-secret")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = "xero-sandbox-not-secret"
     sandbox = XeroSandbox(time_scale=float(_setting(config, "SANDBOX_TIME_SCALE", 1.0)),
                           db_path=_setting(config, "SANDBOX_DB_PATH", None) or None)
     sandbox.record_exchanges = str(_setting(config, "SANDBOX_RECORD_EXCHANGES", "")).lower() in (
