@@ -9,6 +9,8 @@ from flask import Flask
 BLUEPRINT_MODULES = (
     "host.blueprints.auth",
     "host.blueprints.home",
+    "host.blueprints.sync",
+    "host.blueprints.webhooks",
 )
 
 

@@ -16,10 +16,13 @@ from host.models.rate_limit import RateLimitBucket
 from host.models.service_type import ServiceType
 from host.models.tax_rate import TaxRate
 from host.models.user import User
+from host.models.sync_record import SyncEvent, SyncRecord
+from host.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
     "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "Organization", "Payment",
     "Project", "ServiceType", "TaxRate", "User",
     "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
+    "SyncEvent", "SyncRecord", "WebhookDelivery",
 ]

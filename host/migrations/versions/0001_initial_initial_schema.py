@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 15:20:03.289457
+Create Date: 2026-11-23 15:20:54.379057
 
 """
 from alembic import op
@@ -33,6 +33,25 @@ def upgrade():
     sa.Column('updated_at', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limit_buckets'))
     )
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_key', sa.String(length=50), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=128), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('event_count', sa.Integer(), nullable=False),
+    sa.Column('tenant_ids', sa.JSON(), nullable=False),
+    sa.Column('processed_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('provider_key', 'dedupe_key', name=op.f('uq_webhook_deliveries_provider_key_dedupe_key'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_provider_key'), ['provider_key'], unique=False)
+
     op.create_table('business_units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -283,6 +302,42 @@ def upgrade():
     with op.batch_alter_table('mappings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mappings_connection_id'), ['connection_id'], unique=False)
 
+    op.create_table('sync_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('object_type', sa.String(length=20), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('operation', sa.String(length=10), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('external_id', sa.String(length=100), nullable=True),
+    sa.Column('number', sa.String(length=100), nullable=True),
+    sa.Column('deep_link', sa.String(length=500), nullable=True),
+    sa.Column('version', sa.String(length=100), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('synced_at', sa.DateTime(), nullable=True),
+    sa.Column('error_category', sa.String(length=30), nullable=True),
+    sa.Column('error_message', sa.Text(), nullable=True),
+    sa.Column('error_fix', sa.Text(), nullable=True),
+    sa.Column('error_code', sa.String(length=100), nullable=True),
+    sa.Column('error_detail', sa.Text(), nullable=True),
+    sa.Column('excluded_reason', sa.Text(), nullable=True),
+    sa.Column('provider_state', sa.String(length=30), nullable=True),
+    sa.Column('provider_state_detail', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_sync_records_connection_id_connections')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_records')),
+    sa.UniqueConstraint('connection_id', 'object_type', 'object_id', name=op.f('uq_sync_records_connection_id_object_type_object_id')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_sync_records_idempotency_key'))
+    )
+    with op.batch_alter_table('sync_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_records_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index('ix_sync_records_status_next_attempt', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('credit_notes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -354,6 +409,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payments_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('sync_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['record_id'], ['sync_records.id'], name=op.f('fk_sync_events_record_id_sync_records')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_events'))
+    )
+    with op.batch_alter_table('sync_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_events_record_id'), ['record_id'], unique=False)
+
     op.create_table('credit_note_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('credit_note_id', sa.Integer(), nullable=False),
@@ -386,6 +455,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_credit_note_lines_credit_note_id'))
 
     op.drop_table('credit_note_lines')
+    with op.batch_alter_table('sync_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_events_record_id'))
+
+    op.drop_table('sync_events')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_organization_id'))
         batch_op.drop_index(batch_op.f('ix_payments_invoice_id'))
@@ -400,6 +473,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_credit_notes_invoice_id'))
 
     op.drop_table('credit_notes')
+    with op.batch_alter_table('sync_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_sync_records_status_next_attempt')
+        batch_op.drop_index(batch_op.f('ix_sync_records_connection_id'))
+
+    op.drop_table('sync_records')
     with op.batch_alter_table('mappings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mappings_connection_id'))
 
@@ -459,6 +537,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_business_units_organization_id'))
 
     op.drop_table('business_units')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_provider_key'))
+
+    op.drop_table('webhook_deliveries')
     op.drop_table('rate_limit_buckets')
     op.drop_table('organizations')
     # ### end Alembic commands ###

@@ -1,0 +1,171 @@
+"""Sync pages: an invoice's sync panel (polled live), Retry / Push, and a connection's sync
+overview with bulk retry (linked from the integration's Manage page).
+
+Also registers the sync subsystem on the app (``host.sync.init_app``: queue, jobs, outbox) and
+the template globals ``sync_records_for`` / ``sync_status_for``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from host.extensions import db
+from host.models.connection import Connection
+from host.models.sync_record import SyncRecord
+from host.security.permissions import admin_required, org_get_or_404
+from host.sync import outbox, status
+
+bp = Blueprint("sync", __name__)
+
+ATTENTION = ("failed", "waiting_reauth", "pending", "in_progress", "excluded")
+
+
+@bp.record_once
+def _setup(state) -> None:
+    from host.sync import init_app
+
+    init_app(state.app)
+    state.app.jinja_env.globals.update(
+        sync_records_for=status.sync_records_for,
+        sync_status_for=status.sync_status_for,
+        sync_unsynced_reason=status.unsynced_reason,
+    )
+
+
+def _invoice(invoice_id: int):
+    from host.models import Invoice
+
+    return org_get_or_404(Invoice, invoice_id)
+
+
+def _record(record_id: int) -> SyncRecord:
+    record = db.session.get(SyncRecord, record_id)
+    if record is None or record.connection.business_unit.organization_id != \
+            current_user.organization_id:
+        abort(404)
+    return record
+
+
+def _back(default: str):
+    target = request.form.get("next") or request.referrer
+    if target and target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    if target and request.host_url and target.startswith(request.host_url):
+        return redirect(target)
+    return redirect(default)
+
+
+@bp.get("/invoices/<int:invoice_id>/sync")
+@login_required
+def invoice_panel(invoice_id: int):
+    """The panel's inner HTML (polled by app.js through ``data-poll-url``)."""
+    return render_template("sync/_panel_body.html", invoice=_invoice(invoice_id))
+
+
+@bp.post("/sync/records/<int:record_id>/retry")
+@login_required
+def retry(record_id: int):
+    record = _record(record_id)
+    if record.status not in ("failed", "waiting_reauth"):
+        flash("This record is not waiting for a retry.", "info")
+    else:
+        outbox.retry(record, actor=current_user.email)
+        db.session.commit()
+        flash("Sending again.", "success")
+    return _back(url_for("sync.invoice_panel", invoice_id=record.object_id))
+
+
+@bp.post("/sync/records/<int:record_id>/push")
+@admin_required
+def push(record_id: int):
+    record = _record(record_id)
+    if record.status != "excluded":
+        flash("Only records that were not synced can be pushed.", "info")
+    else:
+        outbox.push(record, actor=current_user.email)
+        db.session.commit()
+        flash("Pushing to the provider.", "success")
+    return _back(url_for("sync.invoice_panel", invoice_id=record.object_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/sync/push")
+@admin_required
+def push_invoice(invoice_id: int):
+    """Push an invoice that has no record at the active connection (sent before it)."""
+    invoice = _invoice(invoice_id)
+    reason = status.unsynced_reason(invoice)
+    if reason is None:
+        abort(400)
+    connection = reason["connection"]
+    record = outbox.find_record(connection.id, "invoice", invoice.id)
+    if record is None:
+        outbox.queue_record(connection, "invoice", invoice, f"Pushed by {current_user.email}.")
+    elif record.status == "excluded":
+        outbox.push(record, actor=current_user.email)
+    db.session.commit()
+    flash("Pushing to the provider.", "success")
+    return _back(url_for("sync.invoice_panel", invoice_id=invoice.id))
+
+
+def _connection(connection_id: int) -> Connection:
+    connection = db.session.get(Connection, connection_id)
+    if connection is None or connection.business_unit.organization_id != \
+            current_user.organization_id:
+        abort(404)
+    return connection
+
+
+@bp.get("/settings/integrations/<int:connection_id>/sync")
+@admin_required
+def overview(connection_id: int):
+    connection = _connection(connection_id)
+    if connection.is_active and outbox.exclude_earlier_invoices(connection):
+        db.session.commit()
+    show = request.args.get("status") or "attention"
+    query = sa.select(SyncRecord).where(SyncRecord.connection_id == connection.id)
+    if show == "attention":
+        query = query.where(SyncRecord.status.in_(ATTENTION))
+    elif show != "all":
+        query = query.where(SyncRecord.status == show)
+    records = db.session.scalars(query.order_by(SyncRecord.id.desc()).limit(500)).all()
+    counts = dict(db.session.execute(
+        sa.select(SyncRecord.status, sa.func.count()).where(
+            SyncRecord.connection_id == connection.id).group_by(SyncRecord.status)).all())
+    return render_template("sync/overview.html", connection=connection, records=records,
+                           counts=counts, show=show, labels=_labels(records))
+
+
+@bp.post("/settings/integrations/<int:connection_id>/sync/retry")
+@admin_required
+def bulk_retry(connection_id: int):
+    connection = _connection(connection_id)
+    ids = [int(v) for v in request.form.getlist("record_id") if v.isdigit()]
+    query = sa.select(SyncRecord).where(
+        SyncRecord.connection_id == connection.id,
+        SyncRecord.status.in_(("failed", "waiting_reauth")))
+    if ids:
+        query = query.where(SyncRecord.id.in_(ids))
+    records = db.session.scalars(query).all()
+    for record in records:
+        outbox.retry(record, actor=current_user.email)
+    db.session.commit()
+    flash(f"Retrying {len(records)} record(s).", "success")
+    return redirect(url_for("sync.overview", connection_id=connection.id))
+
+
+def _labels(records) -> dict[int, str]:
+    """Human labels ("Invoice INV-0001") for the overview rows."""
+    from host.models import CreditNote, Invoice, Payment
+
+    models = {"invoice": Invoice, "invoice_void": Invoice, "credit_note": CreditNote,
+              "payment": Payment}
+    names = {"invoice": "Invoice", "invoice_void": "Void of invoice",
+             "credit_note": "Credit note", "payment": "Payment"}
+    labels = {}
+    for record in records:
+        obj = db.session.get(models[record.object_type], record.object_id)
+        ident = getattr(obj, "number", None) or f"#{record.object_id}"
+        labels[record.id] = f"{names[record.object_type]} {ident}"
+    return labels

@@ -1,0 +1,134 @@
+"""Webhook deliveries: store once, then process in the worker.
+
+``store_delivery`` runs in the web request after the plugin verified the signature; it is
+deduplicated on ``(provider_key, sha256(body))`` so a provider's redelivery is stored once and
+processed once. ``process_delivery`` (the job) asks the plugin to parse it, groups the events
+by tenant, hands each group to that tenant's active connection (``fetch_changes``) and applies
+the change set (``host.sync.inbound``). A malformed payload marks the delivery failed with the
+reason; a retryable provider error retries the job with backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from host.contract.errors import AuthError, ProviderError
+from host.extensions import db
+from host.models.connection import Connection
+from host.models.mixins import utcnow
+from host.models.webhook_delivery import WebhookDelivery
+from host.sync import backoff
+
+log = logging.getLogger(__name__)
+
+KEPT_HEADERS = 40
+
+
+def dedupe_key(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def store_delivery(provider_key: str, headers, body: bytes) -> tuple[WebhookDelivery, bool]:
+    """Store a verified delivery once. Returns ``(delivery, created)``; commits."""
+    key = dedupe_key(body)
+    existing = _find(provider_key, key)
+    if existing is not None:
+        return existing, False
+    delivery = WebhookDelivery(
+        provider_key=provider_key, dedupe_key=key, body=body,
+        headers={k: v for k, v in list(headers.items())[:KEPT_HEADERS]},
+    )
+    db.session.add(delivery)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same delivery arrived twice at once
+        db.session.rollback()
+        return _find(provider_key, key), False
+    return delivery, True
+
+
+def _find(provider_key: str, key: str) -> WebhookDelivery | None:
+    return db.session.scalars(sa.select(WebhookDelivery).filter_by(
+        provider_key=provider_key, dedupe_key=key)).first()
+
+
+def process_delivery(delivery_id: int) -> str:
+    from host.integrations.dispatch import call_owner, call_provider
+    from host.sync.inbound import apply_changes
+    from host.sync.queue import task
+
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status == "processed":
+        return "skipped"
+    delivery.status = "processing"
+    delivery.attempts += 1
+    headers, body, provider_key = dict(delivery.headers), delivery.body, delivery.provider_key
+    db.session.commit()
+    try:
+        events = call_provider(provider_key, "parse_webhook", headers=headers, body=body) or []
+    except ProviderError as error:
+        return _finish(delivery_id, "failed", f"Malformed payload: {error.message}")
+    except Exception as exc:  # noqa: BLE001 - keep the delivery, with the reason
+        return _finish(delivery_id, "failed", f"Could not parse: {type(exc).__name__}: {exc}")
+    by_tenant: dict[str, list] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, []).append(event)
+    notes = []
+    for tenant_id, tenant_events in by_tenant.items():
+        connection = db.session.scalars(sa.select(Connection).where(
+            Connection.provider_key == provider_key, Connection.tenant_id == tenant_id,
+            Connection.status == "connected")).first()
+        if connection is None:
+            notes.append(f"No active connection for tenant {tenant_id}; ignored.")
+            continue
+        connection_id = connection.id
+        db.session.commit()
+        try:
+            changes = call_owner(connection, "fetch_changes", events=tenant_events)
+            apply_changes(db.session.get(Connection, connection_id), changes)
+        except AuthError as error:
+            db.session.rollback()
+            notes.append(f"Tenant {tenant_id}: {error.message} (reconcile catches up after "
+                         "reconnecting)")
+        except ProviderError as error:
+            db.session.rollback()
+            if error.retryable and _attempts(delivery_id) < int(
+                    current_app.config.get("SYNC_MAX_ATTEMPTS", 8)):
+                delay = backoff.backoff_seconds(
+                    _attempts(delivery_id), base=float(current_app.config.get(
+                        "SYNC_BACKOFF_BASE_SECONDS", 30)), retry_after=error.retry_after)
+                _finish(delivery_id, "received", f"{error.message} Retrying in {round(delay)} s.",
+                        processed=False)
+                task("process_delivery").schedule(args=(delivery_id,), delay=delay)
+                return "received"
+            notes.append(f"Tenant {tenant_id}: {error.message}")
+        except Exception as exc:  # noqa: BLE001
+            db.session.rollback()
+            log.exception("webhook delivery %s failed", delivery_id)
+            return _finish(delivery_id, "failed", f"{type(exc).__name__}: {exc}")
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery.event_count = len(events)
+    delivery.tenant_ids = sorted(by_tenant)
+    return _finish(delivery_id, "processed", " ".join(notes) or None)
+
+
+def _attempts(delivery_id: int) -> int:
+    return db.session.get(WebhookDelivery, delivery_id).attempts
+
+
+def _finish(delivery_id: int, status: str, error: str | None, processed: bool = True) -> str:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery.status = status
+    delivery.error = error
+    if processed:
+        delivery.processed_at = utcnow()
+    db.session.commit()
+    return status
+
+
+__all__ = ["dedupe_key", "process_delivery", "store_delivery"]

@@ -1,0 +1,89 @@
+"""Periodic safety nets: the sweeper and the reconciliation pass.
+
+``sweep()`` (every minute, and when a worker starts) re-enqueues, from the ledger:
+
+* pending records whose ``next_attempt_at`` passed (a scheduled retry whose message was lost);
+* pending records never picked up for ``SYNC_STALE_PENDING_SECONDS`` (a lost queue message,
+  a worker killed between the commit and the job);
+* ``in_progress`` records whose lease expired (a worker killed mid-job).
+
+Re-enqueueing twice is harmless: only one worker wins the claim.
+
+``reconcile_all()`` (every ``RECONCILE_INTERVAL_MINUTES``) asks each active connection's plugin
+what changed since its stored cursor and applies the change set (``host.sync.inbound``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from host.contract.errors import AuthError, ProviderError
+from host.extensions import db
+from host.models.connection import Connection
+from host.models.mixins import utcnow
+from host.models.sync_record import SyncRecord
+from host.sync.queue import enqueue_record, task
+
+log = logging.getLogger(__name__)
+
+
+def stale_record_ids(now=None) -> list[int]:
+    now = now or utcnow()
+    stale_after = float(current_app.config.get("SYNC_STALE_PENDING_SECONDS", 300))
+    never_picked = now - timedelta(seconds=stale_after)
+    query = sa.select(SyncRecord.id).where(
+        sa.or_(
+            sa.and_(SyncRecord.status == "pending", SyncRecord.next_attempt_at <= now),
+            sa.and_(SyncRecord.status == "pending", SyncRecord.next_attempt_at.is_(None),
+                    SyncRecord.updated_at <= never_picked),
+            sa.and_(SyncRecord.status == "in_progress", sa.or_(
+                SyncRecord.locked_until.is_(None), SyncRecord.locked_until < now)),
+        )
+    ).order_by(SyncRecord.id)
+    return list(db.session.scalars(query))
+
+
+def sweep() -> int:
+    """Re-enqueue stale work; returns how many records were re-enqueued."""
+    ids = stale_record_ids()
+    db.session.rollback()
+    for record_id in ids:
+        enqueue_record(record_id)
+    if ids:
+        log.info("sweeper re-enqueued %d sync record(s)", len(ids))
+    return len(ids)
+
+
+def reconcile_all() -> int:
+    ids = list(db.session.scalars(
+        sa.select(Connection.id).where(Connection.status == "connected")
+    ))
+    db.session.rollback()
+    for connection_id in ids:
+        task("reconcile_connection")(connection_id)
+    return len(ids)
+
+
+def reconcile_connection(connection_id: int):
+    """One reconciliation pass for one connection (also "Reconcile now" on the Manage page)."""
+    from host.integrations.dispatch import call_owner
+    from host.sync.inbound import apply_changes
+
+    connection = db.session.get(Connection, connection_id)
+    if connection is None or connection.status != "connected":
+        return None
+    cursor = connection.reconcile_cursor
+    db.session.commit()
+    try:
+        changes = call_owner(connection, "reconcile", cursor=cursor)
+    except AuthError:
+        log.warning("reconcile of connection %s: needs reconnection", connection_id)
+        return None
+    except ProviderError as error:
+        log.warning("reconcile of connection %s failed: %s", connection_id, error.message)
+        return None
+    return apply_changes(db.session.get(Connection, connection_id), changes)

@@ -1,0 +1,319 @@
+"""The worker's jobs, and how one sync record is processed.
+
+``process_sync_record(record_id)``:
+
+1. **Claim** with a lease: one atomic ``UPDATE ... WHERE status = 'pending' (due) OR
+   (status = 'in_progress' AND lease expired)``. Only the worker whose UPDATE matched goes on;
+   a duplicate queue message or a second worker does nothing. A worker killed mid-job leaves
+   ``in_progress`` with a lease that expires, and the sweeper hands the record out again with
+   the same idempotency key.
+2. **Snapshot** the host record (``host.services.snapshots``) and end the transaction.
+3. **Call** only the owning plugin (``host.integrations.dispatch.call_owner``).
+4. **Write** the outcome: ``synced`` with id / number / link, or the error's category, message
+   and fix. Retryable errors go back to ``pending`` with a backoff (at least Retry-After) and a
+   scheduled job; ``AuthError`` parks the record in ``waiting_reauth`` until reconnection;
+   anything unexpected is ``failed`` with category ``internal``: the record is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from host.contract.errors import AuthError, ProviderError
+from host.contract.types import ExternalRef
+from host.extensions import db
+from host.models.mixins import utcnow
+from host.models.sync_record import SyncRecord
+from host.sync import backoff
+from host.sync.queue import enqueue_record
+
+log = logging.getLogger(__name__)
+
+HOOKS = {
+    "invoice": "on_invoice_sent",
+    "invoice_void": "on_invoice_voided",
+    "credit_note": "on_credit_note",
+    "payment": "on_payment",
+}
+INTERNAL_FIX = ("This is a fault in the integration, not in your data. Retry; if it fails "
+                "again, send the error to support.")
+DEPENDENCY_WAIT_SECONDS = 30
+
+
+class Deferred(Exception):
+    """The record cannot be sent yet (its invoice is not at the provider yet)."""
+
+
+def register(huey, app: Flask) -> None:
+    """Register the jobs on ``huey`` as closures over ``app`` (one registry per app)."""
+    from huey import crontab
+
+    from host.sync import deliveries, sweeper
+
+    def in_app(fn, *args):
+        with app.app_context():
+            try:
+                return fn(*args)
+            finally:
+                db.session.remove()
+
+    @huey.task(name="sync.process_record")
+    def process_record(record_id: int):
+        return in_app(process_sync_record, record_id)
+
+    @huey.task(name="sync.process_delivery")
+    def process_delivery(delivery_id: int):
+        return in_app(deliveries.process_delivery, delivery_id)
+
+    @huey.task(name="sync.reconcile_connection")
+    def reconcile_connection(connection_id: int):
+        return in_app(sweeper.reconcile_connection, connection_id)
+
+    @huey.periodic_task(lambda dt: True, name="sync.sweep")
+    def sweep():
+        return in_app(sweeper.sweep)
+
+    interval = max(1, int(app.config.get("RECONCILE_INTERVAL_MINUTES", 15)))
+
+    @huey.periodic_task(crontab(minute=f"*/{interval}"), name="sync.reconcile_all")
+    def reconcile_all():
+        return in_app(sweeper.reconcile_all)
+
+    @huey.on_startup("sync.sweep_on_start")
+    def sweep_on_start():
+        in_app(sweeper.sweep)
+
+    app.extensions["psa_sync_tasks"] = {
+        "process_record": process_record,
+        "process_delivery": process_delivery,
+        "reconcile_connection": reconcile_connection,
+        "sweep": sweep,
+        "reconcile_all": reconcile_all,
+    }
+
+
+# -- one record -------------------------------------------------------------------------------
+
+
+def claim(record_id: int, lease_seconds: float) -> bool:
+    now = utcnow()
+    due = sa.or_(SyncRecord.next_attempt_at.is_(None), SyncRecord.next_attempt_at <= now)
+    result = db.session.execute(
+        sa.update(SyncRecord)
+        .where(
+            SyncRecord.id == record_id,
+            sa.or_(
+                sa.and_(SyncRecord.status == "pending", due),
+                sa.and_(SyncRecord.status == "in_progress",
+                        sa.or_(SyncRecord.locked_until.is_(None), SyncRecord.locked_until < now)),
+            ),
+        )
+        .values(status="in_progress", locked_until=now + timedelta(seconds=lease_seconds),
+                attempts=SyncRecord.attempts + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def process_sync_record(record_id: int) -> str:
+    """Process one record; returns the resulting status (or ``"skipped"``)."""
+    config = current_app.config
+    if not claim(record_id, float(config.get("SYNC_LEASE_SECONDS", 300))):
+        return "skipped"
+    record = db.session.get(SyncRecord, record_id)
+    key = record.idempotency_key
+    connection = record.connection
+    if connection.status == "needs_reauth":
+        return _park(record, "The integration needs to be reconnected before this can be sent.")
+    if not connection.is_active:
+        record.status = "excluded"
+        record.locked_until = None
+        record.excluded_reason = "The integration was disconnected before this was sent."
+        record.log("excluded", record.excluded_reason)
+        db.session.commit()
+        return record.status
+    record.log("started", f"Sending to {connection.provider_key} (attempt {record.attempts}).")
+    db.session.commit()
+    try:
+        hook, kwargs = build_call(record)
+    except Deferred as wait:
+        return _defer(record, str(wait))
+    except Exception as exc:  # noqa: BLE001 - never lose the record
+        db.session.rollback()
+        return _fail_internal(db.session.get(SyncRecord, record_id), exc)
+    db.session.commit()  # no transaction open while the plugin talks to the provider
+    from host.integrations.dispatch import call_owner
+
+    try:
+        result = call_owner(connection, hook, idempotency_key=key, **kwargs)
+    except ProviderError as error:
+        db.session.rollback()
+        return _write_error(db.session.get(SyncRecord, record_id), error)
+    except Exception as exc:  # noqa: BLE001 - PluginContractError, plugin bugs, host bugs
+        db.session.rollback()
+        return _fail_internal(db.session.get(SyncRecord, record_id), exc)
+    db.session.rollback()
+    return _write_success(db.session.get(SyncRecord, record_id), result, key)
+
+
+def build_call(record: SyncRecord) -> tuple[str, dict]:
+    """The hook name and its snapshot argument for ``record``."""
+    from host.models import CreditNote, Invoice, Payment
+    from host.services import snapshots
+
+    hook = HOOKS[record.object_type]
+    if record.object_type == "invoice":
+        invoice = _load(Invoice, record)
+        return hook, {"invoice": snapshots.invoice_data(invoice, external=external_ref(record))}
+    invoice_record = _invoice_record(record)
+    if record.object_type == "invoice_void":
+        invoice = _load(Invoice, record)
+        _require_pushed(invoice_record, "the voided invoice")
+        return hook, {"invoice": snapshots.invoice_data(
+            invoice, external=external_ref(invoice_record))}
+    if record.object_type == "credit_note":
+        credit_note = _load(CreditNote, record)
+        invoice_record = _invoice_record(record, credit_note.invoice_id)
+        if invoice_record is not None and invoice_record.status in ("pending", "in_progress"):
+            raise Deferred("Waiting for the invoice to reach the provider first.")
+        return hook, {"credit_note": snapshots.credit_note_data(
+            credit_note, external=external_ref(record),
+            invoice_external=external_ref(invoice_record))}
+    payment = _load(Payment, record)
+    invoice_record = _invoice_record(record, payment.invoice_id)
+    _require_pushed(invoice_record, "the paid invoice")
+    return hook, {"payment": snapshots.payment_data(
+        payment, invoice_external=external_ref(invoice_record))}
+
+
+def external_ref(record: SyncRecord | None) -> ExternalRef | None:
+    if record is None or not record.external_id:
+        return None
+    return ExternalRef(external_id=record.external_id, number=record.number,
+                       version=record.version, deep_link=record.deep_link)
+
+
+def _load(model, record: SyncRecord):
+    obj = db.session.get(model, record.object_id)
+    if obj is None:
+        raise LookupError(f"{model.__name__} {record.object_id} no longer exists in the host.")
+    return obj
+
+
+def _invoice_record(record: SyncRecord, invoice_id: int | None = None) -> SyncRecord | None:
+    return db.session.scalars(sa.select(SyncRecord).filter_by(
+        connection_id=record.connection_id, object_type="invoice",
+        object_id=invoice_id if invoice_id is not None else record.object_id,
+    )).first()
+
+
+def _require_pushed(invoice_record: SyncRecord | None, what: str) -> None:
+    if invoice_record is None:
+        raise LookupError(f"{what.capitalize()} was never sent to the provider.")
+    if not invoice_record.external_id:
+        raise Deferred(f"Waiting for {what} to reach the provider first.")
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+
+def _write_success(record: SyncRecord, result, key: str) -> str:
+    record.external_id = result.external_id
+    record.number = result.number
+    record.deep_link = result.deep_link
+    record.version = result.version
+    record.note = result.note
+    record.locked_until = None
+    record.next_attempt_at = None
+    record.clear_error()
+    label = result.number or result.external_id
+    if record.idempotency_key != key:
+        # Re-sent while we were pushing: keep the reference, send the newer version next.
+        record.status = "pending"
+        record.log("synced", f"Pushed as {label}; a newer version is queued.")
+        db.session.commit()
+        enqueue_record(record.id)
+        return record.status
+    record.status = "synced"
+    record.synced_at = utcnow()
+    verb = "Voided" if record.object_type == "invoice_void" else "Synced"
+    record.log("synced", f"{verb} as {label}." + (f" {result.note}" if result.note else ""))
+    db.session.commit()
+    return record.status
+
+
+def _write_error(record: SyncRecord, error: ProviderError) -> str:
+    config = current_app.config
+    record.error_category = error.category
+    record.error_message = error.message
+    record.error_fix = error.fix
+    record.error_code = error.code
+    record.error_detail = error.detail
+    record.locked_until = None
+    if isinstance(error, AuthError):
+        return _park(record, error.message)
+    max_attempts = int(config.get("SYNC_MAX_ATTEMPTS", 8))
+    if error.retryable and record.attempts < max_attempts:
+        delay = backoff.backoff_seconds(
+            record.attempts, base=float(config.get("SYNC_BACKOFF_BASE_SECONDS", 30)),
+            maximum=float(config.get("SYNC_BACKOFF_MAX_SECONDS", 3600)),
+            retry_after=error.retry_after,
+        )
+        record.status = "pending"
+        record.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        record.log("error", f"{error.message} Retrying in {round(delay)} s.", error.detail)
+        db.session.commit()
+        enqueue_record(record.id, delay=delay)
+        return record.status
+    record.status = "failed"
+    suffix = f" Gave up after {record.attempts} attempts." if error.retryable else ""
+    record.log("error", error.message + suffix, error.detail)
+    db.session.commit()
+    return record.status
+
+
+def _fail_internal(record: SyncRecord, exc: Exception) -> str:
+    log.exception("sync record %s failed unexpectedly", record.id, exc_info=exc)
+    record.status = "failed"
+    record.locked_until = None
+    record.error_category = "internal"
+    record.error_message = f"Unexpected {type(exc).__name__}: {exc}"
+    record.error_fix = INTERNAL_FIX
+    record.error_code = type(exc).__name__
+    record.error_detail = "".join(traceback.format_exception(exc))[-4000:]
+    record.log("error", record.error_message, record.error_detail)
+    db.session.commit()
+    return record.status
+
+
+def _park(record: SyncRecord, message: str) -> str:
+    record.status = "waiting_reauth"
+    record.locked_until = None
+    record.attempts = max(0, record.attempts - 1)
+    if not record.error_category:
+        record.error_category = "auth"
+        record.error_message = message
+        record.error_fix = AuthError.default_fix
+    record.log("waiting", message + " Sent automatically after reconnecting.")
+    db.session.commit()
+    return record.status
+
+
+def _defer(record: SyncRecord, message: str) -> str:
+    db.session.rollback()
+    record = db.session.get(SyncRecord, record.id)
+    record.status = "pending"
+    record.locked_until = None
+    record.attempts = max(0, record.attempts - 1)
+    record.next_attempt_at = utcnow() + timedelta(seconds=DEPENDENCY_WAIT_SECONDS)
+    record.note = message
+    record.log("waiting", message)
+    db.session.commit()
+    enqueue_record(record.id, delay=DEPENDENCY_WAIT_SECONDS)
+    return record.status
