@@ -1,9 +1,16 @@
-"""Flask CLI commands (``flask --app host <command>``) and the ``psa`` console script."""
+"""Flask CLI commands (``flask --app host <command>``) and the ``psa`` console script.
+
+``create-admin``  an organization and its first admin.
+``seed``          the demo organization (two business units, clients, projects, an admin).
+``worker``        the Huey consumer: runs sync jobs, the sweeper and reconciliation.
+``sandboxes``     the QuickBooks and Xero sandboxes on 127.0.0.1.
+``demo``          everything at once: migrate, seed, sandboxes, worker, host (Ctrl-C stops).
+"""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 
 def register_commands(app: Flask) -> None:
@@ -22,6 +29,43 @@ def register_commands(app: Flask) -> None:
         db.session.add_all([org, user])
         db.session.commit()
         click.echo(f"created {user.email} in {org.name}")
+
+    @app.cli.command("seed")
+    def seed() -> None:
+        """Seed the demo organization (idempotent) and print the admin login."""
+        from host.demo import seed_and_describe
+
+        click.echo(seed_and_describe(current_app))
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+    def worker(workers: int) -> None:
+        """Run the background worker (sync jobs, sweeper, reconciliation) until Ctrl-C."""
+        from host.sync.worker import run_worker
+
+        run_worker(current_app._get_current_object(), workers=workers)
+
+    @app.cli.command("sandboxes")
+    @click.option("--host", "bind", default="127.0.0.1", show_default=True)
+    @click.option("--quickbooks-port", default=5001, show_default=True)
+    @click.option("--xero-port", default=5002, show_default=True)
+    def sandboxes(bind: str, quickbooks_port: int, xero_port: int) -> None:
+        """Run the QuickBooks and Xero sandboxes until Ctrl-C."""
+        from host.demo import run_sandboxes
+
+        run_sandboxes(current_app._get_current_object(), bind, quickbooks_port, xero_port)
+
+    @app.cli.command("demo")
+    @click.option("--host", "bind", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, help="The host's port.")
+    @click.option("--quickbooks-port", default=5001, show_default=True)
+    @click.option("--xero-port", default=5002, show_default=True)
+    @click.option("--workers", default=2, show_default=True)
+    def demo(bind: str, port: int, quickbooks_port: int, xero_port: int, workers: int) -> None:
+        """Migrate, seed, start both sandboxes, the worker and the host; Ctrl-C stops all."""
+        from host.demo import Ports, run_demo
+
+        run_demo(Ports(bind, port, quickbooks_port, xero_port), workers=workers)
 
 
 def main() -> None:

@@ -1,0 +1,176 @@
+"""One-command demo: migrate, seed, both sandboxes, the worker and the host, on 127.0.0.1.
+
+``flask --app host demo`` (README command 1). The host's provider configuration points at
+the sandboxes (the ``QUICKBOOKS_*`` / ``XERO_*`` keys), the sandboxes' webhooks point at the
+host, and everything stops on Ctrl-C. State lives in the instance folder (``var/`` or
+``PSA_INSTANCE_DIR``): the host database, the Huey queue and each sandbox's SQLite file.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+QBO_VERIFIER_TOKEN = "demo-qbo-verifier-token"
+XERO_WEBHOOK_KEY = "demo-xero-webhook-key"
+
+
+@dataclass(frozen=True)
+class Ports:
+    bind: str = "127.0.0.1"
+    host: int = 5000
+    quickbooks: int = 5001
+    xero: int = 5002
+
+    def url(self, port: int) -> str:
+        return f"http://{self.bind}:{port}"
+
+
+def provider_config(ports: Ports) -> dict:
+    """The host keys that point both plugins at the sandboxes (TEAM.md interface)."""
+    from psa_quickbooks.sandbox import DEMO_CLIENT_ID as QBO_ID, DEMO_CLIENT_SECRET as QBO_SECRET
+    from psa_xero.sandbox import DEMO_CLIENT_ID as XERO_ID, DEMO_CLIENT_SECRET as XERO_SECRET
+
+    qbo, xero = ports.url(ports.quickbooks), ports.url(ports.xero)
+    return {
+        "PSA_BASE_URL": ports.url(ports.host),
+        "QUICKBOOKS_CLIENT_ID": QBO_ID,
+        "QUICKBOOKS_CLIENT_SECRET": QBO_SECRET,
+        "QUICKBOOKS_AUTH_BASE_URL": qbo,
+        "QUICKBOOKS_API_BASE_URL": qbo,
+        "QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN": QBO_VERIFIER_TOKEN,
+        "QUICKBOOKS_APP_BASE_URL": qbo,
+        "XERO_CLIENT_ID": XERO_ID,
+        "XERO_CLIENT_SECRET": XERO_SECRET,
+        "XERO_LOGIN_BASE_URL": xero,
+        "XERO_IDENTITY_BASE_URL": xero,
+        "XERO_API_BASE_URL": xero,
+        "XERO_WEBHOOK_KEY": XERO_WEBHOOK_KEY,
+        "XERO_APP_BASE_URL": xero,
+    }
+
+
+def build_sandboxes(instance_dir: Path, ports: Ports, host_url: str | None):
+    """Both sandbox apps, persisting beside the host database; webhooks aimed at the host."""
+    from psa_quickbooks.sandbox import DEMO_CLIENT_ID as QBO_ID
+    from psa_quickbooks.sandbox import create_app as qbo_app
+    from psa_xero.sandbox import create_app as xero_app
+
+    qbo_config = {"SANDBOX_DB_PATH": str(instance_dir / "qbo-sandbox.sqlite3")}
+    if host_url:
+        qbo_config["QBO_WEBHOOKS"] = {QBO_ID: {
+            "url": f"{host_url}/webhooks/quickbooks", "verifier_token": QBO_VERIFIER_TOKEN,
+            "format": "legacy"}}
+    qbo = qbo_app(qbo_config)
+    xero = xero_app({"SANDBOX_DB_PATH": str(instance_dir / "xero-sandbox.sqlite3")})
+    return qbo, xero
+
+
+def aim_xero_webhook(xero: Flask, host_url: str) -> str:
+    """Point the Xero sandbox's webhook at the host (runs Xero's intent-to-receive check)."""
+    try:
+        info = xero.extensions["xero_sandbox"].configure_webhook(
+            f"{host_url}/webhooks/xero", XERO_WEBHOOK_KEY)
+    except Exception as exc:  # noqa: BLE001 - the demo still runs without Xero webhooks
+        return f"not configured ({type(exc).__name__}: {exc})"
+    itr = info.get("itr") or {}
+    return "intent-to-receive passed" if itr.get("passed") else f"intent-to-receive: {itr}"
+
+
+def migrate(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(revision="heads")
+
+
+def seed_and_describe(app: Flask) -> str:
+    """Seed the demo data (idempotent, helper-3's ``host.seed.seed_demo``); return the login."""
+    from host.seed import seed_demo
+
+    with app.app_context():
+        result = seed_demo()
+    email = _pick(result, "admin_email", "email")
+    password = _pick(result, "password", "admin_password")
+    lines = ["Demo organization seeded."]
+    if email:
+        lines.append(f"Admin login: {email} / {password}")
+    return "\n".join(lines)
+
+
+def _pick(result, *names):
+    for name in names:
+        if isinstance(result, dict) and result.get(name):
+            return result[name]
+        if getattr(result, name, None):
+            return getattr(result, name)
+    return None
+
+
+def run_sandboxes(app: Flask, bind: str, quickbooks_port: int, xero_port: int) -> None:
+    from host.sandbox_kit.serving import ServerThread
+
+    ports = Ports(bind, 5000, quickbooks_port, xero_port)
+    instance = Path(app.config["INSTANCE_DIR"])
+    base = app.config.get("PSA_BASE_URL")
+    qbo, xero = build_sandboxes(instance, ports, base)
+    with ServerThread(qbo, bind, quickbooks_port), ServerThread(xero, bind, xero_port):
+        print(f"QuickBooks sandbox: {ports.url(quickbooks_port)}")
+        print(f"Xero sandbox:       {ports.url(xero_port)}")
+        print("Ctrl-C to stop.")
+        _wait_for_interrupt()
+
+
+def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
+             ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
+    """Everything in one process. ``ready`` / ``stop`` let tests drive it from a thread."""
+    from host import create_app
+    from host.sandbox_kit.serving import ServerThread
+    from host.sync.worker import WorkerThread
+
+    overrides = provider_config(ports)
+    if instance_dir:
+        overrides["INSTANCE_DIR"] = instance_dir
+    app = create_app(overrides)
+    instance = Path(app.config["INSTANCE_DIR"])
+    migrate(app)
+    login = seed_and_describe(app)
+    host_url = ports.url(ports.host)
+    qbo, xero = build_sandboxes(instance, ports, host_url)
+    servers = [ServerThread(qbo, ports.bind, ports.quickbooks),
+               ServerThread(xero, ports.bind, ports.xero),
+               ServerThread(app, ports.bind, ports.host)]
+    worker = WorkerThread(app, workers=workers)
+    try:
+        for server in servers:
+            server.start()
+        worker.start()
+        xero_hook = aim_xero_webhook(xero, host_url)
+        print(f"PSA host:           {host_url}/login")
+        print(f"QuickBooks sandbox: {ports.url(ports.quickbooks)}")
+        print(f"Xero sandbox:       {ports.url(ports.xero)}  (webhook: {xero_hook})")
+        print(f"Worker:             {workers} thread(s), queue {app.config['HUEY_BACKEND']}")
+        print(login)
+        print("Ctrl-C to stop.", flush=True)
+        if ready is not None:
+            ready.set()
+        _wait_for_interrupt(stop)
+    finally:
+        worker.stop()
+        for server in reversed(servers):
+            server.stop()
+
+
+def _wait_for_interrupt(stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,102 @@
+"""POST /webhooks/<provider>: verified, stored once, answered at once, processed by a job."""
+
+from decimal import Decimal
+
+import fakeledger
+import pytest
+from synchelpers import fresh_invoice, make_invoice, records
+
+from host.models import WebhookDelivery
+from host.sync.queue import drain
+
+LEDGER = fakeledger.LEDGER
+
+
+@pytest.fixture
+def connection(connection_factory):
+    return connection_factory(settings={"default_item": "1"}, tokens=LEDGER.issue_tokens())
+
+
+def _deliveries(db):
+    db.session.expire_all()
+    return list(db.session.scalars(db.select(WebhookDelivery)))
+
+
+def _synced_invoice(app, org, db, amount="100.00"):
+    invoice = make_invoice(org, amount=amount, send=True)
+    drain(app)
+    (record,) = records("invoice")
+    db.session.expire_all()
+    assert record.status == "synced"
+    return invoice, record
+
+
+def test_bad_signature_gets_401_and_nothing_is_stored(app, client, db, connection):
+    body = b'{"events": []}'
+    resp = client.post("/webhooks/fakeprovider", data=body,
+                       headers={"X-Fake-Signature": "forged", "Content-Type": "application/json"})
+    assert resp.status_code == 401
+    assert _deliveries(db) == []
+    assert app.extensions["psa_huey"].pending_count() == 0
+
+
+def test_unknown_provider_is_404(client, db):
+    body = b'{"events": []}'
+    resp = client.post("/webhooks/nosuchledger", data=body,
+                       headers={"X-Fake-Signature": fakeledger.sign(body)})
+    assert resp.status_code == 404
+    assert _deliveries(db) == []
+
+
+def test_valid_delivery_is_answered_empty_and_stored_once(app, client, db, connection):
+    body = b'{"events": []}'
+    headers = {"X-Fake-Signature": fakeledger.sign(body), "Content-Type": "application/json"}
+    first = client.post("/webhooks/fakeprovider", data=body, headers=headers)
+    again = client.post("/webhooks/fakeprovider", data=body, headers=headers)
+    assert (first.status_code, first.get_data()) == (200, b"")
+    assert (again.status_code, again.get_data()) == (200, b"")
+    (delivery,) = _deliveries(db)
+    assert delivery.status == "received"
+    assert drain(app) == 1  # one job for two identical deliveries
+    (delivery,) = _deliveries(db)
+    assert delivery.status == "processed"
+
+
+def test_payment_at_provider_marks_invoice_partially_paid_then_paid(
+        app, client, org, db, connection):
+    invoice, record = _synced_invoice(app, org, db)
+    body, headers = LEDGER.record_payment(record.external_id, Decimal("40.00"))
+    assert client.post("/webhooks/fakeprovider", data=body, headers=headers).status_code == 200
+    client.post("/webhooks/fakeprovider", data=body, headers=headers)  # redelivered
+    drain(app)
+    assert fresh_invoice(invoice.id).status == "partially_paid"
+    assert fresh_invoice(invoice.id).amount_paid == Decimal("40.00")
+    body, headers = LEDGER.record_payment(record.external_id, Decimal("60.00"))
+    client.post("/webhooks/fakeprovider", data=body, headers=headers)
+    drain(app)
+    assert fresh_invoice(invoice.id).status == "paid"
+    # Payments that came from the provider are not pushed back.
+    assert records("payment") == []
+
+
+def test_reconcile_records_a_missed_payment_once(app, org, db, connection):
+    from host.sync.sweeper import reconcile_connection
+
+    invoice, record = _synced_invoice(app, org, db)
+    LEDGER.record_payment(record.external_id, Decimal("100.00"))  # webhook never delivered
+    reconcile_connection(connection.id)
+    reconcile_connection(connection.id)
+    invoice = fresh_invoice(invoice.id)
+    assert invoice.status == "paid"
+    assert len([p for p in invoice.payments if p.status == "recorded"]) == 1
+
+
+def test_malformed_payload_marks_the_delivery_failed_with_the_reason(
+        app, client, db, connection):
+    body = b'{"not": "events"}'
+    client.post("/webhooks/fakeprovider", data=body,
+                headers={"X-Fake-Signature": fakeledger.sign(body)})
+    drain(app)
+    (delivery,) = _deliveries(db)
+    assert delivery.status == "failed"
+    assert "Malformed" in delivery.error
