@@ -135,5 +135,7 @@ def test_paid_invoice_cannot_be_edited_or_voided(xero):
     for change in ({"Status": "VOIDED"}, {"LineItems": []}):
         resp = xero.post(f"Invoices/{inv['InvoiceID']}", {"Invoices": [change]})
         assert resp.status_code == 400
+        assert resp.json()["Elements"][0]["ValidationErrors"][0]["Message"] == (
+            "This document cannot be edited as it has a payment or credit note allocated to it.")
     ok = xero.post(f"Invoices/{inv['InvoiceID']}", {"Invoices": [{"Reference": "still ok"}]})
     assert ok.status_code == 200

@@ -204,6 +204,8 @@ def test_where_syntax(xero):
         'Date>=DateTime(2026,03,10) && Date<DateTime(2026,03,11)': 2,
         'Total>1000': 2,
         'Reference==null': 0,
+        'UpdatedDateUTC>=DateTime.Parse("2000-01-01T00:00:00")&&Type=="ACCREC"': 2,
+        f'Contact.ContactID.ToString()=="{acme}"': 1,
     }
     for where, count in cases.items():
         resp = xero.get("Invoices", params={"where": where})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import Blueprint, current_app, g, jsonify, request
 
 from . import documents
@@ -202,5 +200,3 @@ def delete_allocation(org, key, allocation_id):
                                        "InvoiceNumber": invoice["InvoiceNumber"]},
                            "CreditNote": {"CreditNoteID": note["CreditNoteID"]}}))
 
-
-__all__ = ["bp", "allocate", "Decimal"]

@@ -11,7 +11,6 @@ from . import documents
 from . import errors as E
 from .guard import api, emit
 from .listing import batch, elements, envelope, select
-from .state import new_id
 
 bp = Blueprint("xero_invoices", __name__, url_prefix="/api.xro/2.0")
 KIND = "invoice"
@@ -194,5 +193,3 @@ def invoice_history_add(org, key):
     added = history_records(org, doc["InvoiceID"])[-len(notes):]
     return envelope("HistoryRecords", added)
 
-
-__all__ = ["bp", "find", "history_add", "new_id"]

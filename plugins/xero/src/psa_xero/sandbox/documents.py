@@ -185,8 +185,9 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
             kind == "credit_note" and existing.get("AppliedAmount"))
         touches = [k for k in data if k not in EDITABLE + (meta["id"], meta["number"], "Type")
                    and not (k == "Status" and str(data[k]).upper() == old_status)]
-        if status not in allowed or (old_status in ("PAID", "VOIDED", "DELETED") and touches) \
-                or (settled and touches):
+        if settled and touches and old_status in ("AUTHORISED", "PAID"):
+            raise Invalid([E.MSG_HAS_PAYMENTS])
+        if status not in allowed or (old_status in ("PAID", "VOIDED", "DELETED") and touches):
             raise Invalid([E.MSG_STATUS_MODIFY])
     # -- contact
     if existing is not None and "Contact" not in data:

@@ -33,6 +33,8 @@ MSG_TAX_INVALID = ("The TaxType code {code} does not exist or cannot be used for
                    "transaction.")
 MSG_TAX_ACCOUNT = "The TaxType code '{code}' cannot be used with account code '{account}'."
 MSG_STATUS_MODIFY = "Invoice not of valid status for modification"
+MSG_HAS_PAYMENTS = ("This document cannot be edited as it has a payment or credit note allocated "
+                    "to it.")
 MSG_STATUS_CREATE = "Invoices cannot be created with a status of {status}."
 MSG_LOCK_DATE = ("The document date cannot be before the {which} lock date, currently set at "
                  "{date}")

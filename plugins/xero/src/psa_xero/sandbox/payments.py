@@ -8,7 +8,7 @@ which puts the invoice back to AUTHORISED.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from . import documents
 from . import errors as E
@@ -194,5 +194,3 @@ def update_payment(org, payment_id):
     return batch("Payments", [element], lambda el: (delete_payment(org, payment), []),
                  lambda p: present(org, p), "PaymentID")
 
-
-__all__ = ["bp", "record_payment", "delete_payment", "present", "request"]

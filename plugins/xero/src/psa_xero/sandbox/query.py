@@ -5,7 +5,8 @@ Supported in ``where``::
     Field == value        !=  >  >=  <  <=     (Field may be dotted: Contact.ContactID)
     Field.Contains("x")   Field.StartsWith("x")   Field.EndsWith("x")
     a AND b   a OR b   a && b   a || b   NOT a   ( ... )
-    values: "string", 12.5, true, false, null, Guid("..."), DateTime(2026,1,31[,h,m,s])
+    values: "string", 12.5, true, false, null, Guid("..."), DateTime(2026,1,31[,h,m,s]),
+            DateTime.Parse("2026-01-31T00:00:00");  Field.ToString()/ToLower()/ToUpper()
 
 String comparisons are case-insensitive (as Xero's are in practice). Anything else raises
 :class:`QueryError`, which the API answers with a 400 ``QueryParseException``.
@@ -105,7 +106,7 @@ class _Parser:
                 if not isinstance(arg, str):
                     raise QueryError(f"{member} needs a string argument")
                 return ("call", member, path, arg)
-            if member in ("ToLower", "ToUpper") and self.peek()[1] == "(":
+            if member in ("ToLower", "ToUpper", "ToString") and self.peek()[1] == "(":
                 self.take("(")
                 self.take(")")
                 continue
@@ -132,6 +133,15 @@ class _Parser:
                 inner = self.value()
                 self.take(")")
                 return str(inner).lower()
+            if text == "DateTime" and self.peek()[1] == ".":
+                self.take(".")
+                self.take("Parse")
+                self.take("(")
+                inner = self.value()
+                self.take(")")
+                if not isinstance(inner, str):
+                    raise QueryError("DateTime.Parse() takes a string")
+                return datetime.fromisoformat(inner)
             if text == "DateTime":
                 self.take("(")
                 parts = []
