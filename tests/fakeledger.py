@@ -324,3 +324,17 @@ def serve() -> str:
                 raise
             _server = ServerThread(create_ledger_app()).start()
         return _server.url
+
+
+def consent(authorize_url: str, allow: bool = True) -> str:
+    """Play the user at the ledger's consent page; returns the host callback URL it redirects to."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    import httpx
+
+    parts = urlsplit(authorize_url)
+    params = dict(parse_qsl(parts.query))
+    params["decision"] = "allow" if allow else "deny"
+    resp = httpx.post(f"{parts.scheme}://{parts.netloc}/oauth/decision", data=params)
+    assert resp.status_code in (302, 303), resp.text
+    return resp.headers["Location"]

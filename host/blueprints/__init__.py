@@ -11,6 +11,9 @@ BLUEPRINT_MODULES = (
     "host.blueprints.home",
     "host.blueprints.sync",
     "host.blueprints.webhooks",
+    "host.blueprints.integrations",
+    "host.blueprints.oauth",
+    "host.blueprints.plugins_page",
 )
 
 

@@ -246,6 +246,17 @@ def connection_factory(app, org, psa_provider_key, db):
     return factory
 
 
+def csrf_token(client, url: str = "/settings/integrations") -> str:
+    """A CSRF token for ``client``'s session, read from a page (the base layout's meta tag)."""
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    match = (re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+             or re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
 def connect_via_oauth(app, client, provider_key: str, business_unit_id: int, *,
                       allow: bool = True, consent=None):
     """Drive the host's OAuth flow with a Flask test client: start, consent, callback.
@@ -253,11 +264,9 @@ def connect_via_oauth(app, client, provider_key: str, business_unit_id: int, *,
     ``consent(authorize_url) -> callback_url`` performs the provider's consent (for the fake
     provider: ``fakeledger.consent``). Returns the callback response.
     """
-    import re
     from urllib.parse import urlsplit
 
-    page = client.get(f"/settings/integrations?business_unit={business_unit_id}").get_data(True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, f"/settings/integrations?business_unit={business_unit_id}")
     start = client.post(f"/oauth/{provider_key}/start",
                         data={"business_unit": business_unit_id, "csrf_token": token})
     assert start.status_code in (302, 303), start.get_data(True)

@@ -1,0 +1,174 @@
+"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page.
+
+Every page is admin-only; another organization's business unit or connection is a 404.
+Pages are generic: they are rendered from the provider's ``ProviderInfo`` (label, logo,
+settings form, mapping kinds) and the plugin's hooks, so a plugin ships no views.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from host.contract.errors import AuthError, ProviderError
+from host.contract.types import Check, TestResult
+from host.extensions import db
+from host.forms.integrations import ActionForm
+from host.integrations import connections as lifecycle
+from host.integrations import pages
+from host.integrations.dispatch import call_owner
+from host.integrations.handle import handle_for
+from host.integrations.registry import get_registry
+from host.models import BusinessUnit, Connection
+from host.models.connection import ACTIVE_STATUSES
+from host.security.permissions import admin_required, org_get_or_404
+
+bp = Blueprint("integrations", __name__, url_prefix="/settings/integrations")
+
+
+def _connection(connection_id: int, active: bool = True) -> Connection:
+    conn = org_get_or_404(Connection, connection_id)
+    if active and conn.status not in ACTIVE_STATUSES:
+        abort(404)
+    if conn.provider_key not in get_registry():
+        abort(404)
+    return conn
+
+
+@bp.get("")
+@admin_required
+def index():
+    units = db.session.scalars(
+        db.select(BusinessUnit).where(BusinessUnit.organization_id == current_user.organization_id)
+        .order_by(BusinessUnit.name)
+    ).all()
+    selected = None
+    wanted = request.args.get("business_unit", type=int)
+    if wanted is not None:
+        selected = org_get_or_404(BusinessUnit, wanted)
+    elif units:
+        selected = units[0]
+    tiles = pages.tiles_for(selected) if selected else []
+    return render_template("integrations/index.html", units=units, selected=selected,
+                           tiles=tiles, form=ActionForm(), tab="integrations")
+
+
+def _test(conn: Connection, settings: dict, write_check: bool) -> TestResult:
+    handle = handle_for(conn, settings=settings)
+    try:
+        return call_owner(handle, "test_connection", write_check=write_check)
+    except AuthError as exc:
+        return TestResult(checks=(Check("Credentials", "fail", exc.message, fix=exc.fix),))
+    except ProviderError as exc:
+        return TestResult(checks=(Check(exc.category.replace("_", " ").capitalize(), "fail",
+                                        exc.message, fix=exc.fix),))
+    finally:
+        handle.close()
+
+
+def _settings_form(conn: Connection, info, formdata):
+    handle = handle_for(conn)
+    try:
+        return info.settings_form(handle, formdata), handle
+    except ProviderError as exc:
+        handle.close()
+        flash(f"{info.label} could not be asked for the settings choices: {exc.message}", "error")
+        return None, None
+
+
+@bp.route("/connections/<int:connection_id>/setup", methods=["GET", "POST"])
+@admin_required
+def setup(connection_id: int):
+    """The setup wizard's "Test connection" step: settings form, Test, Save & finish."""
+    conn = _connection(connection_id)
+    info = get_registry()[conn.provider_key]
+    form, handle = _settings_form(conn, info, request.form if request.method == "POST" else None)
+    result = None
+    try:
+        if form is not None and request.method == "POST" and form.validate():
+            data = form.settings_data()
+            if request.form.get("action") == "finish":
+                conn.settings = {**(conn.settings or {}), **data}
+                conn.setup_complete = True
+                db.session.commit()
+                flash(f"{conn.business_unit.name} is connected to {info.label}.", "success")
+                return redirect(url_for("integrations.index", business_unit=conn.business_unit_id))
+            result = _test(conn, {**(conn.settings or {}), **data},
+                           bool(request.form.get("write_check")))
+        return render_template("integrations/setup.html", conn=conn, info=info, form=form,
+                               result=result, tab="integrations")
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+@bp.route("/connections/<int:connection_id>", methods=["GET", "POST"])
+@admin_required
+def manage(connection_id: int):
+    """Manage: settings (save / test), mapping tables, links to the reconciliation pass."""
+    conn = _connection(connection_id)
+    info = get_registry()[conn.provider_key]
+    form, handle = _settings_form(conn, info, request.form if request.method == "POST" else None)
+    result = None
+    try:
+        if form is not None and request.method == "POST" and form.validate():
+            data = form.settings_data()
+            if request.form.get("action") == "test":
+                result = _test(conn, {**(conn.settings or {}), **data},
+                               bool(request.form.get("write_check")))
+            else:
+                conn.settings = {**(conn.settings or {}), **data}
+                db.session.commit()
+                flash("Settings saved.", "success")
+                return redirect(url_for("integrations.manage", connection_id=conn.id))
+        mapping_tables = pages.mapping_tables(conn, info, handle) if handle else []
+        return render_template("integrations/manage.html", conn=conn, info=info, form=form,
+                               result=result, mapping_tables=mapping_tables,
+                               action_form=ActionForm(), tab="integrations")
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+@bp.post("/connections/<int:connection_id>/mappings/<kind>")
+@admin_required
+def save_mappings(connection_id: int, kind: str):
+    conn = _connection(connection_id)
+    info = get_registry()[conn.provider_key]
+    if kind not in {k.key for k in info.mapping_kinds} or not ActionForm().validate_on_submit():
+        abort(400)
+    changed = pages.save_mapping_form(conn, kind, request.form, current_user.id)
+    flash(f"{changed} mapping(s) saved.", "success")
+    return redirect(url_for("integrations.manage", connection_id=conn.id) + f"#mapping-{kind}")
+
+
+@bp.route("/connections/<int:connection_id>/reconciliation", methods=["GET", "POST"])
+@admin_required
+def reconciliation(connection_id: int):
+    """The reconciliation pass: how clients and service types would match, before auto-push."""
+    conn = _connection(connection_id)
+    info = get_registry()[conn.provider_key]
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        pages.save_reconciliation(conn, info, request.form, current_user.id)
+        flash("Reconciliation choices saved.", "success")
+        return redirect(url_for("integrations.reconciliation", connection_id=conn.id))
+    previews, error = pages.previews(conn)
+    return render_template("integrations/reconciliation.html", conn=conn, info=info, form=form,
+                           previews=previews, error=error, tab="integrations")
+
+
+@bp.post("/connections/<int:connection_id>/disconnect")
+@admin_required
+def disconnect(connection_id: int):
+    conn = _connection(connection_id)
+    info = get_registry()[conn.provider_key]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    confirmed = lifecycle.disconnect(conn)
+    note = "" if confirmed else f" {info.label} could not be told; remove the app there too."
+    flash(f"{conn.business_unit.name} is disconnected from {info.label}. Data on both sides "
+          f"was left as it is.{note}", "success")
+    return redirect(url_for("integrations.index", business_unit=conn.business_unit_id))

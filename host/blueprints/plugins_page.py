@@ -1,0 +1,55 @@
+"""Settings > Integrations > Plugins: what the plugin manager loaded (admin diagnostics).
+
+Name, distribution and version, implemented hooks, blocked state and load/compatibility
+errors, like Datasette's ``/-/plugins``. Also as JSON at ``/settings/plugins.json``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+
+from host.integrations.registry import get_plugin_manager, get_registry
+from host.security.permissions import admin_required
+
+bp = Blueprint("plugins_page", __name__, url_prefix="/settings")
+
+
+def plugin_rows() -> list[dict]:
+    pm = get_plugin_manager()
+    registry = get_registry()
+    dist = getattr(pm, "psa_dist_info", {})
+    keys_by_plugin = {registry.plugin_name(k): k for k in registry}
+    rows = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
+        if plugin is None:
+            continue
+        hooks = sorted(h.name for h in (pm.get_hookcallers(plugin) or []))
+        dist_name, version = dist.get(name, ("", getattr(plugin, "__version__", "")))
+        rows.append({"name": name, "distribution": dist_name, "version": version,
+                     "provider_key": keys_by_plugin.get(name), "hooks": hooks,
+                     "blocked": False, "error": registry.unavailable_reason(name) or ""})
+    for item in registry.unavailable:
+        if not any(r["name"] == item.plugin_name for r in rows):
+            rows.append({"name": item.plugin_name, "distribution": "", "version": "",
+                         "provider_key": item.key, "hooks": [], "blocked": False,
+                         "error": item.reason})
+        else:
+            for r in rows:
+                if r["name"] == item.plugin_name:
+                    r["error"] = item.reason
+    for name in current_app.config.get("PSA_PLUGINS_BLOCKED") or ():
+        rows.append({"name": name, "distribution": "", "version": "", "provider_key": None,
+                     "hooks": [], "blocked": True, "error": ""})
+    return rows
+
+
+@bp.get("/plugins")
+@admin_required
+def index():
+    return render_template("integrations/plugins.html", rows=plugin_rows(), tab="integrations")
+
+
+@bp.get("/plugins.json")
+@admin_required
+def as_json():
+    return jsonify(plugin_rows())
