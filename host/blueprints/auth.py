@@ -1,15 +1,18 @@
-"""Password login and logout."""
+"""Password login and logout, and each user's API tokens page."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
 from host.extensions import db
 from host.forms.auth import LoginForm
-from host.models import User
+from host.forms.common import ActionForm
+from host.forms.settings import ApiTokenForm
+from host.models import ApiToken, User
+from host.services.api_tokens import create_token, revoke_token
 
 bp = Blueprint("auth", __name__)
 
@@ -37,3 +40,31 @@ def login():
 def logout():
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """Create a token (its value is shown once), list and revoke one's own tokens."""
+    form = ApiTokenForm()
+    plaintext = None
+    if form.validate_on_submit():
+        _row, plaintext = create_token(current_user, form.name.data)
+        form = ApiTokenForm(formdata=None)
+    tokens = db.session.execute(
+        db.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.id.desc())
+    ).scalars().all()
+    return render_template("auth/api_tokens.html", form=form, tokens=tokens,
+                           plaintext=plaintext, action_form=ActionForm())
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        revoke_token(row)
+        flash(f"Token {row.name} revoked.", "success")
+    return redirect(url_for("auth.api_tokens"))

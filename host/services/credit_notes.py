@@ -1,0 +1,122 @@
+"""Credit notes against sent invoices: copies of chosen invoice lines, or a plain amount.
+
+A credit note reduces the invoice balance (its total counts as settled) and is announced with
+``events.credit_note_issued`` before the commit, so the sync outbox pushes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from host import events
+from host.extensions import db
+from host.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from host.services.errors import DomainError, InvalidTransition
+from host.services.invoicing import SETTLEABLE, settle_status
+from host.services.numbering import CREDIT_NOTE_PREFIX, next_number
+from host.services.totals import ZERO, cents, summarize, to_decimal
+
+
+def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, *,
+                      amount=None, reason: str = "", issue_date: date | None = None,
+                      commit: bool = True) -> CreditNote:
+    """Issue a credit note against ``invoice`` (sent, partially paid or paid).
+
+    ``lines``: mappings ``{"invoice_line_id": id, "quantity": q}`` copy those invoice lines
+    (quantity defaults to the line's). Or ``amount``: one untaxed line "Credit" for that amount,
+    booked like the invoice's first line. The credit total may not exceed what is left to credit.
+    """
+    if invoice.status not in SETTLEABLE:
+        raise InvalidTransition(
+            f"Credit notes are issued against sent invoices; this one is {invoice.status.replace('_', ' ')}.")
+    if (lines is None) == (amount is None):
+        raise DomainError("Give either invoice lines or an amount to credit.")
+    built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
+    if not built:
+        raise DomainError("Choose at least one line to credit.")
+    total = summarize(built).total
+    if total <= ZERO:
+        raise DomainError("The credit note total must be positive.")
+    creditable = invoice.total - invoice.amount_credited
+    if total > creditable:
+        raise DomainError(f"The credit ({total}) is more than can be credited ({creditable}).")
+    sequence, number = next_number(CreditNote, invoice.organization_id, CREDIT_NOTE_PREFIX)
+    note = CreditNote(
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        number=number,
+        sequence=sequence,
+        issue_date=issue_date or date.today(),
+        reason=reason or "",
+        status="issued",
+        lines=built,
+    )
+    db.session.add(note)
+    settle_status(invoice)
+    db.session.flush()
+    events.credit_note_issued.send(note)
+    if commit:
+        db.session.commit()
+    return note
+
+
+def _copy_lines(invoice: Invoice, lines: Iterable[Mapping]) -> list[CreditNoteLine]:
+    by_id = {line.id: line for line in invoice.lines}
+    built = []
+    for position, data in enumerate(lines, start=1):
+        source: InvoiceLine | None = by_id.get(_int(data.get("invoice_line_id")))
+        if source is None:
+            raise DomainError(f"Line {data.get('invoice_line_id')!r} is not on this invoice.")
+        quantity = data.get("quantity")
+        quantity = source.quantity if quantity in (None, "") else _number(quantity)
+        if quantity == 0:
+            continue
+        if quantity < 0 or quantity > source.quantity:
+            raise DomainError(
+                f"Credit quantity for {source.description!r} must be between 0 and {source.quantity}.")
+        gl = source.effective_gl_account
+        built.append(CreditNoteLine(
+            position=position,
+            invoice_line=source,
+            description=source.description,
+            quantity=quantity,
+            unit_price=source.unit_price,
+            discount_percent=source.discount_percent,
+            service_type=source.service_type,
+            tax_rate=source.tax_rate,
+            gl_account=gl,
+            class_label=source.effective_class_label,
+        ))
+    return built
+
+
+def _amount_line(invoice: Invoice, amount) -> list[CreditNoteLine]:
+    value = cents(_number(amount))
+    first = invoice.lines[0] if invoice.lines else None
+    return [CreditNoteLine(
+        position=1,
+        description="Credit",
+        quantity=Decimal("1"),
+        unit_price=value,
+        discount_percent=Decimal("0"),
+        service_type=first.service_type if first else None,
+        tax_rate=None,
+        gl_account=first.effective_gl_account if first else None,
+        class_label=first.effective_class_label if first else "",
+    )]
+
+
+def _number(value) -> Decimal:
+    try:
+        return to_decimal(value)
+    except Exception:  # noqa: BLE001
+        raise DomainError(f"Not a number: {value!r}.") from None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,256 @@
+"""Invoices: create (from a project's contract lines or explicit lines), edit, approve, send, void.
+
+Every function changes the session and, unless ``commit=False``, commits once at the end. Domain
+signals are sent *before* that commit so the sync outbox writes its record in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Mapping
+
+from host import events
+from host.extensions import db
+from host.models import (
+    ContractLine, GLAccount, Invoice, InvoiceLine, Project, ServiceType, TaxRate,
+)
+from host.models.mixins import utcnow
+from host.services.errors import DomainError, InvalidTransition
+from host.services.numbering import INVOICE_PREFIX, next_number
+from host.services.totals import ZERO, to_decimal
+
+EDITABLE = ("draft", "approved", "sent")
+SETTLEABLE = ("sent", "partially_paid", "paid")
+
+
+def due_date_for(project: Project, issue_date: date) -> date:
+    """Issue date plus the project's due days, else the organization's default."""
+    return issue_date + timedelta(days=project.effective_due_days)
+
+
+def create_invoice(project: Project, lines: Iterable[Mapping], *, issue_date: date | None = None,
+                   memo: str = "", created_by=None, commit: bool = True) -> Invoice:
+    """A draft invoice for ``project`` with explicit ``lines``.
+
+    Each line is a mapping with ``quantity`` and either ``contract_line_id`` (rate, service type,
+    tax rate, GL account and class label come from the contract line) or ``unit_price``; optional
+    ``description``, ``discount_percent``, ``service_type_id``, ``tax_rate_id``,
+    ``gl_account_id``, ``service_date``, ``class_label`` override those.
+    """
+    issue_date = issue_date or date.today()
+    sequence, number = next_number(Invoice, project.organization_id, INVOICE_PREFIX)
+    invoice = Invoice(
+        organization_id=project.organization_id,
+        business_unit_id=project.business_unit_id,
+        client_id=project.client_id,
+        project=project,
+        number=number,
+        sequence=sequence,
+        currency=project.client.effective_currency,
+        issue_date=issue_date,
+        due_date=due_date_for(project, issue_date),
+        status="draft",
+        memo=memo or "",
+        created_by=created_by,
+    )
+    invoice.lines = _build_lines(project, lines)
+    db.session.add(invoice)
+    if commit:
+        db.session.commit()
+    return invoice
+
+
+def create_invoice_from_project(project: Project, quantities: Mapping | None = None, *,
+                                issue_date: date | None = None, service_date: date | None = None,
+                                memo: str = "", created_by=None, commit: bool = True) -> Invoice:
+    """A draft invoice with one line per contract line of ``project``.
+
+    ``quantities`` maps contract line id -> quantity; lines with no or zero quantity are left
+    out. Without ``quantities`` every contract line is billed once.
+    """
+    lines = []
+    for cl in project.contract_lines:
+        qty = 1 if quantities is None else quantities.get(cl.id, quantities.get(str(cl.id)))
+        if qty in (None, "") or _decimal(qty, "quantity") == 0:
+            continue
+        lines.append({"contract_line_id": cl.id, "quantity": qty, "service_date": service_date})
+    return create_invoice(project, lines, issue_date=issue_date, memo=memo,
+                          created_by=created_by, commit=commit)
+
+
+def update_invoice(invoice: Invoice, lines: Iterable[Mapping] | None = None, *,
+                   memo: str | None = None, issue_date: date | None = None,
+                   commit: bool = True) -> Invoice:
+    """Replace the lines (and memo / issue date) of a draft, approved or unpaid sent invoice.
+
+    A sent invoice stays ``sent`` and is flagged ``changed_since_sent``: sending it again pushes
+    the change to the accounting system (the same external invoice is updated).
+    """
+    if invoice.status not in EDITABLE:
+        raise InvalidTransition(f"A {_label(invoice.status)} invoice cannot be edited.")
+    if invoice.status == "sent" and (invoice.has_payments or invoice.credit_notes):
+        raise InvalidTransition(
+            "This invoice has payments or credit notes; it can no longer be edited.")
+    if lines is not None:
+        new_lines = _build_lines(invoice.project, lines)
+        invoice.lines.clear()
+        db.session.flush()
+        invoice.lines.extend(new_lines)
+    if memo is not None:
+        invoice.memo = memo
+    if issue_date is not None and invoice.project is not None:
+        invoice.issue_date = issue_date
+        invoice.due_date = due_date_for(invoice.project, issue_date)
+    if invoice.status == "sent":
+        invoice.changed_since_sent = True
+    if commit:
+        db.session.commit()
+    return invoice
+
+
+def approve(invoice: Invoice, *, commit: bool = True) -> Invoice:
+    """draft -> approved."""
+    if invoice.status != "draft":
+        raise InvalidTransition(f"Only a draft can be approved; this invoice is {_label(invoice.status)}.")
+    if not invoice.lines:
+        raise DomainError("An invoice needs at least one line.")
+    invoice.status = "approved"
+    invoice.approved_at = utcnow()
+    if commit:
+        db.session.commit()
+    return invoice
+
+
+def send_invoice(invoice: Invoice, *, commit: bool = True) -> Invoice:
+    """approved (or draft, approved on the way) -> sent; a sent invoice may be sent again.
+
+    Sends ``events.invoice_sent`` before the commit (transactional outbox).
+    """
+    if invoice.status == "draft":
+        approve(invoice, commit=False)
+    if invoice.status not in ("approved", "sent"):
+        raise InvalidTransition(f"A {_label(invoice.status)} invoice cannot be sent.")
+    invoice.status = "sent"
+    invoice.sent_at = utcnow()
+    invoice.changed_since_sent = False
+    db.session.flush()
+    events.invoice_sent.send(invoice)
+    if commit:
+        db.session.commit()
+    return invoice
+
+
+def void_invoice(invoice: Invoice, *, commit: bool = True) -> Invoice:
+    """approved or sent -> void, only while nothing is paid or credited."""
+    if invoice.status not in ("approved", "sent"):
+        raise InvalidTransition(f"A {_label(invoice.status)} invoice cannot be voided.")
+    if invoice.has_payments:
+        raise InvalidTransition("An invoice with payments cannot be voided.")
+    invoice.status = "void"
+    invoice.voided_at = utcnow()
+    db.session.flush()
+    events.invoice_voided.send(invoice)
+    if commit:
+        db.session.commit()
+    return invoice
+
+
+def settle_status(invoice: Invoice) -> str:
+    """Recompute sent / partially_paid / paid from payments and credit notes (no commit)."""
+    if invoice.status not in SETTLEABLE:
+        return invoice.status
+    settled = invoice.amount_paid + invoice.amount_credited
+    if settled <= ZERO:
+        invoice.status = "sent"
+    elif settled >= invoice.total:
+        invoice.status = "paid"
+    else:
+        invoice.status = "partially_paid"
+    return invoice.status
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _label(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        return to_decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError(f"{field} must be a number, got {value!r}.") from None
+
+
+def _owned(model, object_id, org_id: int, field: str):
+    if object_id in (None, ""):
+        return None
+    try:
+        obj = db.session.get(model, int(object_id))
+    except (TypeError, ValueError):
+        obj = None
+    if obj is None or getattr(obj, "organization_id", org_id) != org_id:
+        raise DomainError(f"Unknown {field} {object_id!r}.")
+    return obj
+
+
+def _build_lines(project: Project | None, lines: Iterable[Mapping]) -> list[InvoiceLine]:
+    if project is None:
+        raise DomainError("The invoice has no project.")
+    org_id = project.organization_id
+    built = []
+    for position, data in enumerate(lines, start=1):
+        cl = None
+        if data.get("contract_line_id") not in (None, ""):
+            cl = db.session.get(ContractLine, int(data["contract_line_id"]))
+            if cl is None or cl.project_id != project.id:
+                raise DomainError(
+                    f"Contract line {data['contract_line_id']!r} is not part of this project.")
+        quantity = _decimal(data.get("quantity", 1), "quantity")
+        if "unit_price" in data and data["unit_price"] not in (None, ""):
+            unit_price = _decimal(data["unit_price"], "unit_price")
+        elif cl is not None:
+            unit_price = cl.rate
+        else:
+            raise DomainError(f"Line {position}: give a unit_price or a contract_line_id.")
+        discount = _decimal(data.get("discount_percent") or 0, "discount_percent")
+        if not ZERO <= discount <= 100:
+            raise DomainError(f"Line {position}: discount must be between 0 and 100 %.")
+        service_type = _owned(ServiceType, data.get("service_type_id"), org_id, "service type") \
+            or (cl.service_type if cl else None)
+        if "tax_rate_id" in data:
+            tax_rate = _owned(TaxRate, data.get("tax_rate_id"), org_id, "tax rate")
+        else:
+            tax_rate = cl.tax_rate if cl else None
+        gl_account = _owned(GLAccount, data.get("gl_account_id"), org_id, "GL account")
+        description = (data.get("description") or "").strip() or (cl.label if cl else "") \
+            or (service_type.name if service_type else "")
+        built.append(InvoiceLine(
+            position=position,
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            discount_percent=discount,
+            service_date=_date(data.get("service_date")),
+            service_type=service_type,
+            tax_rate=tax_rate,
+            contract_line=cl,
+            gl_account=gl_account,
+            class_label=(data.get("class_label") or "").strip() or (cl.class_label if cl else ""),
+        ))
+    if not built:
+        raise DomainError("An invoice needs at least one line with a quantity.")
+    return built
+
+
+def _date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(f"Not a date (YYYY-MM-DD): {value!r}.") from None

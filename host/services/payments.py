@@ -1,0 +1,121 @@
+"""Payments against invoices: typed in the host, or reported by the accounting provider.
+
+``record_payment(source="provider", connection_id=..., external_id=...)`` is idempotent: the
+same provider payment recorded twice for the same invoice returns the first row. A provider
+payment voided later is reversed with ``reverse_provider_payment``.
+"""
+
+from __future__ import annotations
+
+from datetime import date as date_type
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from host import events
+from host.extensions import db
+from host.models import Invoice, Payment
+from host.models.mixins import utcnow
+from host.services.errors import DomainError, InvalidTransition
+from host.services.invoicing import SETTLEABLE, settle_status
+from host.services.totals import ZERO, cents, to_decimal
+
+
+def record_payment(invoice: Invoice, amount, date: date_type | None = None, source: str = "host",
+                   external_id: str | None = None, connection_id: int | None = None, *,
+                   reference: str = "", kind: str = "payment", recorded_by=None,
+                   commit: bool = True) -> Payment:
+    """Record ``amount`` received on ``invoice`` and move it to partially_paid / paid.
+
+    ``source="host"``: a user typed it; it must not exceed the balance. ``source="provider"``:
+    it came from the accounting system (give ``connection_id`` and ``external_id``); it is
+    recorded as reported, once. Sends ``events.payment_recorded(sender=payment, source=...)``
+    before the commit.
+    """
+    if source not in ("host", "provider"):
+        raise DomainError(f"Unknown payment source {source!r}.")
+    amount = cents(amount)
+    if amount <= ZERO:
+        raise DomainError("The payment amount must be positive.")
+    if source == "provider":
+        if connection_id is None or not external_id:
+            raise DomainError("A provider payment needs connection_id and external_id.")
+        existing = find_provider_payment(invoice.id, connection_id, external_id)
+        if existing is not None:
+            return existing
+    if invoice.status not in SETTLEABLE:
+        raise InvalidTransition(
+            f"Payments can be recorded on sent invoices; this one is {invoice.status.replace('_', ' ')}.")
+    if source == "host" and amount > invoice.balance:
+        raise DomainError(f"The payment ({amount}) is more than the balance ({invoice.balance}).")
+    payment = Payment(
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        amount=amount,
+        date=date or date_type.today(),
+        source=source,
+        kind=kind,
+        connection_id=connection_id,
+        external_id=external_id,
+        reference=reference or "",
+        status="recorded",
+        recorded_by_id=recorded_by.id if recorded_by is not None else None,
+    )
+    db.session.add(payment)
+    settle_status(invoice)
+    db.session.flush()
+    events.payment_recorded.send(payment, source=source)
+    if commit:
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent worker recorded the same provider payment first.
+            db.session.rollback()
+            existing = find_provider_payment(invoice.id, connection_id, external_id)
+            if existing is None:
+                raise
+            return existing
+    return payment
+
+
+def find_provider_payment(invoice_id: int, connection_id: int, external_id: str) -> Payment | None:
+    return db.session.execute(
+        sa.select(Payment).where(
+            Payment.invoice_id == invoice_id,
+            Payment.connection_id == connection_id,
+            Payment.external_id == external_id,
+        )
+    ).scalar_one_or_none()
+
+
+def reverse_payment(payment: Payment, *, commit: bool = True) -> Payment:
+    """Mark ``payment`` reversed (voided at the provider) and recompute the invoice status."""
+    if payment.status != "reversed":
+        payment.status = "reversed"
+        payment.reversed_at = utcnow()
+        settle_status(payment.invoice)
+    if commit:
+        db.session.commit()
+    return payment
+
+
+def reverse_provider_payment(connection_id: int, external_id: str, *,
+                             commit: bool = True) -> list[Payment]:
+    """Reverse every allocation of one provider payment; returns the reversed rows."""
+    rows = db.session.execute(
+        sa.select(Payment).where(
+            Payment.connection_id == connection_id, Payment.external_id == external_id)
+    ).scalars().all()
+    for row in rows:
+        reverse_payment(row, commit=False)
+    if commit:
+        db.session.commit()
+    return list(rows)
+
+
+def parse_amount(value):
+    """Decimal from form/API input; DomainError when it is not a number."""
+    try:
+        return to_decimal(value)
+    except Exception:  # noqa: BLE001 - any parse failure is the user's input
+        raise DomainError(f"Not an amount: {value!r}.") from None

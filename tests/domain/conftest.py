@@ -1,0 +1,19 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def psa_plugins():
+    """Domain tests need no provider plugin."""
+    return ()
+
+
+@pytest.fixture
+def catalog(app, org):
+    from factories import make_catalog
+
+    return make_catalog(app, org)
