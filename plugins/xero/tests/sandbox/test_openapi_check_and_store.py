@@ -43,6 +43,21 @@ def test_checker_accepts_a_real_sandbox_exchange(xero):
     check_httpx(xero.put("Contacts", {"Contacts": [{"Name": "Checked Ltd"}]}))
 
 
+def test_httpx_hook_checks_every_exchange_of_a_client(server, xero):
+    from psa_xero.sandbox.openapi_check import httpx_response_hook
+
+    seen: list[str] = []
+    with httpx.Client(base_url=server.url, headers=xero.headers(),
+                      event_hooks={"response": [httpx_response_hook(seen)]}) as client:
+        assert client.get("/api.xro/2.0/Invoices").status_code == 200
+        assert client.get("/api.xro/2.0/Invoices",
+                          headers={"xero-tenant-id": ""}).status_code == 403
+    assert seen == []
+    strict = httpx_response_hook()
+    with httpx.Client(base_url=server.url, event_hooks={"response": [strict]}) as client:
+        client.get("/connections")  # 401 is not documented: not a mismatch
+
+
 def test_webhook_checker_and_itr_exemption():
     itr = {"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": "ABC"}
     check_webhook(json.dumps(itr))

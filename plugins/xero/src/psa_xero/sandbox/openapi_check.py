@@ -8,6 +8,7 @@ Reusable by anything that talks to Xero or to the sandbox::
                                  status=200, response_body=resp_bytes)
     check_httpx(response)            # an httpx.Response; raises OpenAPIMismatch on a problem
     check_webhook(raw_body)          # a webhook delivery body (xero-webhooks.yaml)
+    httpx.Client(event_hooks={"response": [httpx_response_hook()]})  # check a whole client
 
 - ``/api.xro/2.0/...`` is checked against ``xero_accounting.yaml`` (request, when the exchange
   succeeded, and response; ``400`` bodies also against its ``Error`` schema);
@@ -206,3 +207,31 @@ def check_webhook(body: bytes | str) -> None:
     problems = validate_webhook(body)
     if problems:
         raise OpenAPIMismatch("\n".join(problems))
+
+
+def httpx_response_hook(problems: list | None = None):
+    """An httpx ``event_hooks["response"]`` callable checking every exchange of a client.
+
+    With ``problems`` (a list) mismatches are appended to it; without, the hook raises
+    :class:`OpenAPIMismatch` as soon as one is seen::
+
+        seen = []
+        client = httpx.Client(event_hooks={"response": [httpx_response_hook(seen)]})
+        ...
+        assert not seen
+    """
+
+    def hook(response) -> None:
+        response.read()
+        request = response.request
+        found = validate_exchange(
+            request.method, str(request.url), headers=dict(request.headers),
+            body=request.content, status=response.status_code,
+            response_headers=dict(response.headers), response_body=response.content)
+        if not found:
+            return
+        if problems is None:
+            raise OpenAPIMismatch("\n".join(found))
+        problems.extend(found)
+
+    return hook
