@@ -5,7 +5,8 @@
 * pending records whose ``next_attempt_at`` passed (a scheduled retry whose message was lost);
 * pending records never picked up for ``SYNC_STALE_PENDING_SECONDS`` (a lost queue message,
   a worker killed between the commit and the job);
-* ``in_progress`` records whose lease expired (a worker killed mid-job).
+* ``in_progress`` records whose lease expired (a worker killed mid-job);
+* ``waiting_reauth`` records whose connection was reconnected.
 
 Re-enqueueing twice is harmless: only one worker wins the claim.
 
@@ -47,8 +48,22 @@ def stale_record_ids(now=None) -> list[int]:
     return list(db.session.scalars(query))
 
 
+def resume_reconnected() -> int:
+    """Records parked for reauthorization whose connection is connected again go back to
+    pending (a safety net for ``host.sync.outbox.resume_connection``)."""
+    from host.sync.outbox import resume_connection
+
+    ids = list(db.session.scalars(
+        sa.select(SyncRecord.connection_id).distinct()
+        .join(Connection, Connection.id == SyncRecord.connection_id)
+        .where(SyncRecord.status == "waiting_reauth", Connection.status == "connected")
+    ))
+    return sum(resume_connection(connection_id) for connection_id in ids)
+
+
 def sweep() -> int:
     """Re-enqueue stale work; returns how many records were re-enqueued."""
+    resume_reconnected()
     ids = stale_record_ids()
     db.session.rollback()
     for record_id in ids:

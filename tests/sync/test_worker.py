@@ -151,3 +151,23 @@ def test_unexpected_exception_fails_the_record_as_internal(app, org, db, connect
     assert record.status == "failed"
     assert record.error_category == "internal"
     assert "KeyError" in record.error_message
+
+
+def test_sweeper_resumes_parked_records_once_the_connection_is_reconnected(
+        app, org, db, connection):
+    from host.security.crypto import encrypt_tokens
+
+    record = _sent_record(app, org, db)
+    LEDGER.revoke_all()
+    drain(app)
+    db.session.expire_all()
+    assert record.status == "waiting_reauth"
+    assert sweeper.sweep() == 0  # still needs the admin
+    connection.token_ciphertext = encrypt_tokens(LEDGER.issue_tokens(), app)
+    connection.status = "connected"
+    db.session.commit()
+    sweeper.sweep()
+    drain(app)
+    db.session.expire_all()
+    assert record.status == "synced"
+    assert len(LEDGER.invoices()) == 1
