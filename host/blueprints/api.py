@@ -188,7 +188,7 @@ def save_client(client_id: int | None = None):
             setattr(client, field, str(data[field] or "").strip())
     if "active" in data:
         client.active = bool(data["active"])
-    client.currency = client.currency.upper()
+    client.currency = (client.currency or "").upper()
     if client.billing_email and not is_email(client.billing_email):
         raise DomainError("billing_email is not an email address.")
     db.session.add(client)
