@@ -198,3 +198,14 @@ def test_wrong_or_missing_tenant_header_is_403(server, mint):
     resp = client.http.get("/api.xro/2.0/Organisation",
                            headers={"Authorization": f"Bearer {client.token}"})
     assert resp.status_code == 403 and resp.json()["Title"] == "Forbidden"
+
+
+def test_scopes_add_up_across_consents(server):
+    first = authorize(server.url, [UK_TENANT_ID], scope="offline_access accounting.contacts")
+    _exchange(server.url, first["code"])
+    second = authorize(server.url, [UK_TENANT_ID], scope="offline_access accounting.settings")
+    token = _exchange(server.url, second["code"]).json()
+    assert {"accounting.contacts", "accounting.settings"} <= set(token["scope"].split())
+    client = Xero(server.url, token["access_token"])
+    assert client.get("Contacts").status_code == 200
+    assert client.get("Organisation").status_code == 200

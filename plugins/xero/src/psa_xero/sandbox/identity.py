@@ -26,7 +26,6 @@ ACCESS_TOKEN_SECONDS = 1800
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 REFRESH_GRACE_SECONDS = 1800
 CODE_SECONDS = 300
-ISSUER_PATH = ""  # issuer is the sandbox base URL
 
 BROAD_SCOPES = {
     "openid", "profile", "email", "offline_access",
@@ -49,6 +48,10 @@ def scope_known(scope: str) -> bool:
         scope.startswith("accounting.reports.") and scope.endswith(".read"))
 
 
+def _compact(data: dict) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -64,7 +67,7 @@ class Signer:
 
     def sign(self, claims: dict) -> str:
         header = {"alg": "RS256", "kid": self.kid, "typ": "JWT"}
-        signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+        signing_input = f"{_b64(_compact(header))}.{_b64(_compact(claims))}"
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input}.{_b64(signature)}"
 

@@ -170,7 +170,9 @@ def token():
             grant = sb.state.grants.get(code["grant_id"])
             if grant is None:
                 return E.oauth_error("invalid_grant")
-            body = sb.identity.issue(grant, code["auth_event"], code["scopes"])
+            # scopes add up across consents (Xero's Scopes page); a token carries them all
+            scopes = sorted(set(code["scopes"]) | set(grant["scopes"]))
+            body = sb.identity.issue(grant, code["auth_event"], scopes)
         elif grant_type == "refresh_token":
             body = sb.identity.refresh(client["client_id"], request.form.get("refresh_token", ""))
             if body is None:
