@@ -11,6 +11,7 @@ One process-wide :data:`LEDGER` holds the state; :func:`serve` starts its Flask 
     LEDGER.fail_next("lost_response")       # the write is stored, the answer is a 503
     LEDGER.tenants = [("t-1", "Fake Books"), ("t-2", "Other Books")]   # tenant picker
     LEDGER.access_ttl = 0                   # access tokens expire at once (forces refresh)
+    LEDGER.custom_numbers = False           # test_connection reports a failed check
     LEDGER.revoke_all()                     # every token refused -> needs_reauth
     body, headers = LEDGER.record_payment(invoice_id, Decimal("50.00"))   # signed webhook
 
@@ -54,6 +55,7 @@ class LedgerState:
     def reset(self) -> None:
         with self.lock:
             self.tenants: list[tuple[str, str]] = [("t-1", "Fake Books Inc")]
+            self.custom_numbers = True  # False: test_connection reports a failed check
             self.access_ttl = 3600
             self.codes: dict[str, dict] = {}
             self.access_tokens: dict[str, float] = {}  # token -> expiry
@@ -225,7 +227,8 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
     @app.get("/api/company")
     def company():
         tid = tenant()
-        return jsonify({"id": tid, "name": dict(state.tenants)[tid], "country": "US"})
+        return jsonify({"id": tid, "name": dict(state.tenants)[tid], "country": "US",
+                        "custom_numbers": state.custom_numbers})
 
     @app.get("/api/choices/<kind>")
     def choices(kind):

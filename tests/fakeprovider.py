@@ -188,6 +188,9 @@ def on_connect(connection, callback_params):
 def test_connection(connection, write_check):
     company = _call(connection, "GET", "/api/company")
     checks = [Check("Company", "pass", f"Connected to {company['name']}")]
+    if not company.get("custom_numbers", True):
+        checks.append(Check("Invoice numbers", "fail", "The ledger numbers invoices itself",
+                            fix="Turn on custom transaction numbers in the Fake Ledger."))
     item = connection.settings.get("default_item")
     items = {c["id"] for c in _call(connection, "GET", "/api/choices/item")}
     if item in items:

@@ -1,0 +1,112 @@
+"""Integrations pages: tiles, setup wizard (Test, Save & finish), Manage (mappings),
+reconciliation pass, Plugins page."""
+
+import re
+
+import pytest
+
+import fakeledger
+from host.integrations.testing import csrf_token
+
+
+def ledger_tokens():
+    with fakeledger.LEDGER.lock:
+        return fakeledger.LEDGER.issue_tokens()
+
+
+@pytest.fixture
+def live(connection_factory):
+    return connection_factory(tokens=ledger_tokens(), settings={"default_item": "1"},
+                              setup_complete=False)
+
+
+def test_tiles_show_label_logo_status_and_the_confirmation_sentence(admin_client, org):
+    page = admin_client.get(f"/settings/integrations?business_unit={org.business_unit_ids[1]}")
+    html = page.get_data(as_text=True)
+    assert 'id="business-unit-select"' in html
+    assert 'data-provider="fakeprovider" data-status="not_connected"' in html
+    assert "<svg" in html and "Fake Ledger" in html
+    assert ("This will connect Consulting West to Fake Ledger. Any other financial integration "
+            "of this business unit will be removed.") in html
+    assert 'id="confirm-connect-fakeprovider"' in html
+
+
+def test_hook_test_connection_from_the_wizard_then_finish(admin_client, live, db):
+    url = f"/settings/integrations/connections/{live.id}/setup"
+    html = admin_client.get(url).get_data(as_text=True)
+    assert 'id="run-test"' in html and 'id="finish-setup"' in html
+    assert '<option selected value="1">Services</option>' in html  # prefilled default
+    token = csrf_token(admin_client, url)
+    tested = admin_client.post(url, data={"csrf_token": token, "default_item": "2",
+                                          "action": "test", "write_check": "1"})
+    checks = re.findall(r'data-status="(pass|warn|fail)"', tested.get_data(as_text=True))
+    assert checks == ["pass", "pass", "pass"]
+    assert "Created and removed a test product" in tested.get_data(as_text=True)
+    done = admin_client.post(url, data={"csrf_token": token, "default_item": "2",
+                                        "auto_send": "y", "action": "finish"})
+    assert done.status_code == 302
+    db.session.refresh(live)
+    assert live.setup_complete and live.settings["default_item"] == "2"
+    assert live.settings["auto_send"] is True
+    tiles = admin_client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="connected"' in tiles and 'class="button manage"' in tiles
+
+
+def test_failed_check_shows_the_fix(admin_client, live):
+    url = f"/settings/integrations/connections/{live.id}/setup"
+    fakeledger.LEDGER.custom_numbers = False
+    html = admin_client.post(url, data={"csrf_token": csrf_token(admin_client, url),
+                                        "default_item": "1", "action": "test"}).get_data(True)
+    assert 'data-ok="false"' in html and 'data-status="fail"' in html
+    assert "Fix: Turn on custom transaction numbers in the Fake Ledger." in html
+
+
+def test_hook_list_mapping_choices_feed_the_mapping_table(admin_client, live, db, org):
+    from host.models import ConnectionMapping, ServiceType
+
+    st = ServiceType(organization_id=org.id, name="Consulting")
+    db.session.add(st)
+    db.session.commit()
+    url = f"/settings/integrations/connections/{live.id}"
+    html = admin_client.get(url).get_data(as_text=True)
+    assert 'id="mapping-item"' in html and f'name="map-{st.id}"' in html
+    assert ">Hardware</option>" in html
+    resp = admin_client.post(f"{url}/mappings/item",
+                             data={"csrf_token": csrf_token(admin_client, url), f"map-{st.id}": "3"})
+    assert resp.status_code == 302
+    row = db.session.query(ConnectionMapping).filter_by(connection_id=live.id).one()
+    assert (row.kind, row.host_id, row.external_id) == ("item", str(st.id), "3")
+    from host.integrations.handle import handle_for
+
+    assert handle_for(live).mapping("item", st.id) == "3"
+
+
+def test_hook_preview_matches_on_the_reconciliation_pass(admin_client, live, db, org):
+    from host.models import Client, ConnectionMapping
+
+    db.session.add_all([Client(organization_id=org.id, name="Globex"),
+                        Client(organization_id=org.id, name="Initech")])
+    db.session.commit()
+    fakeledger.LEDGER.customers = {
+        "c1": {"id": "c1", "name": "Globex", "tenant": "t-1"},
+        "c2": {"id": "c2", "name": "globex", "tenant": "t-1"},
+    }
+    url = f"/settings/integrations/connections/{live.id}/reconciliation"
+    html = admin_client.get(url).get_data(as_text=True)
+    assert "outcome-ambiguous" in html and "outcome-create" in html
+    globex = db.session.query(Client).filter_by(name="Globex").one()
+    resp = admin_client.post(url, data={"csrf_token": csrf_token(admin_client, url),
+                                        f"pick-client-{globex.id}": "c2", "auto_push": "1"})
+    assert resp.status_code == 302
+    db.session.refresh(live)
+    assert live.settings["auto_push"] is True
+    row = db.session.query(ConnectionMapping).filter_by(kind="client").one()
+    assert row.external_id == "c2"
+
+
+def test_plugins_page_lists_name_hooks_and_errors(admin_client):
+    html = admin_client.get("/settings/plugins").get_data(as_text=True)
+    assert 'data-plugin="fakeprovider"' in html and "on_invoice_sent" in html
+    data = admin_client.get("/settings/plugins.json").get_json()
+    fake = next(r for r in data if r["name"] == "fakeprovider")
+    assert fake["provider_key"] == "fakeprovider" and "register_provider" in fake["hooks"]
