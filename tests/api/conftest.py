@@ -7,12 +7,6 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "domain"))
 
 
 @pytest.fixture
-def psa_plugins():
-    """API tests need no provider plugin."""
-    return ()
-
-
-@pytest.fixture
 def catalog(app, org):
     from factories import make_catalog
 

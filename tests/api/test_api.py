@@ -161,3 +161,17 @@ def test_member_token_works_for_invoices(app, org, catalog, api):
     assert resp.status_code == 201
     # each contract line once: 150.00 + 13.31 tax (8.875 %, 13.3125 rounded) + 80.00 untaxed
     assert Decimal(resp.get_json()["total"]) == Decimal("243.31")
+
+
+def test_sent_invoice_reports_its_sync_status(app, api, catalog):
+    from host.integrations.testing import make_connection
+
+    make_connection(app, catalog.business_unit_id, "fakeprovider")
+    draft = api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id}).get_json()
+    assert draft["sync"] is None  # nothing is pushed before it is sent
+    sent = api("POST", f"/api/v1/invoices/{draft['id']}/send").get_json()
+    assert sent["sync"] is not None and sent["sync"]["status"] in ("pending", "in_progress", "synced")
+    sync = api("GET", f"/api/v1/invoices/{draft['id']}/sync").get_json()["sync"]
+    assert sync["status"] == sent["sync"]["status"]
+    listing = api("GET", "/api/v1/invoices").get_json()["items"]
+    assert listing[0]["sync"]["status"] == sync["status"]

@@ -150,11 +150,11 @@ def test_void_from_sent_emits_invoice_voided(catalog, ctx):
 
 
 def test_provider_payment_is_idempotent_and_reversible(app, catalog, ctx):
-    from tests_support import make_connection
+    from host.integrations.testing import make_connection
 
     invoice = _invoice(catalog)
     invoicing.send_invoice(invoice)
-    conn_id = make_connection(catalog.business_unit_id)
+    conn_id = make_connection(app, catalog.business_unit_id, "fakeprovider")
     first = payments.record_payment(invoice, "500", date(2026, 3, 9), source="provider",
                                     external_id="PMT-1", connection_id=conn_id)
     again = payments.record_payment(invoice, "500", date(2026, 3, 9), source="provider",

@@ -171,3 +171,18 @@ def test_other_organization_records_are_404(app, catalog, admin_client):
     assert "INV-0001" not in listing
     assert "Globex" not in intruder.get("/clients/").get_data(as_text=True)
     assert admin_client.get(f"/invoices/{invoice_id}").status_code == 200
+
+
+def test_invoice_page_shows_sync_panel_once_sent_with_a_connection(app, catalog, admin_client):
+    from host.integrations.testing import make_connection
+    from host.services import invoicing
+
+    make_connection(app, catalog.business_unit_id, "fakeprovider")
+    with app.app_context():
+        invoice = invoicing.create_invoice_from_project(db.session.get(Project, catalog.project_id))
+        invoicing.send_invoice(invoice)
+        invoice_id = invoice.id
+    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert 'id="sync-panel"' in page
+    listing = admin_client.get("/invoices/").get_data(as_text=True)
+    assert "sync-status" in listing
