@@ -6,7 +6,8 @@
 * pending records never picked up for ``SYNC_STALE_PENDING_SECONDS`` (a lost queue message,
   a worker killed between the commit and the job);
 * ``in_progress`` records whose lease expired (a worker killed mid-job);
-* ``waiting_reauth`` records whose connection was reconnected.
+* ``waiting_reauth`` records whose connection was reconnected;
+* webhook deliveries stored but never processed.
 
 Re-enqueueing twice is harmless: only one worker wins the claim.
 
@@ -65,12 +66,33 @@ def sweep() -> int:
     """Re-enqueue stale work; returns how many records were re-enqueued."""
     resume_reconnected()
     ids = stale_record_ids()
+    deliveries = stale_delivery_ids()
     db.session.rollback()
     for record_id in ids:
         enqueue_record(record_id)
-    if ids:
-        log.info("sweeper re-enqueued %d sync record(s)", len(ids))
+    for delivery_id in deliveries:
+        try:
+            task("process_delivery")(delivery_id)
+        except Exception:  # noqa: BLE001 - next sweep
+            log.exception("could not re-enqueue webhook delivery %s", delivery_id)
+    if ids or deliveries:
+        log.info("sweeper re-enqueued %d sync record(s), %d webhook deliveries",
+                 len(ids), len(deliveries))
     return len(ids)
+
+
+def stale_delivery_ids(now=None) -> list[int]:
+    """Webhook deliveries stored but not processed for ``SYNC_STALE_PENDING_SECONDS`` (a lost
+    queue message, a worker killed while processing). Processing again is idempotent."""
+    from host.models.webhook_delivery import WebhookDelivery
+
+    now = now or utcnow()
+    stale_after = float(current_app.config.get("SYNC_STALE_PENDING_SECONDS", 300))
+    return list(db.session.scalars(sa.select(WebhookDelivery.id).where(
+        WebhookDelivery.status.in_(("received", "processing")),
+        WebhookDelivery.processed_at.is_(None),
+        WebhookDelivery.received_at <= now - timedelta(seconds=stale_after),
+    ).order_by(WebhookDelivery.id)))
 
 
 def reconcile_all() -> int:

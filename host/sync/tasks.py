@@ -80,7 +80,8 @@ def register(huey, app: Flask) -> None:
 
     interval = max(1, int(app.config.get("RECONCILE_INTERVAL_MINUTES", 15)))
 
-    @huey.periodic_task(crontab(minute=f"*/{interval}"), name="sync.reconcile_all")
+    @huey.periodic_task(once_per_minute(crontab(minute=f"*/{interval}")),
+                        name="sync.reconcile_all")
     def reconcile_all():
         return in_app(sweeper.reconcile_all)
 
@@ -95,6 +96,21 @@ def register(huey, app: Flask) -> None:
         "sweep": sweep,
         "reconcile_all": reconcile_all,
     }
+
+
+def once_per_minute(validate):
+    """A crontab check that fires at most once per matching minute, however often the
+    scheduler asks (it asks every ``SYNC_SWEEP_SECONDS``)."""
+    fired = {"minute": None}
+
+    def check(timestamp) -> bool:
+        minute = timestamp.replace(second=0, microsecond=0)
+        if fired["minute"] == minute or not validate(timestamp):
+            return False
+        fired["minute"] = minute
+        return True
+
+    return check
 
 
 # -- one record -------------------------------------------------------------------------------

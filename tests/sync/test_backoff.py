@@ -26,3 +26,18 @@ def test_retry_after_wins_over_a_shorter_delay_and_over_the_cap():
 def test_jitter_spreads_records_that_failed_together():
     delays = {round(backoff_seconds(3, base=30, rng=random.Random(i)), 3) for i in range(10)}
     assert len(delays) > 5
+
+
+def test_reconcile_schedule_fires_once_per_matching_minute():
+    from datetime import datetime
+
+    from huey import crontab
+
+    from host.sync.tasks import once_per_minute
+
+    check = once_per_minute(crontab(minute="*/15"))
+    at = datetime(2026, 1, 1, 10, 15, 0)
+    assert check(at) is True
+    assert check(at.replace(second=30)) is False  # asked again within the minute
+    assert check(datetime(2026, 1, 1, 10, 16)) is False
+    assert check(datetime(2026, 1, 1, 10, 30)) is True

@@ -100,3 +100,22 @@ def test_malformed_payload_marks_the_delivery_failed_with_the_reason(
     (delivery,) = _deliveries(db)
     assert delivery.status == "failed"
     assert "Malformed" in delivery.error
+
+
+def test_sweeper_reprocesses_a_delivery_whose_job_was_lost(app, client, org, db, connection):
+    from datetime import timedelta
+
+    from host.models.mixins import utcnow
+    from host.sync import sweeper
+
+    invoice, record = _synced_invoice(app, org, db)
+    body, headers = LEDGER.record_payment(record.external_id, Decimal("100.00"))
+    client.post("/webhooks/fakeprovider", data=body, headers=headers)
+    app.extensions["psa_huey"].flush()  # the job is lost
+    (delivery,) = _deliveries(db)
+    delivery.received_at = utcnow() - timedelta(seconds=app.config["SYNC_STALE_PENDING_SECONDS"] + 1)
+    db.session.commit()
+    sweeper.sweep()
+    drain(app)
+    assert fresh_invoice(invoice.id).status == "paid"
+    assert [d.status for d in _deliveries(db)] == ["processed"]
