@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pytest
 
+from host.integrations.contract_suite import ProviderContractSuite  # noqa: F401  (re-export)
+
 
 def _migrate(app) -> None:
     from flask_migrate import upgrade

@@ -138,7 +138,7 @@ def test_no_token_in_plaintext_in_the_database_file(app, admin_client, org):
         assert token.encode() not in raw
 
 
-def test_disconnect_revokes_wipes_tokens_and_keeps_data(app, admin_client, org):
+def test_hook_on_disconnect_revokes_wipes_tokens_and_keeps_data(app, admin_client, org):
     bu = org.business_unit_ids[0]
     connect(app, admin_client, bu)
     with app.app_context():
