@@ -137,3 +137,21 @@ def test_auth_error_shapes(server, xero):
     assert {"Type", "Title", "Status", "Detail", "Instance", "Extensions"} <= set(body)
     assert xero.get("Nope").status_code == 404
     assert "Xero-Correlation-Id" in xero.get("Organisation").headers
+
+
+def test_xml_unless_json_is_accepted(server, xero, sb):
+    from xml.etree import ElementTree as ET
+
+    resp = httpx.get(f"{server.url}/api.xro/2.0/Organisation",
+                     headers={"Authorization": f"Bearer {xero.token}",
+                              "xero-tenant-id": UK_TENANT_ID})
+    assert resp.headers["Content-Type"].startswith("text/xml")
+    root = ET.fromstring(resp.content)
+    assert root.tag == "Response"
+    assert root.find("Organisations/Organisation/ShortCode").text.startswith("!")
+    error = httpx.put(f"{server.url}/api.xro/2.0/Contacts", json={"Contacts": [{"Name": ""}]},
+                      headers={"Authorization": f"Bearer {xero.token}",
+                               "xero-tenant-id": UK_TENANT_ID, "Accept": "application/xml"})
+    assert ET.fromstring(error.content).tag == "ApiException"
+    assert any(ex["mimetype"] == "text/xml" for ex in sb.exchanges)
+    sb.exchanges.clear()  # the OpenAPI documents describe JSON only: XML is off-spec by design

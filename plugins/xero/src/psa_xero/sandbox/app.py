@@ -27,6 +27,7 @@ from . import webhooks as W
 from .ratelimits import LimitConfig, XeroLimits
 from .seed import seed_orgs
 from .state import DEMO_APP_NAME, XeroState, fresh_org
+from .xml_render import to_xml, wants_json
 
 
 class XeroSandbox(ProviderSandbox):
@@ -210,6 +211,8 @@ def create_app(config: dict | None = None) -> Flask:
             return jsonify(error="not found"), 404
         return E.not_found()
 
+    # after_request functions run in reverse order: _record (registered first) sees the final
+    # body, after the XML rendering below.
     @app.after_request
     def _record(resp):
         if sandbox.record_exchanges and not request.path.startswith("/_sandbox"):
@@ -219,6 +222,15 @@ def create_app(config: dict | None = None) -> Flask:
                 "body": request.get_data(), "status": resp.status_code,
                 "response_headers": dict(resp.headers), "mimetype": resp.mimetype,
                 "response_body": resp.get_data() if not resp.direct_passthrough else b""})
+        return resp
+
+    @app.after_request
+    def _xml_unless_json_accepted(resp):
+        if (request.path.startswith("/api.xro/") and resp.mimetype == "application/json"
+                and resp.status_code in (200, 400)
+                and not wants_json(request.headers.get("Accept"))):
+            resp.set_data(to_xml(resp.get_json()))
+            resp.mimetype = "text/xml"
         return resp
 
     start = str(_setting(config, "SANDBOX_START_WEBHOOKS", "true")).lower() not in ("0", "false")
