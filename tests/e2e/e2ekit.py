@@ -222,10 +222,11 @@ class E2E:
         from host.services.invoicing import create_invoice
 
         with self.app.app_context():
-            client = Client(organization_id=tenant.org_id, name=f"Client of org {tenant.org_id}",
+            client = Client(organization_id=tenant.org_id, name=f"Client {next(_counter)}",
                             billing_email="ap@client.test")
             project = Project(organization_id=tenant.org_id, client=client,
-                              business_unit_id=tenant.business_unit_id, name="Retainer")
+                              business_unit_id=tenant.business_unit_id,
+                              name=f"Retainer {next(_counter)}")
             db.session.add_all([client, project])
             db.session.flush()
             invoice = create_invoice(project, [{"quantity": 1, "unit_price": Decimal(amount),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from host.extensions import db
 from host.models import Client, Invoice, Project, SyncRecord
+
+
+_projects = itertools.count(1)
 
 
 def make_invoice(org, bu_index: int = 0, amount: str = "100.00", client_name: str = "Globex",
@@ -20,7 +24,8 @@ def make_invoice(org, bu_index: int = 0, amount: str = "100.00", client_name: st
                         billing_email="ap@globex.test")
         db.session.add(client)
     project = Project(organization_id=org.id, client=client,
-                      business_unit_id=org.business_unit_ids[bu_index], name="Retainer")
+                      business_unit_id=org.business_unit_ids[bu_index],
+                      name=f"Retainer {next(_projects)}")
     db.session.add(project)
     db.session.flush()
     invoice = create_invoice(project, [{"quantity": 1, "unit_price": Decimal(amount),
