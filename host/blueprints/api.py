@@ -263,7 +263,10 @@ def _int_or_none(value):
 
 @bp.route("/invoices")
 def list_invoices():
-    stmt = sa.select(Invoice).where(Invoice.organization_id == _org()).order_by(Invoice.id)
+    from host.blueprints.invoices import LIST_LOADS
+
+    stmt = (sa.select(Invoice).where(Invoice.organization_id == _org())
+            .options(*LIST_LOADS).order_by(Invoice.id))
     for field in ("status", "client_id", "project_id", "business_unit_id"):
         if request.args.get(field):
             stmt = stmt.where(getattr(Invoice, field) == request.args.get(field))
@@ -287,7 +290,7 @@ def create_invoice():
     if project is None:
         raise DomainError(f"Unknown project_id {data['project_id']!r}.")
     common = {"issue_date": _date(data.get("issue_date"), "issue_date"),
-              "memo": str(data.get("memo") or ""), "created_by": g.api_user, "commit": False}
+              "memo": str(data.get("memo") or ""), "created_by": g.api_user}
     if data.get("lines") is not None:
         if not isinstance(data["lines"], list):
             raise DomainError("lines must be a list.")
@@ -297,10 +300,8 @@ def create_invoice():
         if quantities is not None and not isinstance(quantities, dict):
             raise DomainError("quantities must be an object {contract_line_id: quantity}.")
         invoice = invoicing.create_invoice_from_project(project, quantities, **common)
-    db.session.flush()
     if data.get("send"):
-        invoicing.send_invoice(invoice, commit=False)
-    db.session.commit()
+        invoicing.send_invoice(invoice)
     return jsonify(rep.invoice_json(invoice, _sync_status(invoice))), 201
 
 

@@ -10,11 +10,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, Mapping
 
+from sqlalchemy.exc import IntegrityError
+
 from host import events
 from host.extensions import db
 from host.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from host.services.errors import DomainError, InvalidTransition
-from host.services.invoicing import SETTLEABLE, settle_status
+from host.services.invoicing import NUMBER_ATTEMPTS, SETTLEABLE, settle_status
 from host.services.numbering import CREDIT_NOTE_PREFIX, next_number
 from host.services.totals import ZERO, cents, summarize, to_decimal
 
@@ -33,6 +35,7 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
             f"Credit notes are issued against sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if (lines is None) == (amount is None):
         raise DomainError("Give either invoice lines or an amount to credit.")
+    lines = list(lines) if lines is not None else None
     built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
     if not built:
         raise DomainError("Choose at least one line to credit.")
@@ -42,24 +45,37 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
     creditable = invoice.total - invoice.amount_credited
     if total > creditable:
         raise DomainError(f"The credit ({total}) is more than can be credited ({creditable}).")
-    sequence, number = next_number(CreditNote, invoice.organization_id, CREDIT_NOTE_PREFIX)
-    note = CreditNote(
-        organization_id=invoice.organization_id,
-        invoice=invoice,
-        number=number,
-        sequence=sequence,
-        issue_date=issue_date or date.today(),
-        reason=reason or "",
-        status="issued",
-        lines=built,
-    )
-    db.session.add(note)
-    settle_status(invoice)
-    db.session.flush()
-    events.credit_note_issued.send(note)
-    if commit:
-        db.session.commit()
-    return note
+    for attempt in range(NUMBER_ATTEMPTS):
+        sequence, number = next_number(CreditNote, invoice.organization_id, CREDIT_NOTE_PREFIX)
+        note = CreditNote(
+            organization_id=invoice.organization_id,
+            invoice=invoice,
+            number=number,
+            sequence=sequence,
+            issue_date=issue_date or date.today(),
+            reason=reason or "",
+            status="issued",
+            lines=built,
+        )
+        try:
+            db.session.add(note)
+            settle_status(invoice)
+            db.session.flush()
+            events.credit_note_issued.send(note)
+            if not commit:
+                return note
+            db.session.commit()
+        except IntegrityError:
+            if not commit:
+                raise
+            # Another request took this number first: rebuild the lines and take the next.
+            db.session.rollback()
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+            built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
+        else:
+            return note
+    raise AssertionError("unreachable")
 
 
 def _copy_lines(invoice: Invoice, lines: Iterable[Mapping]) -> list[CreditNoteLine]:

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Mapping
 
+from sqlalchemy.exc import IntegrityError
+
 from host import events
 from host.extensions import db
 from host.models import (
@@ -22,6 +24,7 @@ from host.services.numbering import INVOICE_PREFIX, next_number
 from host.services.totals import ZERO, to_decimal
 
 EDITABLE = ("draft", "approved", "sent")
+NUMBER_ATTEMPTS = 5
 SETTLEABLE = ("sent", "partially_paid", "paid")
 
 
@@ -40,26 +43,37 @@ def create_invoice(project: Project, lines: Iterable[Mapping], *, issue_date: da
     ``gl_account_id``, ``service_date``, ``class_label`` override those.
     """
     issue_date = issue_date or date.today()
-    sequence, number = next_number(Invoice, project.organization_id, INVOICE_PREFIX)
-    invoice = Invoice(
-        organization_id=project.organization_id,
-        business_unit_id=project.business_unit_id,
-        client_id=project.client_id,
-        project=project,
-        number=number,
-        sequence=sequence,
-        currency=project.client.effective_currency,
-        issue_date=issue_date,
-        due_date=due_date_for(project, issue_date),
-        status="draft",
-        memo=memo or "",
-        created_by=created_by,
-    )
-    invoice.lines = _build_lines(project, lines)
-    db.session.add(invoice)
-    if commit:
-        db.session.commit()
-    return invoice
+    lines = list(lines)
+    for attempt in range(NUMBER_ATTEMPTS):
+        sequence, number = next_number(Invoice, project.organization_id, INVOICE_PREFIX)
+        invoice = Invoice(
+            organization_id=project.organization_id,
+            business_unit_id=project.business_unit_id,
+            client_id=project.client_id,
+            project=project,
+            number=number,
+            sequence=sequence,
+            currency=project.client.effective_currency,
+            issue_date=issue_date,
+            due_date=due_date_for(project, issue_date),
+            status="draft",
+            memo=memo or "",
+            created_by=created_by,
+        )
+        invoice.lines = _build_lines(project, lines)
+        db.session.add(invoice)
+        if not commit:
+            return invoice
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another request took this number between our read and our commit: take the next.
+            db.session.rollback()
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+        else:
+            return invoice
+    raise AssertionError("unreachable")
 
 
 def create_invoice_from_project(project: Project, quantities: Mapping | None = None, *,

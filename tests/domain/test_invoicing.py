@@ -214,3 +214,29 @@ def test_invoice_numbers_are_per_organization(app, catalog, ctx):
     _invoice(catalog)
     assert _invoice(other_catalog).number == "INV-0001"
     assert db.session.query(Invoice).count() == 2
+
+
+def test_a_number_taken_concurrently_is_retried_with_the_next(catalog, ctx, monkeypatch):
+    from host.services import numbering
+
+    _invoice(catalog)  # INV-0001 exists
+    calls = []
+    real = numbering.next_number
+
+    def stale_then_real(model, org_id, prefix):
+        calls.append(prefix)
+        if len(calls) == 1:
+            return 1, f"{prefix}0001"  # what a concurrent request that lost the race would read
+        return real(model, org_id, prefix)
+
+    monkeypatch.setattr(invoicing, "next_number", stale_then_real)
+    second = _invoice(catalog)
+    assert second.number == "INV-0002" and len(calls) == 2
+    invoicing.send_invoice(second)
+    calls.clear()
+    monkeypatch.setattr(credit_notes, "next_number", stale_then_real)
+    credit_notes.issue_credit_note(second, amount="10")
+    calls.clear()
+    note = credit_notes.issue_credit_note(second, amount="10")
+    assert note.number == "CN-0002" and len(calls) == 2
+    assert second.amount_credited == Decimal("20.00")
