@@ -91,6 +91,7 @@ def callback(key: str):
         flash(f"Could not finish connecting to {info.label}: {exc}. Nothing was changed.", "error")
         return _back(bu.id)
     params = {p: request.args[p] for p in info.oauth.callback_params if p in request.args}
+    tokens.update(params)  # kept with the tokens; plugins read them as connection.token_extra
     if flow.get("reconnect"):
         return _reconnect(info, bu, flow["reconnect"], tokens, params)
 

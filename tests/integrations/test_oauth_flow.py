@@ -157,3 +157,40 @@ def test_hook_on_disconnect_revokes_wipes_tokens_and_keeps_data(app, admin_clien
 
         conn = db.session.get(Connection, cid)
         assert conn.status == "disconnected" and conn.token_ciphertext is None
+
+
+def test_reconnect_from_the_banner_keeps_the_connection_and_its_settings(app, admin_client, org):
+    from urllib.parse import urlsplit
+
+    from hookspecs import AuthError
+    from host.integrations.dispatch import call_owner
+
+    bu = org.business_unit_ids[0]
+    connect(app, admin_client, bu)
+    with app.app_context():
+        from host.extensions import db
+        from host.models import Connection
+
+        conn = db.session.scalars(sa.select(Connection)).one()
+        conn.settings = {"default_item": "2"}
+        db.session.commit()
+        cid = conn.id
+        fakeledger.LEDGER.revoke_all()
+        with pytest.raises(AuthError):
+            call_owner(conn, "reconcile", cursor=None)
+    page = admin_client.get("/settings/integrations").get_data(as_text=True)
+    assert "reconnect-banner" in page and f'name="reconnect" value="{cid}"' in page
+    start = admin_client.post("/oauth/fakeprovider/start", data={
+        "business_unit": bu, "reconnect": cid, "csrf_token": csrf_token(admin_client)})
+    parts = urlsplit(fakeledger.consent(start.headers["Location"]))
+    done = admin_client.get(f"{parts.path}?{parts.query}")
+    assert done.status_code == 302
+    assert statuses(app, bu) == [("fakeprovider", "connected")]
+    with app.app_context():
+        from host.extensions import db
+        from host.models import Connection
+
+        conn = db.session.get(Connection, cid)
+        assert conn.settings == {"default_item": "2"} and conn.status_reason is None
+        assert call_owner(conn, "reconcile", cursor=None).cursor
+    assert "reconnect-banner" not in admin_client.get("/settings/integrations").get_data(True)
