@@ -99,6 +99,9 @@ def edit(invoice_id: int):
     tax_rates = org_rows(TaxRate, current_user.organization_id, TaxRate.name)
     if form.validate_on_submit():
         lines = [data for data in map(_line_from_form, invoice.lines) if not data.get("_remove")]
+        added = _new_line_from_form()
+        if added:
+            lines.append(added)
         try:
             invoicing.update_invoice(invoice, lines, memo=form.memo.data or "",
                                      issue_date=form.issue_date.data)
@@ -129,6 +132,22 @@ def _line_from_form(line) -> dict:
         "discount_percent": form.get(f"discount-{key}", line.discount_percent) or 0,
         "tax_rate_id": form.get(f"tax_rate-{key}", line.tax_rate_id) or None,
     }
+
+
+def _new_line_from_form() -> dict | None:
+    """The optional extra line of the edit form: a contract line, or a free line with a price."""
+    form = request.form
+    quantity = form.get("new-quantity", "").strip()
+    contract_line = form.get("new-contract_line", "").strip()
+    unit_price = form.get("new-unit_price", "").strip()
+    if not quantity or not (contract_line or unit_price):
+        return None
+    data = {"quantity": quantity, "description": form.get("new-description", "").strip()}
+    if contract_line:
+        data["contract_line_id"] = contract_line
+    if unit_price:
+        data["unit_price"] = unit_price
+    return data
 
 
 @bp.route("/<int:invoice_id>/<any(approve, send, void):action>", methods=["POST"])

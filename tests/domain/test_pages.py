@@ -93,6 +93,16 @@ def test_edit_sent_invoice_and_send_again(app, catalog, admin_client):
     page = c.get(f"/invoices/{invoice_id}").get_data(as_text=True)
     assert 'id="changed-since-sent"' in page and "Send again" in page
     assert 'id="invoice-total"><strong>160.00 USD' in page
+    # add a consulting line (contract rate 150.00 + 8.875 % tax) and remove the support line
+    resp = post_form(c, f"/invoices/{invoice_id}/edit",
+                     {"issue_date": "2026-05-01", f"remove-{line_id}": "1",
+                      "new-contract_line": str(catalog.cl_consulting), "new-quantity": "2"})
+    assert resp.status_code == 302
+    page = c.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert 'id="invoice-total"><strong>326.63 USD' in page  # 300.00 + 26.63 (26.625)
+    assert "Senior consulting" in page
+    resp = post_form(c, f"/invoices/{invoice_id}/send", {}, page=f"/invoices/{invoice_id}")
+    assert 'id="changed-since-sent"' not in c.get(f"/invoices/{invoice_id}").get_data(as_text=True)
 
 
 def test_credit_note_page(app, catalog, admin_client):
