@@ -196,3 +196,12 @@ def test_invoice_page_shows_sync_panel_once_sent_with_a_connection(app, catalog,
     assert 'id="sync-panel"' in page
     listing = admin_client.get("/invoices/").get_data(as_text=True)
     assert "sync-status" in listing
+
+
+def test_settings_opens_on_integrations_with_the_settings_tabs(app, org, admin_client):
+    resp = admin_client.get("/settings/")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/settings/integrations")
+    page = admin_client.get("/settings/financials/gl-accounts/").get_data(as_text=True)
+    for tab in ("tab-integrations", "tab-gl-accounts", "tab-invoice-settings"):
+        assert f'id="{tab}"' in page
+    assert 'href="/settings/integrations"' in page
