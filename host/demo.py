@@ -78,7 +78,10 @@ def aim_xero_webhook(xero: Flask, host_url: str) -> str:
     except Exception as exc:  # noqa: BLE001 - the demo still runs without Xero webhooks
         return f"not configured ({type(exc).__name__}: {exc})"
     itr = info.get("itr") or {}
-    return "intent-to-receive passed" if itr.get("passed") else f"intent-to-receive: {itr}"
+    if itr.get("passed"):
+        return "intent-to-receive check passed"
+    codes = [p.get("status_code") for p in itr.get("probes", [])]
+    return f"intent-to-receive check FAILED (answers {codes}; is the Xero plugin installed?)"
 
 
 def migrate(app: Flask) -> None:
@@ -89,26 +92,16 @@ def migrate(app: Flask) -> None:
 
 
 def seed_and_describe(app: Flask) -> str:
-    """Seed the demo data (idempotent, helper-3's ``host.seed.seed_demo``); return the login."""
+    """Seed the demo data (idempotent, ``host.seed.seed_demo``); return what to print."""
     from host.seed import seed_demo
 
-    with app.app_context():
-        result = seed_demo()
-    email = _pick(result, "admin_email", "email")
-    password = _pick(result, "password", "admin_password")
-    lines = ["Demo organization seeded."]
-    if email:
-        lines.append(f"Admin login: {email} / {password}")
-    return "\n".join(lines)
-
-
-def _pick(result, *names):
-    for name in names:
-        if isinstance(result, dict) and result.get(name):
-            return result[name]
-        if getattr(result, name, None):
-            return getattr(result, name)
-    return None
+    result = seed_demo(app)
+    units = ", ".join(result.get("business_units", {}))
+    return "\n".join([
+        f"Organization:       {result.get('organization')} (business units: {units})",
+        f"Admin login:        {result.get('admin_email')} / {result.get('password')}",
+        f"Member login:       {result.get('member_email')} / {result.get('password')}",
+    ])
 
 
 def run_sandboxes(app: Flask, bind: str, quickbooks_port: int, xero_port: int) -> None:
@@ -118,11 +111,13 @@ def run_sandboxes(app: Flask, bind: str, quickbooks_port: int, xero_port: int) -
     instance = Path(app.config["INSTANCE_DIR"])
     base = app.config.get("PSA_BASE_URL")
     qbo, xero = build_sandboxes(instance, ports, base)
+    stop = threading.Event()
+    _stop_on_signals(stop)
     with ServerThread(qbo, bind, quickbooks_port), ServerThread(xero, bind, xero_port):
         print(f"QuickBooks sandbox: {ports.url(quickbooks_port)}")
         print(f"Xero sandbox:       {ports.url(xero_port)}")
-        print("Ctrl-C to stop.")
-        _wait_for_interrupt()
+        print("Ctrl-C to stop.", flush=True)
+        _wait_for_interrupt(stop)
 
 
 def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
@@ -132,6 +127,10 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
     from host.sandbox_kit.serving import ServerThread
     from host.sync.worker import WorkerThread
 
+    busy = [p for p in (ports.host, ports.quickbooks, ports.xero) if not _port_free(ports.bind, p)]
+    if busy:
+        raise SystemExit(f"Port(s) {', '.join(map(str, busy))} on {ports.bind} are in use; "
+                         "stop what runs there or pass --port / --quickbooks-port / --xero-port.")
     overrides = provider_config(ports)
     if instance_dir:
         overrides["INSTANCE_DIR"] = instance_dir
@@ -145,6 +144,8 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
                ServerThread(xero, ports.bind, ports.xero),
                ServerThread(app, ports.bind, ports.host)]
     worker = WorkerThread(app, workers=workers)
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
     try:
         for server in servers:
             server.start()
@@ -165,12 +166,27 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
             server.stop()
 
 
-def _wait_for_interrupt(stop: threading.Event | None = None) -> None:
-    stop = stop or threading.Event()
+def _port_free(bind: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((bind, port))
+        except OSError:
+            return False
+    return True
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """Ctrl-C and SIGTERM set ``stop`` (installed before the banner, so no race)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+
+
+def _wait_for_interrupt(stop: threading.Event | None = None) -> None:
+    if stop is None:
+        stop = threading.Event()
+        _stop_on_signals(stop)
+    while not stop.wait(0.5):
         pass

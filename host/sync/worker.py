@@ -9,7 +9,6 @@ as soon as a worker is back.
 from __future__ import annotations
 
 import logging
-import threading
 
 from flask import Flask
 from huey.consumer import Consumer, Scheduler
@@ -47,16 +46,19 @@ class WorkerThread:
 
     def __init__(self, app: Flask, workers: int = 2) -> None:
         self.consumer = build_consumer(app, workers=workers)
-        self._thread: threading.Thread | None = None
+        self.started = False
 
     def start(self) -> "WorkerThread":
+        self.started = True
         self.consumer.scheduler.start()
         for _, process in self.consumer.worker_threads:
             process.start()
         return self
 
     def stop(self) -> None:
-        self.consumer.stop(graceful=True)
+        if self.started:
+            self.consumer.stop(graceful=True)
+            self.started = False
 
     def __enter__(self) -> "WorkerThread":
         return self.start()

@@ -1,0 +1,54 @@
+"""README command 1: ``flask --app host demo`` starts host, worker and both sandboxes, seeded,
+and prints an admin login that works; Ctrl-C stops everything."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+from e2ekit import FLASK, ROOT, User, poll
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_starts_everything_seeded_and_prints_a_working_admin_login(tmp_path):
+    ports = [_free_port() for _ in range(3)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PSA_")}
+    env["PSA_INSTANCE_DIR"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [FLASK, "--app", "host", "demo", "--port", str(ports[0]),
+         "--quickbooks-port", str(ports[1]), "--xero-port", str(ports[2])],
+        cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    output = []
+    try:
+        deadline = time.monotonic() + 60
+        for line in proc.stdout:
+            output.append(line)
+            if "Ctrl-C to stop" in line or time.monotonic() > deadline:
+                break
+        text = "".join(output)
+        assert "Ctrl-C to stop" in text, text
+        email, password = re.search(r"Admin login:\s+(\S+) / (\S+)", text).groups()
+        assert re.search(r"business units: [^,)]+, [^,)]+\)", text), text
+        host = f"http://127.0.0.1:{ports[0]}"
+        user = User(host).login(email, password)
+        assert "Log out" in user.page("/invoices/")
+        for port in ports[1:]:
+            assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        # The worker is up: the Huey queue file exists beside the database.
+        poll(lambda: (tmp_path / "huey.sqlite3").exists(), what="the worker's queue")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, "".join(output) + rest
