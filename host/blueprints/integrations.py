@@ -7,7 +7,7 @@ settings form, mapping kinds) and the plugin's hooks, so a plugin ships no views
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from host.contract.errors import AuthError, ProviderError
@@ -124,7 +124,8 @@ def manage(connection_id: int):
         mapping_tables = pages.mapping_tables(conn, info, handle) if handle else []
         return render_template("integrations/manage.html", conn=conn, info=info, form=form,
                                result=result, mapping_tables=mapping_tables,
-                               action_form=ActionForm(), tab="integrations")
+                               action_form=ActionForm(), tab="integrations",
+                               sync_overview="sync.overview" in current_app.view_functions)
     finally:
         if handle is not None:
             handle.close()

@@ -19,7 +19,12 @@ from flask_login import current_user
 from host.contract.errors import ProviderError
 from host.extensions import db
 from host.integrations import oauth as oauth_client
-from host.integrations.connections import ConcurrentConnectError, activate, discard_pending
+from host.integrations.connections import (
+    ConcurrentConnectError,
+    activate,
+    connection_reconnected,
+    discard_pending,
+)
 from host.integrations.dispatch import call_owner
 from host.integrations.registry import get_registry
 from host.models import BusinessUnit, Connection
@@ -183,5 +188,6 @@ def _reconnect(info, bu, connection_id: int, tokens: dict, params: dict):
     conn.status, conn.status_reason = "connected", None
     conn.token_version = (conn.token_version or 0) + 1
     db.session.commit()
+    connection_reconnected.send(conn)
     flash(f"{info.label} is reconnected; waiting work resumes.", "success")
     return _back(bu.id)

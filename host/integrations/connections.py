@@ -5,6 +5,12 @@ Exclusivity is the database's job: the partial unique index
 business unit. :func:`activate` marks the old one ``replaced`` and the new one ``connected`` in
 ONE transaction; a concurrent activation for the same business unit hits the index and gets
 :class:`ConcurrentConnectError`.
+
+Signals (blinker, sent after commit, ``sender`` = the ``Connection``), for the sync engine:
+
+* ``connection_activated`` (kwarg ``replaced``: the previous connection or None);
+* ``connection_reconnected``: fresh tokens after ``needs_reauth``; parked work can resume;
+* ``connection_disconnected``: the admin disconnected; stop syncing.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
 from host.contract.types import Tenant
@@ -20,6 +27,11 @@ from host.models.connection import ACTIVE_STATUSES, Connection
 from host.models.mixins import utcnow
 
 log = logging.getLogger(__name__)
+
+_signals = Namespace()
+connection_activated = _signals.signal("connection-activated")
+connection_reconnected = _signals.signal("connection-reconnected")
+connection_disconnected = _signals.signal("connection-disconnected")
 
 
 class ConcurrentConnectError(Exception):
@@ -106,7 +118,9 @@ def activate(connection: Connection, tenant: Tenant, user_id: int | None) -> Con
         _wipe(discarded, "disconnected", "another connection was completed at the same time")
         db.session.commit()
         raise ConcurrentConnectError(str(exc.orig)) from exc
-    return old if old is not None and old.id != connection.id else None
+    replaced = old if old is not None and old.id != connection.id else None
+    connection_activated.send(connection, replaced=replaced)
+    return replaced
 
 
 def disconnect(connection: Connection) -> bool:
@@ -116,6 +130,7 @@ def disconnect(connection: Connection) -> bool:
     _wipe(connection, "disconnected", None if confirmed else
           "the provider could not be told; remove the app there if it is still listed")
     db.session.commit()
+    connection_disconnected.send(connection)
     return confirmed
 
 

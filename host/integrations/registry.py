@@ -130,3 +130,13 @@ def get_plugin_manager(app=None) -> pluggy.PluginManager:
     from flask import current_app
 
     return (app or current_app).extensions["psa"]
+
+
+def active_connection(business_unit_id: int, category: str = "financial"):
+    """The business unit's active connection (connected or needs_reauth), or None.
+
+    Part of the agreed interface; the implementation lives in ``host.integrations.connections``.
+    """
+    from host.integrations.connections import active_connection as _active
+
+    return _active(business_unit_id, category)

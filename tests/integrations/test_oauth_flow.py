@@ -194,3 +194,36 @@ def test_reconnect_from_the_banner_keeps_the_connection_and_its_settings(app, ad
         assert conn.settings == {"default_item": "2"} and conn.status_reason is None
         assert call_owner(conn, "reconcile", cursor=None).cursor
     assert "reconnect-banner" not in admin_client.get("/settings/integrations").get_data(True)
+
+
+def test_lifecycle_signals_and_active_connection(app, admin_client, org):
+    from host.integrations.connections import connection_activated, connection_disconnected
+    from host.integrations.registry import active_connection
+
+    seen = []
+
+    def on_activated(sender, replaced):
+        seen.append(("activated", sender.id, replaced.id if replaced else None))
+
+    def on_disconnected(sender):
+        seen.append(("disconnected", sender.id, None))
+
+    connection_activated.connect(on_activated)
+    connection_disconnected.connect(on_disconnected)
+    try:
+        bu = org.business_unit_ids[0]
+        connect(app, admin_client, bu)
+        connect(app, admin_client, bu)
+        with app.app_context():
+            current = active_connection(bu)
+            assert current.status == "connected"
+            cid = current.id
+        admin_client.post(f"/settings/integrations/connections/{cid}/disconnect",
+                          data={"csrf_token": csrf_token(admin_client)})
+        with app.app_context():
+            assert active_connection(bu) is None
+    finally:
+        connection_activated.disconnect(on_activated)
+        connection_disconnected.disconnect(on_disconnected)
+    assert seen == [("activated", cid - 1, None), ("activated", cid, cid - 1),
+                    ("disconnected", cid, None)]
