@@ -74,6 +74,35 @@ def add_line(project_id: int):
     return redirect(url_for("projects.edit", project_id=project.id))
 
 
+@bp.route("/<int:project_id>/contract-lines/<int:line_id>", methods=["GET", "POST"])
+@login_required
+def edit_line(project_id: int, line_id: int):
+    """Change a contract line's rate, GL override, tax rate or class label (new invoices only:
+    existing invoice lines keep what they were created with, except their GL/class lookup)."""
+    project = org_get_or_404(Project, project_id)
+    line = db.session.get(ContractLine, line_id)
+    if line is None or line.project_id != project.id:
+        abort(404)
+    form = _line_form(obj=line)
+    if not form.is_submitted():
+        form.gl_account_id.data = line.gl_account_id or 0
+        form.tax_rate_id.data = line.tax_rate_id or 0
+    form.submit.label.text = "Save contract line"
+    if form.validate_on_submit():
+        org_id = current_user.organization_id
+        line.service_type = org_get(ServiceType, org_id, form.service_type_id.data) or abort(400)
+        line.description = (form.description.data or "").strip()
+        line.rate = form.rate.data
+        line.gl_account = org_get(GLAccount, org_id, form.gl_account_id.data)
+        line.tax_rate = org_get(TaxRate, org_id, form.tax_rate_id.data)
+        line.class_label = (form.class_label.data or "").strip()
+        db.session.commit()
+        flash(f"Contract line {line.label} saved.", "success")
+        return redirect(url_for("projects.edit", project_id=project.id))
+    return render_template("projects/contract_line.html", project=project, line=line,
+                           line_form=form)
+
+
 @bp.route("/<int:project_id>/contract-lines/<int:line_id>/delete", methods=["POST"])
 @login_required
 def delete_line(project_id: int, line_id: int):
@@ -100,9 +129,9 @@ def _project_form(obj=None) -> ProjectForm:
     return form
 
 
-def _line_form() -> ContractLineForm:
+def _line_form(obj=None) -> ContractLineForm:
     org_id = current_user.organization_id
-    form = ContractLineForm()
+    form = ContractLineForm(obj=obj)
     form.service_type_id.choices = choices(
         org_rows(ServiceType, org_id, ServiceType.name, active_only=True))
     form.gl_account_id.choices = choices(

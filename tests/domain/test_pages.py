@@ -205,3 +205,22 @@ def test_settings_opens_on_integrations_with_the_settings_tabs(app, org, admin_c
     for tab in ("tab-integrations", "tab-gl-accounts", "tab-invoice-settings"):
         assert f'id="{tab}"' in page
     assert 'href="/settings/integrations"' in page
+
+
+def test_contract_line_rate_and_gl_override_can_be_changed(app, catalog, admin_client):
+    url = f"/projects/{catalog.project_id}/contract-lines/{catalog.cl_support}"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert 'value="80.00"' in page
+    resp = post_form(admin_client, url, {
+        "service_type_id": str(catalog.st_support), "rate": "95.00", "description": "Premium support",
+        "gl_account_id": str(catalog.gl_consulting), "tax_rate_id": "0", "class_label": "Care"})
+    assert resp.status_code == 302
+    page = admin_client.get(f"/projects/{catalog.project_id}").get_data(as_text=True)
+    assert "95.00" in page and "Premium support" in page and "Care" in page
+    from host.services import invoicing
+
+    with app.app_context():
+        invoice = invoicing.create_invoice_from_project(
+            db.session.get(Project, catalog.project_id), {catalog.cl_support: "1"})
+        assert invoice.lines[0].unit_price == Decimal("95.00")
+        assert invoice.lines[0].effective_gl_account.code == "4000"
