@@ -45,7 +45,8 @@ def authenticate():
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         return problem(401, "Missing, unknown or revoked API token.")
-    db.session.commit()  # last_used_at
+    if db.session.dirty:
+        db.session.commit()  # last_used_at
     g.api_user = user
     g._login_user = user  # current_user for shared helpers; the session is never read
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -12,6 +13,7 @@ from host.models import ApiToken, User
 from host.models.mixins import utcnow
 
 PREFIX = "psa_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -30,7 +32,8 @@ def create_token(user: User, name: str, *, commit: bool = True) -> tuple[ApiToke
 
 
 def user_for_token(plaintext: str) -> User | None:
-    """The active user owning ``plaintext``, or None. Records the last use."""
+    """The active user owning ``plaintext``, or None. Records the last use (to the minute);
+    the caller commits."""
     if not plaintext:
         return None
     row = db.session.execute(
@@ -38,7 +41,9 @@ def user_for_token(plaintext: str) -> User | None:
     ).scalar_one_or_none()
     if row is None or not row.is_active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now  # at most one write a minute: reads stay reads
     return row.user
 
 

@@ -175,3 +175,19 @@ def test_sent_invoice_reports_its_sync_status(app, api, catalog):
     assert sync["status"] == sent["sync"]["status"]
     listing = api("GET", "/api/v1/invoices").get_json()["items"]
     assert listing[0]["sync"]["status"] == sync["status"]
+
+
+def test_tokens_page_lists_and_revokes_own_tokens(app, org, admin_client, member_client):
+    post_form(admin_client, "/account/api-tokens", {"name": "laptop"})
+    page = admin_client.get("/account/api-tokens").get_data(as_text=True)
+    assert "laptop" in page and "never" in page
+    with app.app_context():
+        token_id = db.session.query(ApiToken).filter_by(name="laptop").one().id
+    # another user cannot revoke it
+    resp = post_form(member_client, f"/account/api-tokens/{token_id}/revoke", {},
+                     page="/account/api-tokens")
+    assert resp.status_code == 404
+    resp = post_form(admin_client, f"/account/api-tokens/{token_id}/revoke", {},
+                     page="/account/api-tokens")
+    assert resp.status_code == 302
+    assert "revoked" in admin_client.get("/account/api-tokens").get_data(as_text=True)
