@@ -4,6 +4,14 @@ CSRF-exempt because it never reads the session: a request without a valid
 ``Authorization: Bearer <token>`` header is a 401, even from a logged-in browser. Every lookup
 is scoped to the token owner's organization (another organization's record is a 404). Errors
 are RFC 9457 problem details.
+
+Endpoints (money as strings, dates YYYY-MM-DD; lists take ``limit``/``offset``):
+  GET business-units | service-types | tax-rates | gl-accounts
+  GET/POST clients, GET/PATCH clients/<id>; GET/POST projects, GET projects/<id>
+  GET/POST invoices (``?status=&client_id=&project_id=&business_unit_id=``),
+  GET/PATCH invoices/<id>, POST invoices/<id>/approve|send|void, GET invoices/<id>/sync
+  GET/POST invoices/<id>/credit-notes, GET credit-notes/<id>
+  GET/POST invoices/<id>/payments, GET payments/<id>
 """
 
 from __future__ import annotations
