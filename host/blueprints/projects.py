@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from host.extensions import db
 from host.forms.common import ActionForm, choices
 from host.forms.projects import ContractLineForm, ProjectForm
-from host.models import BusinessUnit, Client, ContractLine, GLAccount, Project, ServiceType, TaxRate
+from host.models import (
+    BusinessUnit, Client, ContractLine, GLAccount, InvoiceLine, Project, ServiceType, TaxRate,
+)
 from host.security.permissions import org_get_or_404
 from host.services.queries import org_get, org_rows
 
@@ -111,13 +114,15 @@ def delete_line(project_id: int, line_id: int):
     if line is None or line.project_id != project.id:
         abort(404)
     if ActionForm().validate_on_submit():
-        try:
+        used = db.session.execute(
+            sa.select(sa.func.count(InvoiceLine.id)).where(InvoiceLine.contract_line_id == line.id)
+        ).scalar()
+        if used:
+            flash("This contract line is used by invoices and cannot be removed.", "error")
+        else:
             db.session.delete(line)
             db.session.commit()
             flash("Contract line removed.", "success")
-        except IntegrityError:
-            db.session.rollback()
-            flash("This contract line is used by invoices and cannot be removed.", "error")
     return redirect(url_for("projects.edit", project_id=project.id))
 
 

@@ -224,3 +224,18 @@ def test_contract_line_rate_and_gl_override_can_be_changed(app, catalog, admin_c
             db.session.get(Project, catalog.project_id), {catalog.cl_support: "1"})
         assert invoice.lines[0].unit_price == Decimal("95.00")
         assert invoice.lines[0].effective_gl_account.code == "4000"
+
+
+def test_contract_line_used_by_an_invoice_is_kept(app, catalog, admin_client):
+    from host.models import ContractLine
+    from host.services import invoicing
+
+    with app.app_context():
+        invoicing.create_invoice_from_project(
+            db.session.get(Project, catalog.project_id), {catalog.cl_support: "1"})
+    base = f"/projects/{catalog.project_id}/contract-lines"
+    post_form(admin_client, f"{base}/{catalog.cl_support}/delete", {}, page=f"/projects/{catalog.project_id}")
+    post_form(admin_client, f"{base}/{catalog.cl_consulting}/delete", {}, page=f"/projects/{catalog.project_id}")
+    with app.app_context():
+        remaining = [cl.id for cl in db.session.query(ContractLine).all()]
+    assert remaining == [catalog.cl_support]
