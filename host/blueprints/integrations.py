@@ -50,7 +50,8 @@ def index():
         selected = units[0]
     tiles = pages.tiles_for(selected) if selected else []
     return render_template("integrations/index.html", units=units, selected=selected,
-                           tiles=tiles, form=ActionForm(), tab="integrations")
+                           tiles=tiles, form=ActionForm(), tab="integrations",
+                           confirm=request.args.get("confirm"))
 
 
 def _test(conn: Connection, settings: dict, write_check: bool) -> TestResult:

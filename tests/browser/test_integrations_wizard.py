@@ -37,7 +37,7 @@ def test_admin_connects_the_fake_provider_through_dialog_consent_and_wizard(
     expect(dialog.locator(".confirm-text")).to_have_text(
         "This will connect Consulting West to Fake Ledger. Any other financial integration "
         "of this business unit will be removed.")
-    dialog.locator(".confirm-proceed").click()
+    page.click("#confirm-proceed")
 
     page.wait_for_url(re.compile(re.escape(fakeledger.serve()) + "/oauth/authorize"))
     page.click("#allow")

@@ -28,7 +28,12 @@ def test_tiles_show_label_logo_status_and_the_confirmation_sentence(admin_client
     assert "<svg" in html and "Fake Ledger" in html
     assert ("This will connect Consulting West to Fake Ledger. Any other financial integration "
             "of this business unit will be removed.") in html
-    assert 'id="confirm-connect-fakeprovider"' in html
+    assert '<template id="tpl-confirm-connect-fakeprovider">' in html
+    # without JavaScript the Connect link reloads the page with the dialog open
+    bu = org.business_unit_ids[1]
+    html = admin_client.get(f"/settings/integrations?business_unit={bu}&confirm=fakeprovider")
+    assert re.search(r'<dialog id="confirm-connect-fakeprovider"[^>]* open>',
+                     html.get_data(as_text=True))
 
 
 def test_hook_test_connection_from_the_wizard_then_finish(admin_client, live, db):
