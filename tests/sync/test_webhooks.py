@@ -119,3 +119,23 @@ def test_sweeper_reprocesses_a_delivery_whose_job_was_lost(app, client, org, db,
     drain(app)
     assert fresh_invoice(invoice.id).status == "paid"
     assert [d.status for d in _deliveries(db)] == ["processed"]
+
+
+def test_invoice_voided_at_the_provider_is_shown_and_not_recreated(
+        app, admin_client, org, db, connection):
+    import time
+
+    from host.sync.sweeper import reconcile_connection
+
+    invoice, record = _synced_invoice(app, org, db)
+    with LEDGER.lock:
+        LEDGER.documents[record.external_id]["voided"] = True
+        LEDGER.changes.append((time.time(), "invoice", record.external_id))
+    reconcile_connection(connection.id)
+    db.session.expire_all()
+    assert record.provider_state == "voided"
+    assert record.status == "synced"  # nothing re-sent
+    panel = admin_client.get(f"/invoices/{invoice.id}/sync").get_data(as_text=True)
+    assert 'data-state="voided"' in panel
+    assert "Voided at the provider" in panel
+    assert len(LEDGER.invoices()) == 1

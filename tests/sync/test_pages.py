@@ -1,0 +1,123 @@
+"""The sync panel, Retry / Push actions and the connection's sync overview (Flask client).
+
+Requests run outside any test app context (each request gets its own, as in production), so
+database work here happens in short ``with app.app_context()`` blocks.
+"""
+
+import re
+
+import fakeledger
+import pytest
+from synchelpers import make_invoice, records
+
+from host.extensions import db
+from host.integrations.testing import create_org, login, make_connection
+from host.sync.queue import drain
+
+LEDGER = fakeledger.LEDGER
+
+
+def _connect(app, org) -> int:
+    return make_connection(app, org.business_unit_ids[0], "fakeprovider",
+                           settings={"default_item": "1"}, tokens=LEDGER.issue_tokens())
+
+
+def _invoice(app, org) -> tuple[int, str]:
+    with app.app_context():
+        invoice = make_invoice(org, send=True)
+        result = invoice.id, invoice.number
+        db.session.remove()
+    return result
+
+
+def _records(app, object_type="invoice"):
+    with app.app_context():
+        rows = [(r.id, r.object_id, r.status) for r in records(object_type)]
+        db.session.remove()
+    return rows
+
+
+def _token(client, path="/invoices/"):
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_failed_record_shows_error_fix_and_retry_then_synced(app, admin_client, org):
+    _connect(app, org)
+    invoice_id, _ = _invoice(app, org)
+    LEDGER.fail_next("validation")
+    drain(app)
+    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert 'data-status="failed"' in page
+    assert 'class="sync-error" data-category="validation"' in page
+    assert "Customer email is invalid" in page
+    assert "Fix:" in page and 'id="retry-sync"' in page
+    ((record_id, _, _),) = _records(app)
+    resp = admin_client.post(f"/sync/records/{record_id}/retry",
+                             data={"csrf_token": _token(admin_client)})
+    assert resp.status_code == 302
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert 'data-status="synced"' in panel
+    assert re.search(r'<a class="provider-number" href="[^"]+/app/\d+" target="_blank"', panel)
+
+
+def test_invoice_sent_before_connecting_offers_push_to_admins_only(
+        app, admin_client, member_client, org):
+    invoice_id, _ = _invoice(app, org)
+    _connect(app, org)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert "Sent before the integration was connected." in panel
+    assert 'id="push-sync"' in panel
+    member_panel = member_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert "Sent before the integration was connected." in member_panel
+    assert 'id="push-sync"' not in member_panel
+    denied = member_client.post(f"/invoices/{invoice_id}/sync/push",
+                                data={"csrf_token": _token(member_client)})
+    assert denied.status_code == 403
+    admin_client.post(f"/invoices/{invoice_id}/sync/push",
+                      data={"csrf_token": _token(admin_client)})
+    drain(app)
+    assert [status for _, _, status in _records(app)] == ["synced"]
+    assert len(LEDGER.invoices()) == 1
+
+
+def test_overview_lists_excluded_and_failed_records_and_bulk_retries(app, admin_client, org):
+    early_id, early_number = _invoice(app, org)
+    connection_id = _connect(app, org)
+    late_id, late_number = _invoice(app, org)
+    LEDGER.fail_next("conflict")
+    drain(app)
+    page = admin_client.get(f"/settings/integrations/{connection_id}/sync").get_data(
+        as_text=True)
+    assert f"Invoice {early_number}" in page and "Sent before the integration" in page
+    assert f"Invoice {late_number}" in page and "Stale version" in page
+    admin_client.post(f"/settings/integrations/{connection_id}/sync/retry",
+                      data={"csrf_token": _token(admin_client)})
+    drain(app)
+    statuses = {object_id: status for _, object_id, status in _records(app)}
+    assert statuses == {early_id: "excluded", late_id: "synced"}
+
+
+def test_other_organizations_cannot_see_or_retry_records(app, org):
+    connection_id = _connect(app, org)
+    invoice_id, _ = _invoice(app, org)
+    LEDGER.fail_next("validation")
+    drain(app)
+    ((record_id, _, _),) = _records(app)
+    other = create_org(app, name="Initech Corp", admin_email="boss@initech.test",
+                       member_email="peon@initech.test")
+    outsider = login(app.test_client(), other.admin_email, other.password)
+    assert outsider.get(f"/invoices/{invoice_id}/sync").status_code == 404
+    resp = outsider.post(f"/sync/records/{record_id}/retry",
+                         data={"csrf_token": _token(outsider)})
+    assert resp.status_code == 404
+    assert outsider.get(f"/settings/integrations/{connection_id}/sync").status_code == 404
+    assert [status for _, _, status in _records(app)] == ["failed"]
+
+
+@pytest.mark.parametrize("path", ["/invoices/{id}/sync"])
+def test_panel_needs_login(app, client, org, path):
+    invoice_id, _ = _invoice(app, org)
+    resp = client.get(path.format(id=invoice_id))
+    assert resp.status_code in (302, 401)
