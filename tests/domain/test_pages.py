@@ -239,3 +239,16 @@ def test_contract_line_used_by_an_invoice_is_kept(app, catalog, admin_client):
     with app.app_context():
         remaining = [cl.id for cl in db.session.query(ContractLine).all()]
     assert remaining == [catalog.cl_support]
+
+
+def test_a_draft_can_be_approved_and_sent_in_one_click(app, catalog, admin_client):
+    from host.services import invoicing
+
+    with app.app_context():
+        invoice_id = invoicing.create_invoice_from_project(
+            db.session.get(Project, catalog.project_id)).id
+    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert 'id="approve-invoice"' in page and "Approve and send" in page
+    post_form(admin_client, f"/invoices/{invoice_id}/send", {}, page=f"/invoices/{invoice_id}")
+    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert 'data-status="sent"' in page and 'id="send-invoice"' not in page
