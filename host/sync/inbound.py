@@ -5,7 +5,8 @@
   (``record_payment(source="provider", external_id="<payment id>:<invoice id>")`` is
   idempotent, so a webhook delivered twice plus a reconcile pass record it once). Source
   ``provider`` is never pushed back. A payment voided at the provider is reversed.
-* Allocations of credit notes this host pushed are skipped (the host already has them).
+* Payments and credit notes this host pushed itself are skipped (no echo: the host already
+  has them).
 * Invoice states: ``voided`` / ``deleted`` at the provider are marked on the sync record and
   shown on the invoice (the host never re-creates them silently); ``differs`` notes that the
   provider's copy was edited there.
@@ -57,9 +58,9 @@ def apply_changes(connection, changes) -> Applied:
     if changes is None:
         return applied
     for payment in changes.payments:
-        if payment.kind == "credit" and record_for_external(
-                connection.id, payment.external_id, "credit_note") is not None:
-            continue  # our own credit note's allocation: already in the host
+        own_type = "credit_note" if payment.kind == "credit" else "payment"
+        if record_for_external(connection.id, payment.external_id, own_type) is not None:
+            continue  # pushed from the host (a payment or credit note typed here): no echo
         if payment.voided:
             rows = payment_service.reverse_provider_payment(
                 connection.id, payment.external_id, commit=False)

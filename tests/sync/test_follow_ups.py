@@ -67,3 +67,17 @@ def test_void_in_the_host_voids_the_pushed_invoice(app, org, db, connection):
     assert record.status == "synced"
     (pushed,) = LEDGER.invoices()
     assert pushed["voided"] is True
+
+
+def test_reconcile_does_not_echo_a_payment_the_host_pushed(app, org, db, connection):
+    from host.sync.sweeper import reconcile_connection
+    from synchelpers import fresh_invoice
+
+    invoice = make_invoice(org, send=True)
+    drain(app)
+    record_payment(invoice, Decimal("30.00"), source="host")
+    drain(app)
+    reconcile_connection(connection.id)  # the ledger reports every document, ours included
+    invoice = fresh_invoice(invoice.id)
+    assert invoice.amount_paid == Decimal("30.00")
+    assert [p.source for p in invoice.payments] == ["host"]

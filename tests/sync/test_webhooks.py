@@ -54,6 +54,7 @@ def test_valid_delivery_is_answered_empty_and_stored_once(app, client, db, conne
     first = client.post("/webhooks/fakeprovider", data=body, headers=headers)
     again = client.post("/webhooks/fakeprovider", data=body, headers=headers)
     assert (first.status_code, first.get_data()) == (200, b"")
+    assert "Set-Cookie" not in first.headers  # Xero's intent-to-receive check refuses cookies
     assert (again.status_code, again.get_data()) == (200, b"")
     (delivery,) = _deliveries(db)
     assert delivery.status == "received"
