@@ -237,7 +237,10 @@ def create_project():
         raise DomainError("Unknown client_id or business_unit_id.")
     project = Project(organization_id=org, name=str(data["name"]).strip(), client=client,
                       business_unit=unit, due_days=_int_or_none(data.get("due_days")))
-    for position, line in enumerate(data.get("contract_lines") or [], start=1):
+    contract_lines = data.get("contract_lines") or []
+    if not isinstance(contract_lines, list) or not all(isinstance(x, dict) for x in contract_lines):
+        raise DomainError("contract_lines must be a list of objects.")
+    for position, line in enumerate(contract_lines, start=1):
         _require(line, "service_type_id", "rate")
         service_type = org_get(ServiceType, org, line["service_type_id"])
         if service_type is None:

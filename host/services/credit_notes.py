@@ -35,6 +35,8 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
             f"Credit notes are issued against sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if (lines is None) == (amount is None):
         raise DomainError("Give either invoice lines or an amount to credit.")
+    if isinstance(lines, (str, bytes, Mapping)):
+        raise DomainError("lines must be a list of {invoice_line_id, quantity}.")
     lines = list(lines) if lines is not None else None
     built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
     if not built:
@@ -82,6 +84,8 @@ def _copy_lines(invoice: Invoice, lines: Iterable[Mapping]) -> list[CreditNoteLi
     by_id = {line.id: line for line in invoice.lines}
     built = []
     for position, data in enumerate(lines, start=1):
+        if not isinstance(data, Mapping):
+            raise DomainError(f"Line {position} must be an object.")
         source: InvoiceLine | None = by_id.get(_int(data.get("invoice_line_id")))
         if source is None:
             raise DomainError(f"Line {data.get('invoice_line_id')!r} is not on this invoice.")

@@ -108,6 +108,8 @@ def update_invoice(invoice: Invoice, lines: Iterable[Mapping] | None = None, *,
         raise InvalidTransition(
             "This invoice has payments or credit notes; it can no longer be edited.")
     if lines is not None:
+        if isinstance(lines, (str, bytes, Mapping)):
+            raise DomainError("lines must be a list.")
         new_lines = _build_lines(invoice.project, lines)
         invoice.lines.clear()
         db.session.flush()
@@ -216,6 +218,8 @@ def _build_lines(project: Project | None, lines: Iterable[Mapping]) -> list[Invo
     org_id = project.organization_id
     built = []
     for position, data in enumerate(lines, start=1):
+        if not isinstance(data, Mapping):
+            raise DomainError(f"Line {position} must be an object.")
         cl = None
         if data.get("contract_line_id") not in (None, ""):
             cl = db.session.get(ContractLine, int(data["contract_line_id"]))

@@ -191,3 +191,18 @@ def test_tokens_page_lists_and_revokes_own_tokens(app, org, admin_client, member
                      page="/account/api-tokens")
     assert resp.status_code == 302
     assert "revoked" in admin_client.get("/account/api-tokens").get_data(as_text=True)
+
+
+def test_malformed_lines_are_422_not_500(api, catalog):
+    created = api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id}).get_json()
+    iid = created["id"]
+    _assert_problem(api("PATCH", f"/api/v1/invoices/{iid}", json={"lines": {"a": 1}}), 422)
+    _assert_problem(api("PATCH", f"/api/v1/invoices/{iid}", json={"lines": ["x"]}), 422)
+    _assert_problem(api("POST", "/api/v1/projects", json={
+        "name": "P", "client_id": catalog.client_id, "business_unit_id": catalog.business_unit_id,
+        "contract_lines": ["nope"]}), 422)
+    api("POST", f"/api/v1/invoices/{iid}/send")
+    _assert_problem(api("POST", f"/api/v1/invoices/{iid}/credit-notes", json={"lines": "all"}), 422)
+    _assert_problem(api("POST", f"/api/v1/invoices/{iid}/credit-notes", json={}), 422)
+    _assert_problem(api("POST", f"/api/v1/invoices/{iid}/payments", json={"amount": "lots"}), 422)
+    assert api("GET", f"/api/v1/invoices/{iid}").get_json()["status"] == "sent"
