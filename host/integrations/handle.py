@@ -5,7 +5,8 @@ A handle is a snapshot of one ``Connection`` row plus three services:
 * ``http``: an :class:`httpx.Client` whose auth flow adds the bearer token, refreshes it shortly
   before expiry and once on a 401 (serialized across processes, see
   :func:`host.integrations.oauth.refresh_serialized`), waits for the provider's declared rate
-  limits (shared across processes, see :mod:`host.integrations.ratelimit`), raises
+  limits and ``max_concurrency`` (shared across processes, see
+  :mod:`host.integrations.ratelimit`), raises
   ``RateLimited`` on 429 and ``ProviderDown`` on timeouts and transport errors;
 * ``refs``: external ids the plugin remembers per ``(kind, host_id)`` (table ``external_refs``);
 * ``mapping(kind, host_id)``: the admin's choice (table ``mappings``).
@@ -90,14 +91,22 @@ class _HostAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request):
         h = self.handle
-        h.wait_for_rate_limits()
         request.headers["Authorization"] = f"Bearer {h.access_token()}"
-        response = yield request
+        h.wait_for_rate_limits()
+        lease_id = h.take_slot()
+        try:
+            response = yield request
+        finally:
+            h.release_slot(lease_id)
         if response.status_code == 401:
             h.refresh_now()
-            h.wait_for_rate_limits()
             request.headers["Authorization"] = f"Bearer {h.access_token()}"
-            response = yield request
+            h.wait_for_rate_limits()
+            lease_id = h.take_slot()
+            try:
+                response = yield request
+            finally:
+                h.release_slot(lease_id)
         if response.status_code == 429:
             response.read()
             raise RateLimited(
@@ -216,6 +225,17 @@ class ConnectionHandle:
             raise
 
     # -- rate limits ----------------------------------------------------------------------------
+
+    def take_slot(self) -> int | None:
+        """An in-flight slot when the provider declared ``max_concurrency`` (else None)."""
+        if not self._info.max_concurrency:
+            return None
+        return ratelimit.lease(self._engine, f"conn:{self.id}:inflight", self._info.max_concurrency,
+                               ttl=self._timeout * 2 + 10, max_wait=self._max_rate_wait)
+
+    def release_slot(self, lease_id: int | None) -> None:
+        if lease_id is not None:
+            ratelimit.release(self._engine, lease_id)
 
     def wait_for_rate_limits(self) -> None:
         for index, limit in enumerate(self._info.rate_limits):

@@ -7,6 +7,9 @@ The caller's session is not used (its transaction is not disturbed).
 
 Keys: ``conn:<connection id>:<limit index>`` for per-connection limits (one QuickBooks company,
 one Xero tenant), ``app:<provider key>:<limit index>`` for app-wide limits.
+
+``lease(engine, key, max_concurrent)`` bounds in-flight requests (``ProviderInfo.max_concurrency``:
+QuickBooks 10, Xero 5 per tenant) the same way, with leases that expire on their own.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from host.contract.types import RateLimit
-from host.models.rate_limit import RateLimitBucket
+from host.models.rate_limit import ConcurrencyLease, RateLimitBucket
 
 _table = RateLimitBucket.__table__
+_leases = ConcurrencyLease.__table__
 
 
 def bucket_key(limit: RateLimit, index: int, provider_key: str, connection_id: int) -> str:
@@ -82,3 +86,46 @@ def acquire(
             )
         sleep(wait)
         waited += wait
+
+
+def try_lease(engine: Engine, key: str, max_concurrent: int, ttl: float,
+              now: float | None = None) -> int | None:
+    """Take an in-flight slot: the lease id, or None when ``max_concurrent`` are taken."""
+    now = time.time() if now is None else now
+    lock_key = f"lease-lock:{key}"
+    with engine.begin() as conn:
+        # the write on the anchor row serializes lease decisions for this key across processes
+        conn.execute(_insert_ignore(engine, lock_key, 0.0, now))
+        conn.execute(_table.update().where(_table.c.key == lock_key).values(updated_at=now))
+        conn.execute(_leases.delete().where(_leases.c.key == key, _leases.c.expires_at < now))
+        taken = conn.execute(
+            sa.select(sa.func.count()).select_from(_leases).where(_leases.c.key == key)
+        ).scalar_one()
+        if taken >= max_concurrent:
+            return None
+        return conn.execute(
+            _leases.insert().values(key=key, expires_at=now + ttl).returning(_leases.c.id)
+        ).scalar_one()
+
+
+def release(engine: Engine, lease_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(_leases.delete().where(_leases.c.id == lease_id))
+
+
+def lease(engine: Engine, key: str, max_concurrent: int, *, ttl: float = 120.0,
+          max_wait: float = 120.0, poll: float = 0.05,
+          sleep: Callable[[float], None] = time.sleep) -> int:
+    """Block until an in-flight slot is free; returns the lease id (give it to :func:`release`)."""
+    from host.contract.errors import RateLimited
+
+    deadline = time.monotonic() + max_wait
+    delay = poll
+    while True:
+        lease_id = try_lease(engine, key, max_concurrent, ttl)
+        if lease_id is not None:
+            return lease_id
+        if time.monotonic() + delay > deadline:
+            raise RateLimited(f"{max_concurrent} requests already in flight", retry_after=delay)
+        sleep(delay)
+        delay = min(delay * 2, 1.0)

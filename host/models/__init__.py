@@ -12,7 +12,7 @@ from host.models.invoice import Invoice, InvoiceLine
 from host.models.organization import Organization
 from host.models.payment import Payment
 from host.models.project import Project
-from host.models.rate_limit import RateLimitBucket
+from host.models.rate_limit import ConcurrencyLease, RateLimitBucket
 from host.models.service_type import ServiceType
 from host.models.tax_rate import TaxRate
 from host.models.user import User
@@ -23,6 +23,6 @@ __all__ = [
     "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
     "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "Organization", "Payment",
     "Project", "ServiceType", "TaxRate", "User",
-    "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
+    "ConcurrencyLease", "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
     "SyncEvent", "SyncRecord", "WebhookDelivery",
 ]

@@ -64,3 +64,56 @@ def test_acquire_sleeps_then_gives_up_with_rate_limited(engines):
     with pytest.raises(RateLimited) as err:
         ratelimit.acquire(first, "conn:3:0", limit, max_wait=1.0, sleep=slept.append)
     assert err.value.retry_after > 1.0 and slept == []
+
+
+def test_leases_bound_in_flight_requests_and_expire(engines):
+    first, second = engines
+    a = ratelimit.try_lease(first, "conn:1:inflight", 2, ttl=30, now=100.0)
+    b = ratelimit.try_lease(second, "conn:1:inflight", 2, ttl=30, now=100.0)
+    assert a and b and a != b
+    assert ratelimit.try_lease(first, "conn:1:inflight", 2, ttl=30, now=101.0) is None
+    ratelimit.release(second, a)
+    assert ratelimit.try_lease(first, "conn:1:inflight", 2, ttl=30, now=102.0) is not None
+    # a crashed worker's lease runs out
+    assert ratelimit.try_lease(first, "conn:1:inflight", 2, ttl=30, now=200.0) is not None
+
+
+def test_handle_never_exceeds_max_concurrency(app, connection_factory, db):
+    import dataclasses
+    import time
+
+    import httpx
+
+    from host.integrations.handle import handle_for
+
+    registry = app.extensions["psa_registry"]
+    registry._infos["fakeprovider"] = dataclasses.replace(registry["fakeprovider"],
+                                                          max_concurrency=2)
+    conn = connection_factory()
+    state = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+
+    def answer(request):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.4)  # a slow provider, so requests overlap
+        with lock:
+            state["now"] -= 1
+        return httpx.Response(200, json={})
+
+    handles = [handle_for(conn, transport=httpx.MockTransport(answer)) for _ in range(5)]
+    barrier = threading.Barrier(len(handles))
+
+    def call(handle):
+        barrier.wait()
+        handle.http.get("https://ledger.test/x")
+
+    threads = [threading.Thread(target=call, args=(h,)) for h in handles]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert state["peak"] == 2
+    with db.engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM concurrency_leases")).scalar() == 0
