@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from host.integrations.registry import get_plugin_manager, get_registry
 from host.security.permissions import admin_required
 
-bp = Blueprint("plugins_page", __name__, url_prefix="/settings")
+bp = Blueprint("plugins_page", __name__, url_prefix="/settings", cli_group="integrations")
 
 
 def plugin_rows() -> list[dict]:
@@ -53,3 +53,28 @@ def index():
 @admin_required
 def as_json():
     return jsonify(plugin_rows())
+
+
+# -- command line: ``flask --app host integrations <command>`` -------------------------------
+
+@bp.cli.command("plugins")
+def plugins_command():
+    """List loaded plugins, their hooks and errors."""
+    import click
+
+    for row in plugin_rows():
+        state = "blocked" if row["blocked"] else (f"unavailable: {row['error']}" if row["error"]
+                                                  else "loaded")
+        click.echo(f"{row['name']:<16} {row['version']:<10} {state}")
+        if row["hooks"]:
+            click.echo(f"    hooks: {', '.join(row['hooks'])}")
+
+
+@bp.cli.command("rotate-token-keys")
+def rotate_token_keys_command():
+    """Re-encrypt every stored token with the first key of PSA_TOKEN_KEYS."""
+    import click
+
+    from host.security.crypto import rotate_connection_tokens
+
+    click.echo(f"re-encrypted the tokens of {rotate_connection_tokens()} connection(s)")

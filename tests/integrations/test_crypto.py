@@ -49,3 +49,22 @@ def test_rotate_connection_tokens_reencrypts_stored_rows(app, connection_factory
     db.session.refresh(conn)
     assert conn.token_ciphertext != before
     assert decrypt_tokens(conn.token_ciphertext)["access_token"] == "test-access"
+
+
+def test_cli_rotates_keys_and_lists_plugins(app, connection_factory, db):
+    from cryptography.fernet import Fernet
+
+    from host.security.crypto import TokenBox, keys_from_config
+
+    conn = connection_factory()
+    old_keys = keys_from_config(app.config)
+    new_key = Fernet.generate_key().decode()
+    app.config["PSA_TOKEN_KEYS"] = [new_key, *old_keys]
+    app.extensions.pop("psa_token_box", None)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["integrations", "rotate-token-keys"])
+    assert "1 connection(s)" in result.output
+    db.session.refresh(conn)
+    assert TokenBox([new_key]).decrypt(conn.token_ciphertext)["access_token"] == "test-access"
+    listing = runner.invoke(args=["integrations", "plugins"]).output
+    assert "fakeprovider" in listing and "on_invoice_sent" in listing
