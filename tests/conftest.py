@@ -20,3 +20,11 @@ def _reset_fake_ledger():
 
     fakeledger.LEDGER.reset()
     yield
+
+
+@pytest.fixture
+def fake_ledger():
+    """The fake provider's ledger (reset for this test); see tests/fakeledger.py."""
+    import fakeledger
+
+    return fakeledger.LEDGER

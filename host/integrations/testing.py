@@ -22,6 +22,12 @@ Fixtures (all function-scoped unless noted):
 
 ``ProviderContractSuite`` (host.integrations.contract_suite) is the shared test class every
 provider plugin subclasses; see that module.
+
+Helpers (plain functions): ``create_org(app, ...)``, ``login(client, email, password)``,
+``csrf_token(client, url)`` (a CSRF token for the client's session),
+``make_connection(app, business_unit_id, provider_key, ...) -> id``, and
+``connect_via_oauth(app, client, provider_key, business_unit_id, consent=...)`` which drives
+start -> provider consent -> callback with a test client.
 """
 
 from __future__ import annotations
