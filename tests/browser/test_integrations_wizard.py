@@ -56,3 +56,35 @@ def test_admin_connects_the_fake_provider_through_dialog_consent_and_wizard(
     expect(tile.locator(".status")).to_have_text("Connected")
     expect(tile.locator(".tenant-name")).to_have_text("Fake Books Inc")
     expect(tile.locator(".manage")).to_have_text("Manage")
+
+
+def test_admin_maps_a_service_type_and_disconnects_from_the_manage_page(
+        page, live_server, org, connection_factory, db):
+    from host.models import ConnectionMapping, ServiceType
+
+    with fakeledger.LEDGER.lock:
+        tokens = fakeledger.LEDGER.issue_tokens()
+    conn = connection_factory(tokens=tokens, settings={"default_item": "1"})
+    db.session.add(ServiceType(organization_id=org.id, name="Consulting"))
+    db.session.commit()
+
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", org.admin_email)
+    page.fill("#password", org.password)
+    page.click("#login")
+    page.goto(f"{live_server.url}/settings/integrations")
+    page.locator('.tile[data-provider="fakeprovider"] .manage').click()
+
+    mapping = page.locator("#mapping-item")
+    mapping.locator("select").select_option(label="Hardware")
+    mapping.locator(".save-mapping").click()
+    expect(page.locator(".flash")).to_contain_text("1 mapping(s) saved")
+    db.session.expire_all()
+    assert db.session.query(ConnectionMapping).filter_by(connection_id=conn.id).one().external_id == "3"
+
+    page.click("#disconnect")
+    expect(page.locator("#confirm-disconnect")).to_be_visible()
+    page.click("#confirm-disconnect-proceed")
+    tile = page.locator('.tile[data-provider="fakeprovider"]')
+    expect(tile.locator(".status")).to_have_text("Not connected")
+    expect(page.locator(".flash")).to_contain_text("Data on both sides was left as it is")
