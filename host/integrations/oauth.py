@@ -15,14 +15,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from host.contract.errors import AuthError, ProviderDown
 from host.contract.types import OAuthMetadata
@@ -57,9 +56,6 @@ def authorization_url(meta: OAuthMetadata, redirect_uri: str) -> AuthRequest:
         url, _ = session.create_authorization_url(
             meta.authorize_url, state=state, code_verifier=verifier, **extra
         )
-    if verifier:
-        # authlib adds the challenge itself; keep a check that it is the S256 one we expect.
-        assert create_s256_code_challenge(verifier) in url
     return AuthRequest(url=url, state=state, code_verifier=verifier)
 
 
@@ -133,59 +129,74 @@ def request_refresh(meta: OAuthMetadata, refresh_token: str, timeout: float = 30
     return token
 
 
-def refresh_serialized(engine, box, meta: OAuthMetadata, connection_id: int, seen_version: int):
+def refresh_serialized(engine, box, meta: OAuthMetadata, connection_id: int, seen_version: int,
+                       *, lease_seconds: float = 60.0, max_wait: float = 90.0,
+                       sleep=time.sleep):
     """Refresh the token of ``connection_id`` unless another process already did.
 
-    The first statement of the transaction is a write on the connection's row, so SQLite takes
-    its write lock and PostgreSQL locks the row until commit: refreshes of one connection run one
-    after another across every worker. A process that waited and then finds a newer
-    ``token_version`` reuses that token instead of spending the (already rotated) refresh token.
+    Refresh tokens rotate, so exactly one process may spend one. Each short transaction starts
+    with a write on the connection's row (SQLite takes its write lock, PostgreSQL locks the row)
+    and then decides: if ``token_version`` moved past ``seen_version`` someone refreshed already
+    and that token is reused; if another process holds the refresh lease, wait and look again;
+    otherwise take the lease (``token_refresh_lease_until``). The HTTP call to the token endpoint
+    runs *outside* any transaction, holding only the lease, so the database is never locked
+    while the provider answers. A crashed refresher's lease simply runs out.
 
     Returns ``(tokens, version)``. Raises :class:`AuthError` (and marks the connection
     ``needs_reauth``) when the provider refuses for good; :class:`ProviderDown` when it is
-    unreachable (nothing changes).
+    unreachable (nothing changes, the job is retried).
     """
     from host.models.connection import Connection
+    from host.models.mixins import utcnow
 
     table = Connection.__table__
-    failure: AuthError | None = None
-    with engine.begin() as conn:
-        conn.execute(
-            table.update().where(table.c.id == connection_id)
-            .values(token_version=table.c.token_version)
-        )
-        row = conn.execute(
-            sa.select(table.c.token_ciphertext, table.c.token_version, table.c.status)
-            .where(table.c.id == connection_id).with_for_update()
-        ).one()
-        if row.status in ("needs_reauth", "disconnected", "replaced") or not row.token_ciphertext:
-            raise AuthError("The connection needs to be reconnected", fix=AuthError.default_fix)
-        tokens = box.decrypt(row.token_ciphertext)
-        if row.token_version != seen_version:
-            return tokens, row.token_version
-        try:
-            new = request_refresh(meta, tokens.get("refresh_token") or "")
-        except AuthError as exc:
-            failure = exc
-            conn.execute(
-                table.update().where(table.c.id == connection_id)
-                .where(table.c.status == "connected")
-                .values(status="needs_reauth", status_reason=exc.message)
-            )
-        else:
-            merged = {**tokens, **new}
-            conn.execute(
-                table.update().where(table.c.id == connection_id).values(
-                    token_ciphertext=box.encrypt(merged),
-                    token_expires_at=expires_at_datetime(merged),
-                    token_version=row.token_version + 1,
-                )
-            )
-            log.info("refreshed token of connection %s (version %s)", connection_id,
-                     row.token_version + 1)
-            return merged, row.token_version + 1
-    assert failure is not None
-    raise failure
+    deadline = time.monotonic() + max_wait
+    while True:
+        with engine.begin() as conn:
+            conn.execute(table.update().where(table.c.id == connection_id)
+                         .values(token_version=table.c.token_version))
+            row = conn.execute(
+                sa.select(table.c.token_ciphertext, table.c.token_version, table.c.status,
+                          table.c.token_refresh_lease_until)
+                .where(table.c.id == connection_id).with_for_update()
+            ).one()
+            if row.status in ("needs_reauth", "disconnected", "replaced") or not row.token_ciphertext:
+                raise AuthError("The connection needs to be reconnected")
+            tokens = box.decrypt(row.token_ciphertext)
+            if row.token_version != seen_version:
+                return tokens, row.token_version
+            now = utcnow()
+            lease = row.token_refresh_lease_until
+            if lease is None or lease <= now:
+                conn.execute(table.update().where(table.c.id == connection_id).values(
+                    token_refresh_lease_until=now + timedelta(seconds=lease_seconds)))
+                break
+        if time.monotonic() > deadline:
+            raise ProviderDown("Another worker is still refreshing this connection's token")
+        sleep(0.1)
+
+    def finish(**values) -> None:
+        with engine.begin() as conn:
+            conn.execute(table.update().where(table.c.id == connection_id)
+                         .values(token_refresh_lease_until=None, **values))
+
+    try:
+        new = request_refresh(meta, tokens.get("refresh_token") or "")
+    except AuthError as exc:
+        with engine.begin() as conn:
+            conn.execute(table.update().where(table.c.id == connection_id)
+                         .where(table.c.status == "connected")
+                         .values(status="needs_reauth", status_reason=exc.message))
+        finish()
+        raise
+    except BaseException:
+        finish()
+        raise
+    merged = {**tokens, **new}
+    finish(token_ciphertext=box.encrypt(merged), token_expires_at=expires_at_datetime(merged),
+           token_version=seen_version + 1)
+    log.info("refreshed token of connection %s (version %s)", connection_id, seen_version + 1)
+    return merged, seen_version + 1
 
 
 # -- revoke ------------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ class Connection(Timestamps, db.Model):
     token_ciphertext: Mapped[str | None] = mapped_column(sa.Text)
     token_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     token_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    # set while one worker refreshes the token (others wait for the new version, never refresh)
+    token_refresh_lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     reconcile_cursor: Mapped[str | None] = mapped_column(sa.String(200))
     reconciled_at: Mapped[datetime | None] = mapped_column(sa.DateTime)

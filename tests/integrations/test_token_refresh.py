@@ -91,3 +91,54 @@ def test_hook_reconcile_waits_with_auth_error_while_needs_reauth(connection_fact
     with pytest.raises(AuthError):
         call_owner(conn, "reconcile", cursor=None)
     assert fakeledger.LEDGER.requests == 0
+
+
+def test_waiter_reuses_the_token_of_the_lease_holder_and_stale_leases_expire(
+        connection_factory, db, app, org):
+    from datetime import timedelta
+
+    from host.integrations import oauth
+    from host.models.mixins import utcnow
+    from host.security.crypto import encrypt_tokens, token_box
+
+    conn = connection_factory(tokens=ledger_tokens(ttl=0), expires_in=0)
+    conn.token_refresh_lease_until = utcnow() + timedelta(seconds=30)  # another worker refreshes
+    db.session.commit()
+    meta = app.extensions["psa_registry"]["fakeprovider"].oauth
+
+    def other_worker_finishes(_seconds):
+        with db.engine.begin() as c:
+            c.execute(conn.__table__.update().values(
+                token_ciphertext=encrypt_tokens({"access_token": "from-other", "refresh_token": "r2"}),
+                token_version=1, token_refresh_lease_until=None))
+
+    tokens, version = oauth.refresh_serialized(db.engine, token_box(), meta, conn.id, 0,
+                                               sleep=other_worker_finishes)
+    assert (tokens["access_token"], version) == ("from-other", 1)
+    assert fakeledger.LEDGER.refresh_calls == 0
+
+    stale = connection_factory(business_unit_id=org.business_unit_ids[1],
+                               tokens=ledger_tokens(ttl=0), expires_in=0)
+    stale.token_refresh_lease_until = utcnow() - timedelta(seconds=1)  # its holder crashed
+    db.session.commit()
+    tokens, version = oauth.refresh_serialized(db.engine, token_box(), meta, stale.id, 0)
+    assert version == 1 and fakeledger.LEDGER.refresh_calls == 1
+    db.session.refresh(stale)
+    assert stale.token_refresh_lease_until is None
+
+
+def test_unreachable_token_endpoint_is_retryable_and_keeps_the_connection(
+        connection_factory, db, app):
+    import dataclasses
+
+    from hookspecs import ProviderDown
+    from host.integrations import oauth
+    from host.security.crypto import token_box
+
+    conn = connection_factory(tokens=ledger_tokens(ttl=0), expires_in=0)
+    meta = dataclasses.replace(app.extensions["psa_registry"]["fakeprovider"].oauth,
+                               token_url="http://127.0.0.1:9/token")
+    with pytest.raises(ProviderDown):
+        oauth.refresh_serialized(db.engine, token_box(), meta, conn.id, 0)
+    db.session.refresh(conn)
+    assert conn.status == "connected" and conn.token_refresh_lease_until is None

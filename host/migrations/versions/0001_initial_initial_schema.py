@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 15:36:37.832285
+Create Date: 2026-11-23 15:40:07.809301
 
 """
 from alembic import op
@@ -168,6 +168,7 @@ def upgrade():
     sa.Column('token_ciphertext', sa.Text(), nullable=True),
     sa.Column('token_expires_at', sa.DateTime(), nullable=True),
     sa.Column('token_version', sa.Integer(), nullable=False),
+    sa.Column('token_refresh_lease_until', sa.DateTime(), nullable=True),
     sa.Column('status_reason', sa.Text(), nullable=True),
     sa.Column('reconcile_cursor', sa.String(length=200), nullable=True),
     sa.Column('reconciled_at', sa.DateTime(), nullable=True),
