@@ -61,20 +61,22 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
         status="recorded",
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
     )
-    db.session.add(payment)
-    settle_status(invoice)
-    db.session.flush()
-    events.payment_recorded.send(payment, source=source)
-    if commit:
-        try:
+    try:
+        db.session.add(payment)
+        settle_status(invoice)
+        db.session.flush()
+        events.payment_recorded.send(payment, source=source)
+        if commit:
             db.session.commit()
-        except IntegrityError:
-            # A concurrent worker recorded the same provider payment first.
-            db.session.rollback()
-            existing = find_provider_payment(invoice.id, connection_id, external_id)
-            if existing is None:
-                raise
-            return existing
+    except IntegrityError:
+        if not commit or source != "provider":
+            raise
+        # A concurrent worker recorded the same provider payment first.
+        db.session.rollback()
+        existing = find_provider_payment(invoice.id, connection_id, external_id)
+        if existing is None:
+            raise
+        return existing
     return payment
 
 
