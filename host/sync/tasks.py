@@ -116,7 +116,7 @@ def once_per_minute(validate):
 # -- one record -------------------------------------------------------------------------------
 
 
-def claim(record_id: int, lease_seconds: float) -> bool:
+def claim(record_id: int, lease_seconds: float, commit: bool = True) -> bool:
     now = utcnow()
     due = sa.or_(SyncRecord.next_attempt_at.is_(None), SyncRecord.next_attempt_at <= now)
     result = db.session.execute(
@@ -133,14 +133,16 @@ def claim(record_id: int, lease_seconds: float) -> bool:
                 attempts=SyncRecord.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    return result.rowcount == 1
+    won = result.rowcount == 1
+    if commit or not won:
+        db.session.commit()
+    return won
 
 
 def process_sync_record(record_id: int) -> str:
     """Process one record; returns the resulting status (or ``"skipped"``)."""
     config = current_app.config
-    if not claim(record_id, float(config.get("SYNC_LEASE_SECONDS", 300))):
+    if not claim(record_id, float(config.get("SYNC_LEASE_SECONDS", 300)), commit=False):
         return "skipped"
     record = db.session.get(SyncRecord, record_id)
     key = record.idempotency_key
@@ -155,7 +157,6 @@ def process_sync_record(record_id: int) -> str:
         db.session.commit()
         return record.status
     record.log("started", f"Sending to {connection.provider_key} (attempt {record.attempts}).")
-    db.session.commit()
     try:
         hook, kwargs = build_call(record)
     except Deferred as wait:
@@ -163,7 +164,7 @@ def process_sync_record(record_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - never lose the record
         db.session.rollback()
         return _fail_internal(db.session.get(SyncRecord, record_id), exc)
-    db.session.commit()  # no transaction open while the plugin talks to the provider
+    db.session.commit()  # the claim, the event; no transaction open during the plugin call
     from host.integrations.dispatch import call_owner
 
     try:
@@ -322,11 +323,10 @@ def _park(record: SyncRecord, message: str) -> str:
 
 
 def _defer(record: SyncRecord, message: str) -> str:
-    db.session.rollback()
+    db.session.rollback()  # undoes the claim (and its attempt) too: this was no attempt
     record = db.session.get(SyncRecord, record.id)
     record.status = "pending"
     record.locked_until = None
-    record.attempts = max(0, record.attempts - 1)
     record.next_attempt_at = utcnow() + timedelta(seconds=DEPENDENCY_WAIT_SECONDS)
     record.note = message
     record.log("waiting", message)
