@@ -10,7 +10,7 @@ import pluggy
 import pytest
 
 import fakeprovider
-from hookspecs import PluginContractError, ProviderInfo, hookimpl
+from hookspecs import PluginContractError, hookimpl
 from host.integrations.manager import build_plugin_manager, redact
 from host.integrations.registry import build_registry, check_info
 
