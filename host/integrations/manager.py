@@ -46,6 +46,7 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     load_errors: dict[str, str] = {}
+    entry_point_names: set[str] = set()
     dist_info: dict[str, tuple[str, str]] = {}
     for name in config.get("PSA_PLUGINS_BLOCKED") or ():
         pm.set_blocked(name)
@@ -58,6 +59,7 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
             if pm.is_blocked(name) or pm.has_plugin(name):
                 continue
             if name in entry_points:
+                entry_point_names.add(name)
                 _load_entry_point(pm, entry_points[name], load_errors, dist_info)
             else:
                 _register_module(pm, name, name)
@@ -65,11 +67,13 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
         for ep in entry_points.values():
             if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
                 continue
+            entry_point_names.add(ep.name)
             _load_entry_point(pm, ep, load_errors, dist_info)
 
     pm.check_pending()
     pm.psa_load_errors = load_errors  # type: ignore[attr-defined]
     pm.psa_dist_info = dist_info  # type: ignore[attr-defined]
+    pm.psa_entry_point_names = entry_point_names  # type: ignore[attr-defined]
     if config.get("PSA_TRACE_PLUGINS"):
         pm.add_hookcall_monitoring(_trace_before, _trace_after)
     return pm

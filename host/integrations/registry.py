@@ -109,6 +109,10 @@ def build_registry(pm: pluggy.PluginManager, config: Mapping[str, Any]) -> Provi
         available_args = {"config": config}
         info = impl.function(**{a: available_args[a] for a in impl.argnames})
         reason = check_info(info, version)
+        from_entry_point = impl.plugin_name in getattr(pm, "psa_entry_point_names", ())
+        if reason is None and from_entry_point and info.key != impl.plugin_name:
+            reason = (f"provider key {info.key!r} differs from its entry-point name "
+                      f"{impl.plugin_name!r}; they must be equal")
         if reason is None:
             registry.add(impl.plugin_name, info)
         else:

@@ -41,6 +41,22 @@ def test_autoload_on_loads_entry_points_and_reports_import_failures(monkeypatch)
     assert "import failed" in registry.unavailable_reason("broken")
 
 
+def test_autoload_off_accepts_entry_point_names_and_checks_the_key(monkeypatch):
+    from importlib import metadata
+
+    good = metadata.EntryPoint(name="fakeprovider", value="fakeprovider", group="psa.plugins")
+    alias = metadata.EntryPoint(name="fakealias", value="fakeprovider", group="psa.plugins")
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [good])
+    pm = build_plugin_manager({"PSA_DISABLE_PLUGIN_AUTOLOAD": True, "PSA_PLUGINS": ["fakeprovider"]})
+    assert "fakeprovider" in build_registry(pm, {})
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [alias])
+    pm = build_plugin_manager({"PSA_DISABLE_PLUGIN_AUTOLOAD": True, "PSA_PLUGINS": ["fakealias"]})
+    registry = build_registry(pm, {})
+    assert "fakeprovider" not in registry
+    assert "differs from its entry-point name 'fakealias'" in registry.unavailable_reason(
+        "fakeprovider")
+
+
 def test_blocked_plugin_is_not_loaded():
     pm = build_plugin_manager({**BASE, "PSA_PLUGINS_BLOCKED": ["fakeprovider"]})
     assert pm.get_plugin("fakeprovider") is None and pm.is_blocked("fakeprovider")
