@@ -21,6 +21,8 @@ from host.services.queries import org_get, org_rows
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
+PAGE_SIZE = 50
+
 #: Everything a list of invoices shows, loaded in a fixed number of queries (no N+1).
 LIST_LOADS = (
     selectinload(Invoice.lines).selectinload(InvoiceLine.tax_rate),
@@ -42,9 +44,11 @@ def index():
     )
     if status in STATUSES:
         stmt = stmt.where(Invoice.status == status)
-    invoices = db.session.execute(stmt).scalars().all()
-    return render_template("invoices/index.html", invoices=invoices, status=status,
-                           statuses=STATUSES)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = db.session.execute(
+        stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    return render_template("invoices/index.html", invoices=rows[:PAGE_SIZE], status=status,
+                           statuses=STATUSES, page=page, has_more=len(rows) > PAGE_SIZE)
 
 
 @bp.route("/new", methods=["GET", "POST"])

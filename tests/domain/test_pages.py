@@ -252,3 +252,19 @@ def test_a_draft_can_be_approved_and_sent_in_one_click(app, catalog, admin_clien
     post_form(admin_client, f"/invoices/{invoice_id}/send", {}, page=f"/invoices/{invoice_id}")
     page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
     assert 'data-status="sent"' in page and 'id="send-invoice"' not in page
+
+
+def test_invoice_list_pages_by_fifty(app, catalog, admin_client):
+    from host.services import invoicing
+
+    with app.app_context():
+        project = db.session.get(Project, catalog.project_id)
+        for _ in range(51):
+            invoicing.create_invoice_from_project(project, {catalog.cl_support: "1"}, commit=False)
+            db.session.flush()
+        db.session.commit()
+    first = admin_client.get("/invoices/").get_data(as_text=True)
+    assert "INV-0051" in first and "INV-0002" in first and ">INV-0001<" not in first
+    assert 'id="older-invoices"' in first
+    second = admin_client.get("/invoices/?page=2").get_data(as_text=True)
+    assert ">INV-0001<" in second and 'id="newer-invoices"' in second
