@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 from flask import Flask, request
@@ -14,14 +16,33 @@ from .conftest import FULL_SCOPE, Xero
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
+def in_browser(scenario) -> None:
+    """Run ``scenario(browser)`` in a thread of its own with its own Playwright.
+
+    Other suites in the same run may keep a sync Playwright (an event loop) open in the main
+    thread, and Playwright refuses a second one there.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        yield chromium
-        chromium.close()
+    failure: list[BaseException] = []
+
+    def run():
+        try:
+            with sync_playwright() as pw:
+                chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+                try:
+                    scenario(chromium)
+                finally:
+                    chromium.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="xero-sandbox-browser")
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "browser scenario timed out"
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture()
@@ -38,7 +59,11 @@ def callback():
         yield srv, seen
 
 
-def test_consent_pick_two_organisations_then_record_payment(server, browser, callback):
+def test_consent_pick_two_organisations_then_record_payment(server, callback):
+    in_browser(lambda browser: _consent_and_payment(server, browser, callback))
+
+
+def _consent_and_payment(server, browser, callback):
     srv, seen = callback
     page = browser.new_page()
     page.goto(f"{server.url}/identity/connect/authorize?" + str(httpx.QueryParams({
@@ -74,7 +99,11 @@ def test_consent_pick_two_organisations_then_record_payment(server, browser, cal
     page.close()
 
 
-def test_deny_in_the_browser_returns_access_denied(server, browser, callback):
+def test_deny_in_the_browser_returns_access_denied(server, callback):
+    in_browser(lambda browser: _deny(server, browser, callback))
+
+
+def _deny(server, browser, callback):
     srv, seen = callback
     page = browser.new_page()
     page.goto(f"{server.url}/identity/connect/authorize?" + str(httpx.QueryParams({
