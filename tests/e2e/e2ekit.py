@@ -21,7 +21,7 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 _counter = itertools.count(1)
 
 
-def poll(check, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):
+def poll(check, timeout: float = 45.0, interval: float = 0.1, what: str = "condition"):
     """Call ``check()`` until it returns a truthy value; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last = None
@@ -33,7 +33,7 @@ def poll(check, timeout: float = 20.0, interval: float = 0.1, what: str = "condi
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
-def poll_for(fetch, predicate, timeout: float = 20.0, what: str = "condition"):
+def poll_for(fetch, predicate, timeout: float = 45.0, what: str = "condition"):
     """Fetch until ``predicate(value)`` holds; return that value."""
     box = {}
 

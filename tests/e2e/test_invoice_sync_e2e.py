@@ -86,7 +86,7 @@ def test_each_error_category_shows_message_and_fix_and_retry_works(e2e, tenant, 
     assert error["message"] and error["fix"]
     if category in ("rate_limited", "provider_down"):
         # Retryable: retried automatically after the backoff / Retry-After.
-        poll(lambda: sync_status(_panel(tenant, invoice_id)) == "synced", timeout=30,
+        poll(lambda: sync_status(_panel(tenant, invoice_id)) == "synced", timeout=60,
              what="the automatic retry")
     else:
         if category == "mapping":
@@ -119,7 +119,7 @@ def test_worker_killed_mid_push_loses_nothing_and_pushes_exactly_once(e2e, tenan
         gate.release.set()
         gate.remove()
     e2e.start_worker()
-    poll(lambda: (e2e.sync_row(invoice_id) or {}).get("status") == "synced", timeout=30,
+    poll(lambda: (e2e.sync_row(invoice_id) or {}).get("status") == "synced", timeout=60,
          what="synced after the worker restarted")
     row = e2e.sync_row(invoice_id)
     assert row["events"].count("synced") == 1

@@ -27,14 +27,14 @@ def test_panel_follows_the_worker_live_and_links_to_the_provider(e2e, tenant, pa
     invoice_id = e2e.draft_invoice(tenant)
     _login(page, e2e, tenant)
     page.goto(f"{e2e.url}/invoices/{invoice_id}")
-    LEDGER.fail_next("provider_down")
+    LEDGER.fail_next("rate_limited")  # Retry-After: 7 s
     page.click("#send-invoice")
     # The first push fails; the panel shows the error while the worker backs off ...
-    error = page.locator(".sync-error[data-category='provider_down']")
-    error.wait_for(timeout=15000)
+    error = page.locator(".sync-error[data-category='rate_limited']")
+    error.wait_for(timeout=45000)
     assert "retries automatically" in error.inner_text()
     # ... and turns Synced without a reload once the automatic retry succeeds.
-    page.locator(".sync-status[data-status='synced']").wait_for(timeout=30000)
+    page.locator(".sync-status[data-status='synced']").wait_for(timeout=60000)
     link = page.locator("a.provider-number")
     (pushed,) = [d for d in LEDGER.invoices()]
     assert link.inner_text() == pushed["number"]
@@ -48,9 +48,9 @@ def test_retry_button_resends_a_failed_invoice(e2e, tenant, page):
     page.goto(f"{e2e.url}/invoices/{invoice_id}")
     LEDGER.fail_next("validation")
     page.click("#send-invoice")
-    page.locator(".sync-error[data-category='validation']").wait_for(timeout=15000)
+    page.locator(".sync-error[data-category='validation']").wait_for(timeout=45000)
     assert "Customer email is invalid" in page.locator(".sync-error").inner_text()
     page.click("#retry-sync")
-    page.locator(".sync-status[data-status='synced']").wait_for(timeout=20000)
+    page.locator(".sync-status[data-status='synced']").wait_for(timeout=45000)
     assert page.locator(".sync-error").count() == 0
     assert len(LEDGER.invoices()) == 1
