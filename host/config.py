@@ -42,6 +42,8 @@ def defaults(instance_dir: Path) -> dict:
         "SYNC_BACKOFF_BASE_SECONDS": 30,
         "SYNC_BACKOFF_MAX_SECONDS": 3600,
         "SYNC_STALE_PENDING_SECONDS": 300,
+        "SYNC_LEASE_SECONDS": 300,
+        "SYNC_SWEEP_SECONDS": 60,
         "RECONCILE_INTERVAL_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,
     }
