@@ -18,7 +18,7 @@ Reusable by anything that talks to Xero or to the sandbox::
 
 Statuses a path does not document (401, 403, 404, 429, 5xx) are not checked. The documents are
 parsed once per process (the accounting one is ~900 KB). The spec location defaults to
-``/work/shared/reference/xero-openapi`` and can be set with ``XERO_OPENAPI_DIR``.
+``shared/reference/xero-openapi`` beside the checkout and can be set with ``XERO_OPENAPI_DIR``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,18 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-SPEC_DIR = Path(os.environ.get("XERO_OPENAPI_DIR", "/work/shared/reference/xero-openapi"))
+def _find_spec_dir() -> Path:
+    """``XERO_OPENAPI_DIR``, else ``shared/reference/xero-openapi`` beside the checkout."""
+    if os.environ.get("XERO_OPENAPI_DIR"):
+        return Path(os.environ["XERO_OPENAPI_DIR"])
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "reference" / "xero-openapi"
+        if candidate.is_dir():
+            return candidate
+    return Path("/work/shared/reference/xero-openapi")
+
+
+SPEC_DIR = _find_spec_dir()
 HOST = "https://api.xero.com"
 _CONNECTIONS = re.compile(r"^/connections(/[^/]+)?$", re.IGNORECASE)
 
