@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from host.extensions import db
 from host.models.mixins import Money, Quantity, Timestamps
+from host.models.priced import PricedDocument, PricedLine
 from host.models.tax_rate import Percent
-from host.services import totals
 
 
-class CreditNote(Timestamps, db.Model):
+class CreditNote(PricedDocument, Timestamps, db.Model):
     __tablename__ = "credit_notes"
     __table_args__ = (sa.UniqueConstraint("organization_id", "number"),)
 
@@ -45,27 +45,11 @@ class CreditNote(Timestamps, db.Model):
     def business_unit(self):
         return self.invoice.business_unit
 
-    @property
-    def summary(self) -> totals.Summary:
-        return totals.summarize(self.lines)
-
-    @property
-    def subtotal(self) -> Decimal:
-        return self.summary.subtotal
-
-    @property
-    def tax_total(self) -> Decimal:
-        return self.summary.tax_total
-
-    @property
-    def total(self) -> Decimal:
-        return self.summary.total
-
     def __repr__(self) -> str:
         return f"<CreditNote {self.id} {self.number}>"
 
 
-class CreditNoteLine(db.Model):
+class CreditNoteLine(PricedLine, db.Model):
     __tablename__ = "credit_note_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,10 +73,3 @@ class CreditNoteLine(db.Model):
     tax_rate = relationship("TaxRate")
     gl_account = relationship("GLAccount")
 
-    @property
-    def amount(self) -> Decimal:
-        return totals.line_amount(self.quantity, self.unit_price, self.discount_percent)
-
-    @property
-    def tax_amount(self) -> Decimal:
-        return totals.line_tax(self.amount, self.tax_rate.rate if self.tax_rate else None)

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from host.extensions import db
 from host.models.mixins import Money, Quantity, Timestamps
+from host.models.priced import PricedDocument, PricedLine
 from host.models.tax_rate import Percent
 from host.services import totals
 
 STATUSES = ("draft", "approved", "sent", "partially_paid", "paid", "void")
 
 
-class Invoice(Timestamps, db.Model):
+class Invoice(PricedDocument, Timestamps, db.Model):
     __tablename__ = "invoices"
     __table_args__ = (sa.UniqueConstraint("organization_id", "number"),)
 
@@ -61,22 +62,6 @@ class Invoice(Timestamps, db.Model):
 
     # -- money (computed in one place: host.services.totals) -----------------------------
     @property
-    def summary(self) -> totals.Summary:
-        return totals.summarize(self.lines)
-
-    @property
-    def subtotal(self) -> Decimal:
-        return self.summary.subtotal
-
-    @property
-    def tax_total(self) -> Decimal:
-        return self.summary.tax_total
-
-    @property
-    def total(self) -> Decimal:
-        return self.summary.total
-
-    @property
     def amount_paid(self) -> Decimal:
         return totals.money_sum(p.amount for p in self.payments if p.status == "recorded")
 
@@ -96,7 +81,7 @@ class Invoice(Timestamps, db.Model):
         return f"<Invoice {self.id} {self.number} {self.status}>"
 
 
-class InvoiceLine(db.Model):
+class InvoiceLine(PricedLine, db.Model):
     __tablename__ = "invoice_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,13 +107,6 @@ class InvoiceLine(db.Model):
     contract_line = relationship("ContractLine")
     gl_account = relationship("GLAccount")
 
-    @property
-    def amount(self) -> Decimal:
-        return totals.line_amount(self.quantity, self.unit_price, self.discount_percent)
-
-    @property
-    def tax_amount(self) -> Decimal:
-        return totals.line_tax(self.amount, self.tax_rate.rate if self.tax_rate else None)
 
     @property
     def effective_gl_account(self):
