@@ -25,9 +25,6 @@ Config keys: ``FAKEPROVIDER_BASE_URL`` (default: start the in-process ledger),
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from datetime import date
 from decimal import Decimal
@@ -61,6 +58,7 @@ from hookspecs import (
     hookimpl,
 )
 from host.forms.provider_settings import ProviderSettingsForm
+from host.integrations.signatures import verify_hmac_sha256_base64
 
 KEY = "fakeprovider"
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32"'
@@ -262,8 +260,7 @@ def on_payment(connection, payment, idempotency_key):
 @hookimpl
 def verify_webhook(headers, body, config):
     secret = config.get("FAKEPROVIDER_WEBHOOK_SECRET") or fakeledger.WEBHOOK_SECRET
-    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, headers.get("X-Fake-Signature", ""))
+    return verify_hmac_sha256_base64(secret, body, headers.get("X-Fake-Signature"))
 
 
 @hookimpl

@@ -87,6 +87,10 @@ class ProviderInfo:
     setup wizard and on the Manage page. ``migrations_path`` is the plugin's Alembic
     ``versions`` directory (its tables). ``compatibility`` is a PEP 440 specifier on
     ``psa-host`` (``">=0.1"``); a mismatch shows the tile as unavailable instead of crashing.
+    ``endpoints`` holds the base URLs the plugin resolved from the host configuration at
+    registration (``{"api": "https://quickbooks.api.intuit.com", "app": ...}``); hooks read them
+    back from ``connection.endpoints``, so one process can serve apps aimed at different
+    endpoints (a sandbox in tests, the real provider in production) without module globals.
     """
 
     key: str
@@ -103,6 +107,7 @@ class ProviderInfo:
     compatibility: str | None = None
     number_label: str = "number"
     supports_webhooks: bool = True
+    endpoints: Mapping[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,6 +265,8 @@ class Connection(Protocol):
     settings: Mapping[str, Any]
     token_extra: Mapping[str, Any]
     refs: ExternalRefs
+    #: ``ProviderInfo.endpoints`` of the owning plugin (base URLs from the host configuration).
+    endpoints: Mapping[str, str]
 
     @property
     def http(self) -> "httpx.Client": ...

@@ -159,6 +159,7 @@ class ConnectionHandle:
             dict(row.settings or {}) if settings is None else dict(settings)
         )
         self.provider_label = info.label
+        self.endpoints: Mapping[str, str] = MappingProxyType(dict(info.endpoints))
         self._info = info
         self._engine = engine
         self._box = box
