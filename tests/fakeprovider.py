@@ -110,6 +110,7 @@ def register_provider(config):
         ),
         compatibility=">=0.1",
         number_label="invoice number",
+        financial_settings=("default_item",),
     )
 
 

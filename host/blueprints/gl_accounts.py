@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from host.extensions import db
 from host.forms.common import ActionForm
 from host.forms.settings import GLAccountForm
+from host.integrations import financial_defaults as defaults
 from host.models import GLAccount
 from host.security.permissions import admin_required, org_get_or_404
 from host.services.queries import org_rows
@@ -20,8 +21,32 @@ bp = Blueprint("gl_accounts", __name__, url_prefix="/settings/financials/gl-acco
 @admin_required
 def index():
     accounts = org_rows(GLAccount, current_user.organization_id, GLAccount.code)
-    return render_template("settings/gl_accounts.html", accounts=accounts,
+    panels = [defaults.panel(conn, info)
+              for conn, info in defaults.connections_for(current_user.organization_id)]
+    return render_template("settings/gl_accounts.html", accounts=accounts, panels=panels,
                            action_form=ActionForm(), tab="gl_accounts")
+
+
+@bp.post("/connections/<int:connection_id>/defaults")
+@admin_required
+def save_defaults(connection_id: int):
+    """Save the provider defaults (``ProviderInfo.financial_settings``) of one connection."""
+    wanted = {conn.id: (conn, info)
+              for conn, info in defaults.connections_for(current_user.organization_id)}
+    if connection_id not in wanted:
+        abort(404)
+    conn, info = wanted[connection_id]
+    panel = defaults.panel(conn, info, request.form)
+    if panel.form is not None and ActionForm().validate_on_submit() and defaults.save(panel):
+        flash(f"{info.label} defaults of {conn.business_unit.name} saved.", "success")
+        return redirect(url_for("gl_accounts.index"))
+    if panel.error:
+        flash(f"{info.label} could not be asked for the choices: {panel.error}", "error")
+    accounts = org_rows(GLAccount, current_user.organization_id, GLAccount.code)
+    panels = [panel if c.id == conn.id else defaults.panel(c, i)
+              for c, i in defaults.connections_for(current_user.organization_id)]
+    return render_template("settings/gl_accounts.html", accounts=accounts, panels=panels,
+                           action_form=ActionForm(), tab="gl_accounts"), 400
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -108,6 +108,9 @@ class ProviderInfo:
     number_label: str = "number"
     supports_webhooks: bool = True
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: Settings-form fields also editable under Settings > Financials > GL Accounts, where an
+    #: accountant looks for them (Xero's default revenue account).
+    financial_settings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
