@@ -1,0 +1,117 @@
+"""Xero webhooks: the ``x-xero-signature`` check and the delivery parser.
+
+Xero signs each delivery with the app's webhook key: ``x-xero-signature`` is the base64
+HMAC-SHA256 of the raw body (reference 10.3). The host answers 401 when :func:`verify` says no
+and 200 with an empty body otherwise, which is exactly what Xero's Intent-to-Receive check asks
+for (a correctly signed ``"events": []`` probe gets 200, a badly signed one 401).
+
+Events are thin (reference 10.2): category (``INVOICE``, ``CREDITNOTE``, ``CONTACT``), type
+(``CREATE``/``UPDATE``), the resource id and the tenant. :func:`parse` keeps them as
+:class:`WebhookEvent`; :mod:`psa_xero.changes` fetches what they point at. There is no PAYMENT
+category: a payment shows up as an ``INVOICE``/``UPDATE`` of the invoice it pays.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from hookspecs import ValidationError, WebhookEvent
+from host.integrations.signatures import verify_hmac_sha256_base64
+
+#: Host configuration key holding the webhook key from Xero's developer portal.
+WEBHOOK_KEY_CONFIG = "XERO_WEBHOOK_KEY"
+SIGNATURE_HEADER = "x-xero-signature"
+#: Categories the integration understands; others (SUBSCRIPTION ...) are left out.
+CATEGORIES = ("INVOICE", "CREDITNOTE", "CONTACT")
+REQUIRED = ("tenantId", "eventCategory", "eventType", "resourceId", "eventDateUtc")
+OPERATIONS = {"CREATE": "Create", "UPDATE": "Update", "DELETE": "Delete"}
+MALFORMED_FIX = ("Nothing to change in the PSA: the delivery is kept for inspection. If Xero "
+                 "keeps sending such payloads, check the webhook URL in the Xero developer "
+                 "portal points at this PSA's /webhooks/xero.")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:  # a plain dict (stored headers) is case-sensitive
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
+
+
+def verify(headers: Mapping[str, str], body: bytes, config: Mapping[str, Any]) -> bool:
+    """True when ``x-xero-signature`` signs exactly ``body`` with ``XERO_WEBHOOK_KEY``.
+
+    Without a configured key every delivery is refused (Xero then shows the subscription as
+    failing), never accepted unsigned.
+    """
+    try:
+        key = config.get(WEBHOOK_KEY_CONFIG)
+        return verify_hmac_sha256_base64(key, body, _header(headers, SIGNATURE_HEADER))
+    except Exception:  # noqa: BLE001 - the hook must not raise: a fault is not a valid signature
+        return False
+
+
+def _malformed(reason: str) -> ValidationError:
+    return ValidationError(f"Malformed Xero webhook: {reason}.", fix=MALFORMED_FIX,
+                           code="MalformedWebhook")
+
+
+def _event_time(value: Any, index: int) -> datetime:
+    """``eventDateUtc`` ("2026-03-10T09:15:42.517", no zone; the sandbox adds ``Z``) in UTC."""
+    if not isinstance(value, str) or not value:
+        raise _malformed(f"event {index} has no eventDateUtc")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _malformed(f"event {index} has an unreadable eventDateUtc {value!r}") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def parse(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+    """The events of a verified delivery (empty for an Intent-to-Receive probe).
+
+    :raises ValidationError: the body is not Xero's webhook JSON, or an event lacks a required
+        field (tenantId, eventCategory, eventType, resourceId, eventDateUtc).
+    """
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError, UnicodeDecodeError):
+        raise _malformed("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise _malformed("the body is not a JSON object")
+    events = data.get("events")
+    if not isinstance(events, list):
+        raise _malformed("'events' is missing or not a list")
+    parsed: list[WebhookEvent] = []
+    for index, raw in enumerate(events, start=1):
+        if not isinstance(raw, dict):
+            raise _malformed(f"event {index} is not an object")
+        missing = [f for f in REQUIRED if not isinstance(raw.get(f), str) or not raw.get(f)]
+        if missing:
+            raise _malformed(f"event {index} lacks {', '.join(missing)}")
+        category = raw["eventCategory"].upper()
+        occurred = _event_time(raw["eventDateUtc"], index)
+        if category not in CATEGORIES:
+            continue  # e.g. SUBSCRIPTION (App Store): not about an organisation's documents
+        event_type = raw["eventType"].upper()
+        parsed.append(WebhookEvent(
+            tenant_id=raw["tenantId"],
+            entity=category,
+            entity_id=raw["resourceId"],
+            operation=OPERATIONS.get(event_type, event_type.title()),
+            # Xero events carry no id; reference 10.2 dedupes on these four fields.
+            event_id=":".join((raw["tenantId"], raw["resourceId"], raw["eventDateUtc"],
+                               event_type)),
+            occurred_at=occurred,
+        ))
+    return parsed
+
+
+__all__ = ["CATEGORIES", "SIGNATURE_HEADER", "WEBHOOK_KEY_CONFIG", "parse", "verify"]
