@@ -151,8 +151,11 @@ def _finish(info, bu, conn, tenant):
             message=f"Another financial integration of {bu.name} was completed at the same "
                     f"moment, so this one was discarded. Check Settings > Integrations."), 409
     if replaced is not None:
-        flash(f"{bu.name} is now connected to {info.label} ({tenant.name}); the previous "
-              f"{replaced.provider_key} integration was removed.", "success")
+        registry = get_registry()
+        old_label = (registry[replaced.provider_key].label
+                     if replaced.provider_key in registry else replaced.provider_key)
+        flash(f"{bu.name} is now connected to {info.label} ({tenant.name}); it replaces the "
+              f"{old_label} connection, whose sync history is kept.", "success")
     else:
         flash(f"{bu.name} is now connected to {info.label} ({tenant.name}).", "success")
     return redirect(url_for("integrations.setup", connection_id=conn.id))

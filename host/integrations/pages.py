@@ -27,6 +27,10 @@ class Tile:
     status: str = "not_connected"  # connected | needs_reauth | not_connected | unavailable
     connection: Connection | None = None
     reason: str = ""
+    #: the business unit's active connection to ANOTHER provider, which connecting this one
+    #: replaces (the confirmation dialog names it), and that provider's label
+    replaces: Connection | None = None
+    replaces_label: str = ""
 
 
 def tiles_for(bu: BusinessUnit) -> list[Tile]:
@@ -40,8 +44,15 @@ def tiles_for(bu: BusinessUnit) -> list[Tile]:
     tiles = []
     for key, info in sorted(registry.items(), key=lambda kv: kv[1].label.lower()):
         conn = active.get(key)
-        tiles.append(Tile(key, info.label, info.logo_svg, info.description,
-                          conn.status if conn else "not_connected", conn))
+        tile = Tile(key, info.label, info.logo_svg, info.description,
+                    conn.status if conn else "not_connected", conn)
+        other = next((c for k, c in active.items() if k != key and c.category == "financial"),
+                     None)
+        if other is not None:
+            tile.replaces = other
+            tile.replaces_label = (registry[other.provider_key].label
+                                   if other.provider_key in registry else other.provider_key)
+        tiles.append(tile)
     for item in registry.unavailable:
         if item.key and item.key not in registry:
             tiles.append(Tile(item.key, item.label or item.key, status="unavailable",

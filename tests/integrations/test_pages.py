@@ -115,3 +115,14 @@ def test_plugins_page_lists_name_hooks_and_errors(admin_client):
     data = admin_client.get("/settings/plugins.json").get_json()
     fake = next(r for r in data if r["name"] == "fakeprovider")
     assert fake["provider_key"] == "fakeprovider" and "register_provider" in fake["hooks"]
+
+
+def test_confirmation_names_the_connection_it_replaces(admin_client, org, connection_factory):
+    # Another provider's active connection (its plugin is not installed here: the key stands in
+    # for the label) is what connecting the fake provider replaces; the dialog says so.
+    connection_factory(provider_key="oldbooks", tenant=("r-9", "Old Books Ltd"))
+    bu = org.business_unit_ids[0]
+    html = admin_client.get(f"/settings/integrations?business_unit={bu}").get_data(as_text=True)
+    assert ("This will connect Consulting East to Fake Ledger. It replaces the oldbooks "
+            "connection (Old Books Ltd): new invoices go to Fake Ledger; what was already sent "
+            "keeps its oldbooks number, link and sync history.") in html
