@@ -1,0 +1,239 @@
+"""``test_connection``: what the Test button verifies, each a pass / warn / fail with a fix.
+
+Read-only checks: credentials and permissions (company info and preferences can be read), the
+company file (subscription active, name, country, edition), the US / non-US choice against the
+company's country, the default product/service (exists, active, not a category, sellable) and
+its income account, invoice numbering (Custom transaction numbers explained), class tracking
+when class mapping is on, tax codes for a non-US company, closed books.
+
+The optional write check creates a throw-away customer and a 0.01 invoice for it, then deletes
+the invoice and makes the customer inactive (QuickBooks cannot delete customers) -- in
+``finally`` blocks, so a failure half-way still cleans up what was made.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from hookspecs import AuthError, Check, ProviderError, TestResult
+
+from . import company as company_mod
+from . import items as items_mod
+from .api import QboClient, request_id
+from .taxes import TaxCodes
+
+SETTINGS = "the integration's settings"
+
+
+def _credentials(qbo: QboClient) -> tuple[Check, company_mod.Company]:
+    company = company_mod.load(qbo)
+    return Check("Credentials and permissions", "pass",
+                 "QuickBooks accepted the connection and let it read the company."), company
+
+
+def _company(company: company_mod.Company) -> Check:
+    detail = f"{company.name} (company {company.realm}, {company.country or 'country unknown'}"
+    detail += f", {company.edition})" if company.edition else ")"
+    if company.read_only:
+        return Check("Company", "fail",
+                     f"{detail}: the subscription is {company.subscription_status.lower()}, so "
+                     "QuickBooks refuses new invoices.",
+                     fix="Resolve the subscription in QuickBooks (Billing & subscription), then "
+                         "test again.")
+    return Check("Company", "pass", f"Connected to {detail}.")
+
+
+def _tax_model(settings, company: company_mod.Company) -> Check:
+    chosen = settings.get("non_us")
+    chosen = company.non_us if chosen is None else bool(chosen)
+    label = "non-US" if chosen else "US"
+    if chosen == company.non_us:
+        return Check("US / non-US", "pass",
+                     f"Set to {label}, as the company's country ({company.country}) says.")
+    return Check("US / non-US", "warn",
+                 f"Set to {label}, but QuickBooks reports the company in {company.country}. "
+                 "QuickBooks will refuse invoices built for the other tax model.",
+                 fix=f"Change the US / non-US setting in {SETTINGS} unless QuickBooks' "
+                     "company country is wrong.")
+
+
+def _default_item(qbo: QboClient, settings) -> list[Check]:
+    ident = settings.get("default_item")
+    if not ident:
+        return [Check("Default product/service", "fail", "No default product/service is set.",
+                      fix=f"Choose one in {SETTINGS}, then test again.")]
+    items = items_mod.load(qbo)
+    item = items.get(str(ident))
+    if item is None:
+        return [Check("Default product/service", "fail",
+                      f"The default product/service {ident} does not exist in QuickBooks.",
+                      fix=f"Choose another one in {SETTINGS}, then test again.")]
+    name = item.get("FullyQualifiedName") or item.get("Name")
+    if not items_mod.usable(item):
+        return [Check("Default product/service", "fail",
+                      f"The default product/service {name!r} {items_mod.why_unusable(item)}.",
+                      fix=f"Reactivate it in QuickBooks, or choose an active product/service "
+                          f"(not a category) in {SETTINGS}.")]
+    checks = [Check("Default product/service", "pass",
+                    f"{name!r} is an active {item.get('Type', 'Service')} item that can be "
+                    "invoiced.")]
+    account_ref = (item.get("IncomeAccountRef") or {}).get("value")
+    if not account_ref:
+        checks.append(Check("Income account", "fail",
+                            f"{name!r} has no income account, so QuickBooks cannot book sales.",
+                            fix="Set the item's income account in QuickBooks (Products and "
+                                "services > Edit)."))
+        return checks
+    account = qbo.read("Account", str(account_ref))
+    acc_name = account.get("FullyQualifiedName") or account.get("Name")
+    if account.get("Active") is False:
+        checks.append(Check("Income account", "fail",
+                            f"{name!r} books to the inactive account {acc_name!r}.",
+                            fix="Reactivate the account or give the item another income "
+                                "account in QuickBooks."))
+    elif account.get("AccountType") not in ("Income", "Other Income"):
+        checks.append(Check("Income account", "warn",
+                            f"{name!r} books sales to {acc_name!r}, a {account.get('AccountType')} "
+                            "account, not an income account.",
+                            fix="Check the item's income account with your accountant."))
+    else:
+        checks.append(Check("Income account", "pass",
+                            f"Sales of {name!r} are booked to {acc_name!r}."))
+    return checks
+
+
+def _numbering(company: company_mod.Company) -> Check:
+    if not company.custom_numbers:
+        return Check("Invoice numbers", "pass",
+                     "QuickBooks numbers invoices itself (Custom transaction numbers is off); "
+                     "the PSA shows QuickBooks' number next to its own.")
+    return Check("Invoice numbers", "warn",
+                 "Custom transaction numbers is on: invoices get the PSA's number in QuickBooks, "
+                 "and QuickBooks refuses a number it already has (invoices typed in QuickBooks "
+                 "could collide).",
+                 fix="Keep it on if the PSA should own numbering; otherwise turn it off in "
+                     "QuickBooks (Account and settings > Sales > Custom transaction numbers).")
+
+
+def _classes(settings, company: company_mod.Company) -> Check | None:
+    if not settings.get("use_classes"):
+        return None
+    if company.class_per_line:
+        return Check("Classes", "pass", "Class tracking per line is on: contract-line classes "
+                     "are sent as QuickBooks classes.")
+    how = "one class per transaction" if company.class_per_txn else "off"
+    return Check("Classes", "warn",
+                 f"Class mapping is on, but class tracking in QuickBooks is {how}, so no "
+                 "classes are sent.",
+                 fix="Turn on Track classes > One to each row in transaction in QuickBooks "
+                     f"(Account and settings > Advanced), or turn off class mapping in {SETTINGS}.")
+
+
+def _tax_codes(qbo: QboClient, connection, non_us: bool) -> Check | None:
+    if not non_us:
+        return None
+    codes = TaxCodes(qbo, connection).codes
+    if not codes:
+        return Check("Tax codes", "fail", "The company has no active tax codes; every line of a "
+                     "non-US invoice needs one.",
+                     fix="Set up VAT / GST in QuickBooks (Taxes), then test again.")
+    names = ", ".join(sorted(str(c.get("Name")) for c in codes)[:8])
+    return Check("Tax codes", "pass",
+                 f"{len(codes)} active tax codes ({names}); map each PSA tax rate to one on the "
+                 "Manage page (same name or rate is matched automatically).")
+
+
+def _closed_books(company: company_mod.Company) -> Check | None:
+    if not company.book_close_date:
+        return None
+    status = "warn" if company.book_close_date >= date.today().replace(day=1) else "pass"
+    return Check("Closed books", status,
+                 f"The books are closed through {company.book_close_date.isoformat()}: "
+                 "invoices dated on or before it are refused.",
+                 fix="Date invoices after the closing date, or ask your accountant to move it."
+                 if status == "warn" else "")
+
+
+def _write_check(qbo: QboClient, settings) -> Check:
+    tag = uuid.uuid4().hex[:8]
+    made: list[str] = []
+    customer = invoice = None
+    try:
+        customer = qbo.create("Customer", {"DisplayName": f"PSA connection test {tag}",
+                                           "Notes": "Created and removed by the PSA's Test."},
+                              request_id=request_id("psa-test", tag, "customer"),
+                              action="creating a test customer")
+        made.append("customer")
+        line = {"DetailType": "SalesItemLineDetail", "Amount": 0.01,
+                "Description": "PSA connection test",
+                "SalesItemLineDetail": {"ItemRef": {"value": str(settings.get("default_item"))},
+                                        "Qty": 1, "UnitPrice": 0.01}}
+        body = {"CustomerRef": {"value": customer["Id"]}, "Line": [line],
+                "PrivateNote": "PSA connection test (removed automatically)"}
+        if settings.get("non_us"):
+            tax = TaxCodes(qbo, None)
+            zero = [c for c in tax.codes if tax.rate_of(c) == 0] or tax.codes
+            if zero:
+                line["SalesItemLineDetail"]["TaxCodeRef"] = {"value": str(zero[0]["Id"])}
+            body["GlobalTaxCalculation"] = "TaxExcluded"
+        invoice = qbo.create("Invoice", body, request_id=request_id("psa-test", tag, "invoice"),
+                             action="creating a test invoice")
+        made.append("invoice")
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return Check("Write access", "fail",
+                     f"Could not create the test {'invoice' if made else 'customer'}: "
+                     f"{exc.message}", fix=exc.fix)
+    finally:
+        problems = _clean_up(qbo, customer, invoice)
+    if problems:
+        return Check("Write access", "warn",
+                     "Created a test customer and invoice, but could not remove "
+                     + "; ".join(problems) + ".",
+                     fix="Delete them in QuickBooks (their names start with 'PSA connection "
+                         "test').")
+    return Check("Write access", "pass",
+                 "Created a test customer and invoice in QuickBooks and removed them again.")
+
+
+def _clean_up(qbo: QboClient, customer: dict | None, invoice: dict | None) -> list[str]:
+    problems = []
+    if invoice is not None:
+        try:
+            qbo.delete("Invoice", invoice["Id"], invoice["SyncToken"],
+                       action="removing the test invoice")
+        except ProviderError as exc:
+            problems.append(f"the test invoice {invoice['Id']} ({exc.message})")
+    if customer is not None:
+        try:
+            qbo.update("Customer", {"Id": customer["Id"], "SyncToken": customer["SyncToken"],
+                                    "Active": False}, action="removing the test customer")
+        except ProviderError as exc:
+            problems.append(f"the test customer {customer['Id']} ({exc.message})")
+    return problems
+
+
+def test_connection(connection, write_check: bool) -> TestResult:
+    qbo = QboClient(connection)
+    settings = connection.settings or {}
+    first, company = _credentials(qbo)  # AuthError propagates: the host offers Reconnect
+    checks: list[Check | None] = [first, _company(company), _tax_model(settings, company)]
+    non_us = company.non_us if settings.get("non_us") is None else bool(settings.get("non_us"))
+    for step in (lambda: _default_item(qbo, settings), lambda: [_numbering(company)],
+                 lambda: [_classes(settings, company)],
+                 lambda: [_tax_codes(qbo, connection, non_us)],
+                 lambda: [_closed_books(company)]):
+        try:
+            checks.extend(step())
+        except AuthError:
+            raise
+        except ProviderError as exc:
+            checks.append(Check("QuickBooks", "fail", exc.message, fix=exc.fix))
+    if write_check:
+        checks.append(_write_check(qbo, settings))
+    return TestResult(checks=tuple(c for c in checks if c is not None))
+
+
+test_connection.__test__ = False  # not a pytest test

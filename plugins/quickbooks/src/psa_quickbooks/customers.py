@@ -1,0 +1,117 @@
+"""Which QuickBooks customer a host client is booked to (find, match or create).
+
+Order (documented in the README, "Mapping rules"):
+
+1. the admin's choice for the client (reconciliation page, mapping kind ``client``);
+2. the customer this connection created or matched before (``connection.refs``);
+3. the shared matching rules (:func:`host.integrations.matching.match_client`): an active
+   customer with the client's billing email, else with its name; several hits stop the push
+   (the admin chooses on the reconciliation page);
+4. otherwise a new customer with the billing contact. When the name is taken by a record we
+   must not use (an inactive customer, a vendor), the new customer gets a numbered name
+   (``"Acme (2)"``) and :class:`Resolved.note` says so; a 6240 from QuickBooks (an employee, or
+   a customer created meanwhile) is resolved the same way, once.
+
+A linked customer that is now inactive or deleted in QuickBooks is never replaced silently:
+the push stops with a mapping error naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hookspecs import ClientData, ConflictError, MappingError, NotFoundError
+from host.integrations.matching import Candidate, match_client, norm
+
+from .api import QboClient, request_id
+from .mappers import customer_payload, sanitize_display_name, unique_display_name
+
+
+@dataclass(frozen=True)
+class Resolved:
+    id: str
+    name: str
+    created: bool = False
+    note: str = ""
+
+
+def candidates(qbo: QboClient) -> list[Candidate]:
+    """Every customer (inactive ones occupy their name but are not usable) and every vendor
+    (QuickBooks keeps one namespace for customers, vendors and employees)."""
+    out = [Candidate(external_id=str(c["Id"]), name=c.get("DisplayName", ""),
+                     email=(c.get("PrimaryEmailAddr") or {}).get("Address", ""),
+                     usable=c.get("Active", True) is not False,
+                     kind="customer" if c.get("Active", True) is not False else "inactive customer")
+           for c in qbo.query_all("Customer", "Active IN (true, false)")]
+    out += [Candidate(external_id=str(v["Id"]), name=v.get("DisplayName", ""), usable=False,
+                      kind="vendor")
+            for v in qbo.query_all("Vendor", "Active IN (true, false)")]
+    return out
+
+
+def _linked(qbo: QboClient, client: ClientData, ident: str, how: str) -> Resolved:
+    try:
+        customer = qbo.read("Customer", ident)
+    except NotFoundError as exc:
+        raise MappingError(
+            f"The QuickBooks customer {ident} {how} client {client.name!r} no longer exists.",
+            fix="Link the client to another customer on the integration's reconciliation page, "
+                "then retry.", code="610") from exc
+    if customer.get("Active") is False:
+        raise MappingError(
+            f"The QuickBooks customer {customer.get('DisplayName', ident)!r} {how} client "
+            f"{client.name!r} is inactive in QuickBooks.",
+            fix="Reactivate the customer in QuickBooks, or link the client to another customer "
+                "on the integration's reconciliation page, then retry.", code="6250")
+    return Resolved(str(customer["Id"]), customer.get("DisplayName", ""))
+
+
+def resolve(qbo: QboClient, connection, client: ClientData, idempotency_key: str) -> Resolved:
+    """The customer for ``client``; remembered in ``connection.refs`` under ``"customer"``."""
+    chosen = connection.mapping("client", client.id)
+    if chosen:
+        found = _linked(qbo, client, chosen, "chosen for")
+        connection.refs.remember("customer", client.id, found.id)
+        return found
+    known = connection.refs.get("customer", client.id)
+    if known:
+        return _linked(qbo, client, known, "linked to")
+    pool = candidates(qbo)
+    preview = match_client(client, pool)
+    if preview.outcome == "match":
+        connection.refs.remember("customer", client.id, preview.external_id)
+        return Resolved(preview.external_id, preview.external_label)
+    if preview.outcome == "ambiguous":
+        names = ", ".join(f"{c.label} ({c.external_id})" for c in preview.candidates)
+        raise MappingError(
+            f"Several QuickBooks customers could be client {client.name!r}: {names} "
+            f"({preview.reason}).",
+            fix="Choose the customer for this client on the integration's reconciliation page, "
+                "then retry.")
+    return _create(qbo, connection, client, idempotency_key, [c.name for c in pool])
+
+
+def _create(qbo: QboClient, connection, client: ClientData, idempotency_key: str,
+            taken: list[str]) -> Resolved:
+    name = unique_display_name(client.name, taken)
+    note = ""
+    try:
+        customer = qbo.create("Customer", customer_payload(client, name),
+                              request_id=request_id(idempotency_key, "customer", str(client.id)),
+                              action=f"creating the customer for client {client.name!r}")
+    except ConflictError as exc:
+        if exc.code != "6240":
+            raise
+        # Taken by a record the name lists do not show (an employee) or created meanwhile:
+        # one more attempt with the next free number, never silently reusing another record.
+        taken = taken + [name]
+        name = unique_display_name(client.name, taken)
+        customer = qbo.create("Customer", customer_payload(client, name),
+                              request_id=request_id(idempotency_key, "customer2", str(client.id)),
+                              action=f"creating the customer for client {client.name!r}")
+    if norm(name) != norm(sanitize_display_name(client.name)):
+        note = (f"The name {client.name!r} is already used in QuickBooks by a record that cannot "
+                f"be used for this client, so a new customer {name!r} was created.")
+    connection.refs.remember("customer", client.id, str(customer["Id"]))
+    return Resolved(str(customer["Id"]), customer.get("DisplayName", name), created=True,
+                    note=note)

@@ -1,0 +1,65 @@
+"""QuickBooks Online hook implementations (entry point ``quickbooks`` in ``psa.plugins``).
+
+Each hook delegates to the module that owns the concept; see the plugin README ("Plugin").
+"""
+
+from __future__ import annotations
+
+from hookspecs import hookimpl
+
+from . import checks, connect, info, lookups, push, webhooks
+
+
+@hookimpl
+def register_provider(config):
+    return info.provider_info(config)
+
+
+@hookimpl
+def on_connect(connection, callback_params):
+    return connect.on_connect(connection, callback_params)
+
+
+@hookimpl
+def test_connection(connection, write_check):
+    return checks.test_connection(connection, write_check)
+
+
+@hookimpl
+def on_disconnect(connection):
+    return connect.on_disconnect(connection)
+
+
+@hookimpl
+def on_invoice_sent(connection, invoice, idempotency_key):
+    return push.invoice_sent(connection, invoice, idempotency_key)
+
+
+@hookimpl
+def on_invoice_voided(connection, invoice, idempotency_key):
+    return push.invoice_voided(connection, invoice, idempotency_key)
+
+
+@hookimpl
+def on_credit_note(connection, credit_note, idempotency_key):
+    return push.credit_note(connection, credit_note, idempotency_key)
+
+
+@hookimpl
+def list_mapping_choices(connection, kind):
+    return lookups.list_mapping_choices(connection, kind)
+
+
+@hookimpl
+def preview_matches(connection, kind, records):
+    return lookups.preview_matches(connection, kind, records)
+
+
+@hookimpl
+def verify_webhook(headers, body, config):
+    return webhooks.verify(headers, body, config)
+
+
+@hookimpl
+def parse_webhook(headers, body):
+    return webhooks.parse(headers, body)

@@ -1,0 +1,253 @@
+"""Outbound documents: invoices (create, update, void, email) and credit memos.
+
+One push, in order: read the company (numbering, tax model, classes), resolve the customer
+(:mod:`.customers`), the line items (:mod:`.items`), tax codes (:mod:`.taxes`) and classes
+(:mod:`.classes`), build the payload with the pure mappers, then create it exactly once
+(:mod:`.idempotency`) or, for an invoice pushed before, update that same invoice with its
+current ``SyncToken``. Auto-send uses QuickBooks' ``/send`` when the setting is on and the
+client has a billing email; otherwise the result's note says why it was not emailed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hookspecs import (
+    ConflictError,
+    CreditNoteData,
+    InvoiceData,
+    NotFoundError,
+    SyncResult,
+    ValidationError,
+)
+
+from . import company as company_mod
+from . import customers
+from .api import QboClient, request_id
+from .classes import Classes
+from .idempotency import create_once, fingerprint
+from .items import ItemResolver
+from .links import deep_link
+from .mappers import ResolvedRefs, credit_memo_payload, invoice_payload, money
+from .taxes import TaxCodes, us_transaction_code
+
+
+@dataclass(frozen=True)
+class Context:
+    qbo: QboClient
+    company: company_mod.Company
+    non_us: bool
+    use_classes: bool
+    auto_send: bool
+
+
+def context(connection) -> Context:
+    qbo = QboClient(connection)
+    company = company_mod.load(qbo)
+    settings = connection.settings or {}
+    non_us = settings.get("non_us")
+    return Context(
+        qbo=qbo,
+        company=company,
+        non_us=company.non_us if non_us is None else bool(non_us),
+        use_classes=bool(settings.get("use_classes", True)) and company.class_per_line,
+        auto_send=bool(settings.get("auto_send")),
+    )
+
+
+def resolve_refs(ctx: Context, connection, customer_id: str, lines) -> ResolvedRefs:
+    return ResolvedRefs(
+        customer_id=customer_id,
+        item_ids=ItemResolver(ctx.qbo, connection).resolve(lines),
+        tax_codes=TaxCodes(ctx.qbo, connection).resolve(lines) if ctx.non_us else {},
+        class_ids=Classes(ctx.qbo, connection).resolve(lines) if ctx.use_classes else {},
+        non_us=ctx.non_us,
+        custom_numbers=ctx.company.custom_numbers,
+        multicurrency=ctx.company.multicurrency,
+    )
+
+
+def _result(connection, entity: str, obj: dict, notes: list[str], emailed: bool = False) -> SyncResult:
+    return SyncResult(
+        external_id=str(obj["Id"]),
+        number=obj.get("DocNumber") or None,
+        deep_link=deep_link(connection, entity, str(obj["Id"])),
+        version=str(obj.get("SyncToken", "")) or None,
+        note=" ".join(n for n in notes if n) or None,
+        emailed=emailed,
+    )
+
+
+def _read_pushed(qbo: QboClient, entity: str, ident: str, number: str) -> dict:
+    try:
+        return qbo.read(entity, ident)
+    except NotFoundError as exc:
+        label = "invoice" if entity == "Invoice" else "credit memo"
+        raise NotFoundError(
+            f"The QuickBooks {label} {ident} for {number} was deleted in QuickBooks; it is not "
+            "re-created automatically.",
+            fix=f"If the {label} should be in QuickBooks, push it again as a new one from the "
+                "sync panel; otherwise leave it.", code=exc.code, detail=exc.detail) from exc
+
+
+def _is_voided(obj: dict) -> bool:
+    return str(obj.get("PrivateNote") or "").startswith("Voided")
+
+
+def _update(qbo: QboClient, entity: str, ident: str, payload: dict, idempotency_key: str,
+            current: dict | None = None, *, number: str) -> dict:
+    """Update ``ident`` to ``payload`` with its current SyncToken; a stale token (5010: edited
+    in QuickBooks meanwhile) is re-read and retried once."""
+    body = dict(payload)
+    for attempt in (1, 2):
+        current = current if current is not None else _read_pushed(qbo, entity, ident, number)
+        if _is_voided(current):
+            raise ValidationError(
+                f"The QuickBooks {entity.lower()} {ident} for {number} is voided in QuickBooks; "
+                "a voided document cannot be changed.",
+                fix="Create a new invoice in the PSA for the corrected amounts.")
+        full = dict(body, Id=str(ident), SyncToken=str(current["SyncToken"]))
+        try:
+            return qbo.update(entity, full, sparse=True,
+                              request_id=request_id(idempotency_key, "update", fingerprint(full)),
+                              action=f"updating {number} in QuickBooks")
+        except ConflictError as exc:
+            if exc.code != "5010" or attempt == 2:
+                raise
+            current = None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:
+    ctx = context(connection)
+    customer = customers.resolve(ctx.qbo, connection, invoice.client, idempotency_key)
+    refs = resolve_refs(ctx, connection, customer.id, invoice.lines)
+    payload = invoice_payload(invoice, refs)
+    if not ctx.non_us:
+        code = us_transaction_code(connection, invoice.lines)
+        if code:
+            payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": code}}
+    notes = [customer.note]
+    existing = (invoice.external.external_id if invoice.external else None) or \
+        connection.refs.get("invoice", invoice.id)
+    if existing:
+        saved = _update(ctx.qbo, "Invoice", existing, payload, idempotency_key,
+                        number=f"invoice {invoice.number}")
+    else:
+        saved, stale = create_once(ctx.qbo, connection, "Invoice", invoice.id, payload,
+                                   idempotency_key, action=f"creating invoice {invoice.number}")
+        connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
+        if stale:
+            saved = _update(ctx.qbo, "Invoice", str(saved["Id"]), payload, idempotency_key,
+                            number=f"invoice {invoice.number}")
+    connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
+    saved, emailed, note = _auto_send(ctx, invoice, saved, idempotency_key)
+    notes.append(note)
+    return _result(connection, "Invoice", saved, notes, emailed)
+
+
+def _auto_send(ctx: Context, invoice: InvoiceData, saved: dict, idempotency_key: str):
+    if not ctx.auto_send:
+        return saved, False, ""
+    email = invoice.client.billing_email
+    if not email:
+        return saved, False, ("Pushed to QuickBooks but not emailed: the client has no billing "
+                              "email. Add one to the client, or send it from QuickBooks.")
+    try:
+        sent = ctx.qbo.send("Invoice", str(saved["Id"]),
+                            request_id=request_id(idempotency_key, "send", email),
+                            action=f"emailing invoice {invoice.number} from QuickBooks")
+    except ValidationError as exc:
+        return saved, False, f"Pushed to QuickBooks but not emailed: {exc.message}"
+    return sent, True, f"Emailed by QuickBooks to {email}."
+
+
+def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:
+    qbo = QboClient(connection)
+    if invoice.external is None:
+        raise NotFoundError(f"Invoice {invoice.number} was never pushed to QuickBooks.",
+                            fix="Nothing to void in QuickBooks.")
+    ident = invoice.external.external_id
+    number = f"invoice {invoice.number}"
+    for attempt in (1, 2):
+        current = _read_pushed(qbo, "Invoice", ident, number)
+        if _is_voided(current):
+            return _result(connection, "Invoice", current, ["Already voided in QuickBooks."])
+        try:
+            voided = qbo.void("Invoice", ident, str(current["SyncToken"]),
+                              request_id=request_id(idempotency_key, "void", ident,
+                                                    str(current["SyncToken"])),
+                              action=f"voiding {number} in QuickBooks")
+            return _result(connection, "Invoice", voided, [])
+        except ConflictError as exc:
+            if exc.code != "5010" or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> SyncResult:
+    """A CreditMemo, never emailed (whatever the auto-send setting)."""
+    ctx = context(connection)
+    customer = customers.resolve(ctx.qbo, connection, credit.client, idempotency_key)
+    refs = resolve_refs(ctx, connection, customer.id, credit.lines)
+    payload = credit_memo_payload(credit, refs)
+    notes = [customer.note]
+    existing = (credit.external.external_id if credit.external else None) or \
+        connection.refs.get("credit_memo", credit.id)
+    number = f"credit note {credit.number}"
+    if existing:
+        saved = _update(ctx.qbo, "CreditMemo", existing, payload, idempotency_key, number=number)
+    else:
+        saved, stale = create_once(ctx.qbo, connection, "CreditMemo", credit.id, payload,
+                                   idempotency_key, action=f"creating {number}")
+        connection.refs.remember("credit_memo", credit.id, str(saved["Id"]))
+        if stale:
+            saved = _update(ctx.qbo, "CreditMemo", str(saved["Id"]), payload, idempotency_key,
+                            number=number)
+    connection.refs.remember("credit_memo", credit.id, str(saved["Id"]))
+    notes.append(_apply_credit(ctx, connection, credit, saved, customer.id, idempotency_key))
+    return _result(connection, "CreditMemo", saved, notes)
+
+
+def _apply_credit(ctx: Context, connection, credit: CreditNoteData, memo: dict,
+                  customer_id: str, idempotency_key: str) -> str:
+    """Apply the credit memo to the invoice it credits: QuickBooks does that with a Payment of
+    0 linking both (reference 3.11). Applied: the smaller of the memo and the invoice's open
+    balance; the rest stays as credit on the customer's account."""
+    if credit.invoice_external is None:
+        return "Not applied to an invoice: the credited invoice is not in QuickBooks."
+    if connection.refs.get("payment_out", f"credit_note:{credit.id}"):
+        return ""
+    try:
+        invoice = ctx.qbo.read("Invoice", credit.invoice_external.external_id)
+    except NotFoundError:
+        return (f"Not applied: QuickBooks invoice {credit.invoice_external.external_id} no "
+                "longer exists; the credit stays on the customer's account.")
+    if str(invoice.get("CustomerRef", {}).get("value")) != str(customer_id):
+        return ("Not applied: the credited invoice belongs to another QuickBooks customer; "
+                "the credit stays on the customer's account.")
+    balance = Decimal(str(invoice.get("Balance") or 0))
+    amount = min(balance, Decimal(str(memo.get("TotalAmt") or 0)))
+    if amount <= 0:
+        return ("Not applied: the invoice has no open balance in QuickBooks; the credit stays "
+                "on the customer's account.")
+    value = money(amount)
+    body = {"CustomerRef": {"value": str(customer_id)}, "TotalAmt": 0,
+            "TxnDate": credit.issue_date.isoformat(),
+            "PrivateNote": f"PSA credit note {credit.number} applied to invoice "
+                           f"{credit.invoice_number}",
+            "Line": [{"Amount": value, "LinkedTxn": [{"TxnId": str(invoice["Id"]),
+                                                      "TxnType": "Invoice"}]},
+                     {"Amount": value, "LinkedTxn": [{"TxnId": str(memo["Id"]),
+                                                      "TxnType": "CreditMemo"}]}]}
+    payment = ctx.qbo.create("Payment", body,
+                             request_id=request_id(idempotency_key, "apply", str(memo["Id"])),
+                             action=f"applying credit note {credit.number} to invoice "
+                                    f"{credit.invoice_number}")
+    connection.refs.remember("payment_out", f"credit_note:{credit.id}", str(payment["Id"]))
+    rest = Decimal(str(memo.get("TotalAmt") or 0)) - amount
+    if rest > 0:
+        return (f"Applied {value:.2f} to invoice {credit.invoice_number}; {rest:.2f} stays as "
+                "credit on the customer's account.")
+    return f"Applied to invoice {credit.invoice_number} in QuickBooks."

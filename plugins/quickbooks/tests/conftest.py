@@ -1,0 +1,137 @@
+"""Fixtures for the QuickBooks plugin's tests: the sandbox over real HTTP, a host app aimed at
+it, connections holding real sandbox tokens, and the ProviderContractSuite fixtures.
+
+* ``qbo_sandbox`` (session): the sandbox served by a ``ServerThread`` (``.url``, ``.app``);
+  reset (companies re-seeded, tokens, faults, log) before every test that uses ``qbo``.
+* ``qbo``: a :class:`Sandbox` helper: control API (``fault``, ``preferences``, ``entities``,
+  ``entity``, ``requests``), tokens (``tokens(realm)``).
+* ``app``: the host app with only the ``quickbooks`` plugin, its config pointing at the sandbox.
+* ``qbo_connection(realm="us", settings=None)``: a connected host ``Connection`` with tokens
+  minted by the sandbox for that company.
+* ``hook(conn, name, **kwargs)``: call a hook on the owning plugin (``call_owner``).
+* Contract suite: ``psa_plugins``, ``provider_key``, ``psa_provider_key``,
+  ``connected_connection`` (US company), ``sample_invoice``, ``signed_webhook``, ``inject_fault``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from host.integrations.signatures import hmac_sha256_base64  # noqa: E402
+from host.sandbox_kit import ServerThread  # noqa: E402
+from psa_quickbooks.sandbox import DEFAULT_REALMS, create_app  # noqa: E402
+from qbo_testkit import REALM_SETTINGS, VERIFIER_TOKEN, Sandbox, app_config, make_invoice  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def qbo_sandbox():
+    app = create_app({"QBO_WEBHOOK_BATCH_SECONDS": 0, "QBO_START_WEBHOOKS": False})
+    server = ServerThread(app).start()
+    server.app = app
+    yield server
+    server.stop()
+    app.extensions["qbo_sandbox"].close()
+
+
+@pytest.fixture
+def qbo(qbo_sandbox):
+    sandbox = Sandbox(qbo_sandbox)
+    sandbox.reset()
+    yield sandbox
+    sandbox.http.close()
+
+
+@pytest.fixture
+def psa_plugins():
+    return ("quickbooks",)
+
+
+@pytest.fixture
+def provider_key():
+    return "quickbooks"
+
+
+@pytest.fixture
+def psa_provider_key():
+    return "quickbooks"
+
+
+@pytest.fixture
+def app(make_app, psa_plugins, qbo):
+    return make_app(plugins=psa_plugins, **app_config(qbo.url))
+
+
+@pytest.fixture
+def qbo_connection(connection_factory, qbo, org):
+    """``qbo_connection(realm="us", settings=None, business_unit_id=None)``."""
+
+    def factory(realm: str = "us", settings: dict | None = None, business_unit_id=None):
+        realm_id = DEFAULT_REALMS.get(realm, realm)
+        key = next((k for k, v in DEFAULT_REALMS.items() if v == realm_id), "us")
+        tokens = qbo.tokens(realm_id)
+        merged = dict(REALM_SETTINGS[key], **(settings or {}))
+        return connection_factory(
+            business_unit_id=business_unit_id, provider_key="quickbooks",
+            tokens={"access_token": tokens["access_token"],
+                    "refresh_token": tokens["refresh_token"], "token_type": "Bearer",
+                    "expires_in": tokens.get("expires_in", 3600)},
+            tenant=(realm_id, f"Sandbox {key}"), settings=merged)
+
+    return factory
+
+
+@pytest.fixture
+def hook(db):
+    from host.integrations.dispatch import call_owner
+
+    def call(conn, name, **kwargs):
+        return call_owner(conn, name, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def connected_connection(qbo_connection):
+    return qbo_connection("us")
+
+
+@pytest.fixture
+def sample_invoice():
+    return make_invoice()
+
+
+@pytest.fixture
+def signed_webhook(app):
+    body = json.dumps({"eventNotifications": [{"realmId": DEFAULT_REALMS["us"], "dataChangeEvent": {
+        "entities": [{"name": "Payment", "id": "1", "operation": "Create",
+                      "lastUpdated": "2026-11-02T10:00:00.000Z"}]}}]}).encode()
+    return {"intuit-signature": hmac_sha256_base64(VERIFIER_TOKEN, body),
+            "content-type": "application/json"}, body
+
+
+@pytest.fixture
+def inject_fault(qbo):
+    """``inject_fault(category)``: the next invoice write fails as that category."""
+
+    def inject(category: str) -> None:
+        rule = {"method": "POST", "path": "/invoice$", "count": 1}
+        if category == "validation":
+            qbo.fault(kind="status", status=400, body={"Fault": {"Error": [{
+                "Message": "Required param missing, need to supply the required value for the API",
+                "Detail": "Required parameter Line is missing in the request", "code": "2020",
+                "element": "Line"}], "type": "ValidationFault"}, "time": "2026-11-02T10:00:00-08:00"},
+                **rule)
+        elif category == "rate_limited":
+            qbo.fault(kind="rate_limit", **rule)
+        elif category == "provider_down":
+            qbo.fault(kind="status", status=503, body={}, **rule)
+        else:
+            raise ValueError(category)
+
+    return inject
