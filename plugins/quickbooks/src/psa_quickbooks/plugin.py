@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hookspecs import hookimpl
 
-from . import checks, connect, info, lookups, push, webhooks
+from . import changes, checks, connect, info, lookups, payments_out, push, webhooks
 
 
 @hookimpl
@@ -46,6 +46,11 @@ def on_credit_note(connection, credit_note, idempotency_key):
 
 
 @hookimpl
+def on_payment(connection, payment, idempotency_key):
+    return payments_out.push(connection, payment, idempotency_key)
+
+
+@hookimpl
 def list_mapping_choices(connection, kind):
     return lookups.list_mapping_choices(connection, kind)
 
@@ -63,3 +68,13 @@ def verify_webhook(headers, body, config):
 @hookimpl
 def parse_webhook(headers, body):
     return webhooks.parse(headers, body)
+
+
+@hookimpl
+def fetch_changes(connection, events):
+    return changes.fetch(connection, events)
+
+
+@hookimpl
+def reconcile(connection, cursor):
+    return changes.reconcile(connection, cursor)

@@ -1,0 +1,198 @@
+"""QuickBooks webhooks: the ``intuit-signature`` check and the delivery parser (reference 10).
+
+Intuit signs every delivery with the app's **verifier token** (developer portal > Webhooks):
+``intuit-signature`` is the base64 HMAC-SHA256 of the raw body (reference 10.5). The host
+answers 401 and stores nothing when :func:`verify` says no.
+
+Two payload formats exist and an app may receive either, depending on a switch in the portal
+(reference 10.3 and 10.4), so :func:`parse` accepts both:
+
+* legacy: ``{"eventNotifications": [{"realmId", "dataChangeEvent": {"entities": [{"name",
+  "id", "operation", "lastUpdated"}]}}]}``;
+* CloudEvents 1.0: a JSON array of ``{"specversion": "1.0", "id", "type":
+  "qbo.<entity>.<verb>.v1", "time", "intuitentityid", "intuitaccountid", ...}``, where
+  ``intuitaccountid`` is the realmId and ``intuitentityid`` the entity Id.
+
+Events carry ids only; :mod:`psa_quickbooks.changes` reads what they point at. Only the
+entities the integration acts on are kept: Payment (money received, also a credit memo applied
+to an invoice, which QuickBooks books as a Payment) and Invoice (voided, deleted, edited). A
+Customer, Item or CreditMemo event is dropped here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from hookspecs import ValidationError, WebhookEvent
+from host.integrations.signatures import verify_hmac_sha256_base64
+
+#: Host configuration key holding the app's webhook verifier token.
+VERIFIER_TOKEN_CONFIG = "QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"
+SIGNATURE_HEADER = "intuit-signature"
+#: QBO entity names the integration acts on.
+ENTITIES = ("Payment", "Invoice")
+#: CloudEvents ``type`` names the entity in lower case (``qbo.payment.created.v1``).
+ENTITY_NAMES = {name.lower(): name for name in ENTITIES}
+#: CloudEvents verbs -> the legacy operation names (reference 10.4; only ``created`` is
+#: confirmed by Intuit, the others follow the documented pattern).
+VERBS = {"created": "Create", "updated": "Update", "deleted": "Delete", "merged": "Merge",
+         "voided": "Void", "emailed": "Emailed"}
+OPERATIONS = {"create": "Create", "update": "Update", "delete": "Delete", "merge": "Merge",
+              "void": "Void", "emailed": "Emailed"}
+MALFORMED_FIX = ("Nothing to change in the PSA: the delivery is kept for inspection and the "
+                 "periodic reconciliation still picks up payments. If QuickBooks keeps sending "
+                 "such payloads, check that the webhook endpoint in the Intuit developer portal "
+                 "points at this PSA's /webhooks/quickbooks.")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:  # a plain dict (stored headers) is case-sensitive
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
+
+
+def verify(headers: Mapping[str, str], body: bytes, config: Mapping[str, Any]) -> bool:
+    """True when ``intuit-signature`` signs exactly ``body`` with the verifier token.
+
+    Without a configured token every delivery is refused (a misconfigured host never accepts
+    unsigned deliveries).
+    """
+    try:
+        token = config.get(VERIFIER_TOKEN_CONFIG)
+        return verify_hmac_sha256_base64(token, body, _header(headers, SIGNATURE_HEADER))
+    except Exception:  # noqa: BLE001 - the hook must not raise: a fault is not a valid signature
+        return False
+
+
+def _malformed(reason: str) -> ValidationError:
+    return ValidationError(f"Malformed QuickBooks webhook: {reason}.", fix=MALFORMED_FIX,
+                           code="MalformedWebhook")
+
+
+def _time(value: Any, where: str, field: str, required: bool) -> datetime | None:
+    """An event time in UTC. CloudEvents ``time`` has nanoseconds, which Python cannot hold:
+    the fraction is cut to microseconds."""
+    if value is None or value == "":
+        if required:
+            raise _malformed(f"{where} has no {field}")
+        return None
+    if not isinstance(value, str):
+        raise _malformed(f"{where} has a {field} that is not a string")
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    if "." in text:
+        head, _, rest = text.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = head + "." + rest[:min(digits, 6)].ljust(1, "0") + rest[digits:]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _malformed(f"{where} has an unreadable {field} {value!r}") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _legacy(data: Mapping[str, Any]) -> list[WebhookEvent]:
+    notifications = data.get("eventNotifications")
+    if not isinstance(notifications, list):
+        raise _malformed("'eventNotifications' is not a list")
+    events: list[WebhookEvent] = []
+    for n, notification in enumerate(notifications, start=1):
+        where = f"notification {n}"
+        if not isinstance(notification, dict):
+            raise _malformed(f"{where} is not an object")
+        realm = _text(notification, "realmId")
+        if not realm:
+            raise _malformed(f"{where} has no realmId")
+        change = notification.get("dataChangeEvent")
+        entities = change.get("entities") if isinstance(change, dict) else None
+        if not isinstance(entities, list):
+            raise _malformed(f"{where} has no dataChangeEvent.entities list")
+        for e, entity in enumerate(entities, start=1):
+            at = f"{where}, entity {e}"
+            if not isinstance(entity, dict):
+                raise _malformed(f"{at} is not an object")
+            missing = [k for k in ("name", "id", "operation") if not _text(entity, k)]
+            if missing:
+                raise _malformed(f"{at} lacks {', '.join(missing)}")
+            occurred = _time(entity.get("lastUpdated"), at, "lastUpdated", required=False)
+            name = _text(entity, "name")
+            canonical = ENTITY_NAMES.get(name.lower())
+            if canonical is None:
+                continue
+            operation = _text(entity, "operation")
+            operation = OPERATIONS.get(operation.lower(), operation)
+            ident = _text(entity, "id")
+            events.append(WebhookEvent(
+                tenant_id=realm, entity=canonical, entity_id=ident, operation=operation,
+                # legacy events carry no id of their own
+                event_id=":".join((realm, canonical, ident, operation,
+                                   str(entity.get("lastUpdated") or ""))),
+                occurred_at=occurred,
+            ))
+    return events
+
+
+def _cloudevents(items: list) -> list[WebhookEvent]:
+    events: list[WebhookEvent] = []
+    for i, item in enumerate(items, start=1):
+        where = f"event {i}"
+        if not isinstance(item, dict):
+            raise _malformed(f"{where} is not an object")
+        missing = [k for k in ("type", "intuitaccountid", "intuitentityid") if not _text(item, k)]
+        if missing:
+            raise _malformed(f"{where} lacks {', '.join(missing)}")
+        kind = _text(item, "type")
+        parts = kind.split(".")
+        if len(parts) < 3 or parts[0].lower() != "qbo":
+            raise _malformed(f"{where} has an unknown type {kind!r} (expected "
+                             "qbo.<entity>.<verb>.v1)")
+        occurred = _time(item.get("time"), where, "time", required=False)
+        canonical = ENTITY_NAMES.get(parts[1].lower())
+        if canonical is None:
+            continue
+        verb = parts[2].lower()
+        operation = VERBS.get(verb, verb.title())
+        realm, ident = _text(item, "intuitaccountid"), _text(item, "intuitentityid")
+        events.append(WebhookEvent(
+            tenant_id=realm, entity=canonical, entity_id=ident, operation=operation,
+            event_id=_text(item, "id") or ":".join((realm, canonical, ident, operation,
+                                                     str(item.get("time") or ""))),
+            occurred_at=occurred,
+        ))
+    return events
+
+
+def parse(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+    """The Payment and Invoice events of a verified delivery, in either format.
+
+    :raises ValidationError: the body is not JSON, or not one of the two formats, or an event
+        lacks its realm, entity, id or operation (the reason names which one).
+    """
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError, UnicodeDecodeError):
+        raise _malformed("the body is not JSON") from None
+    if isinstance(data, list):
+        return _cloudevents(data)
+    if isinstance(data, dict) and "eventNotifications" in data:
+        return _legacy(data)
+    if isinstance(data, dict) and "specversion" in data:  # a single CloudEvent, unbatched
+        return _cloudevents([data])
+    raise _malformed("neither an 'eventNotifications' object nor a CloudEvents array")
+
+
+__all__ = ["ENTITIES", "SIGNATURE_HEADER", "VERIFIER_TOKEN_CONFIG", "parse", "verify"]
