@@ -109,10 +109,15 @@ class _HostAuth(httpx.Auth):
                 h.release_slot(lease_id)
         if response.status_code == 429:
             response.read()
-            raise RateLimited(
+            error = RateLimited(
                 f"{h.provider_label} is throttling requests",
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                code="429", detail=response.text[:500],
             )
+            #: the 429's headers, for plugins that read a provider-specific one
+            #: (Xero's ``X-Rate-Limit-Problem``: minute, day, concurrent ...)
+            error.headers = dict(response.headers)
+            raise error
 
 
 class ProviderHttpClient(httpx.Client):

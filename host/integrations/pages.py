@@ -67,6 +67,14 @@ def host_rows(entity: str, organization_id: int) -> list[tuple[str, str]]:
     """``(host_id, label)`` rows of a host entity for the mapping table."""
     import host.models as m
 
+    if entity == "class_label" and hasattr(m, "ContractLine"):
+        # Class labels are free text on contract lines: the host id is the label itself.
+        labels = db.session.scalars(
+            db.select(m.ContractLine.class_label).distinct()
+            .join(m.Project, m.Project.id == m.ContractLine.project_id)
+            .where(m.Project.organization_id == organization_id,
+                   m.ContractLine.class_label != "")).all()
+        return sorted(((label, label) for label in labels), key=lambda r: r[0].lower())
     model = {"service_type": "ServiceType", "tax_rate": "TaxRate", "gl_account": "GLAccount",
              "client": "Client"}.get(entity)
     if model is None or not hasattr(m, model):

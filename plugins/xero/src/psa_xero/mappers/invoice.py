@@ -30,6 +30,7 @@ class ResolvedRefs:
     * ``item_codes``: host service type id -> Xero ``ItemCode``.
     * ``tracking_category``: name of the Xero tracking category the line's class label is an
       option of (no Tracking is sent when empty).
+    * ``tracking``: class label -> tracking ids (mapped labels; see the field).
     * ``url``: link back to the PSA document (Xero's "Go to" link).
     """
 
@@ -40,6 +41,9 @@ class ResolvedRefs:
     item_codes: Mapping[int, str] = field(default_factory=dict)
     tracking_category: str = ""
     url: str = ""
+    #: class label -> ``{"TrackingCategoryID": ..., "TrackingOptionID": ...}`` (the admin's
+    #: tracking mapping); wins over ``tracking_category`` + the label as the option name.
+    tracking: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def account_code_for(line: LineData, refs: ResolvedRefs) -> str:
@@ -93,8 +97,11 @@ def line_item(line: LineData, refs: ResolvedRefs, *, allow_discount: bool = True
                 fix="Remove the discount from the credit note line and lower its unit price "
                     "instead, then retry.")
         item["DiscountRate"] = money(line.discount_percent, "discount rate")
-    if refs.tracking_category and line.class_label.strip():
-        item["Tracking"] = [{"Name": refs.tracking_category, "Option": line.class_label.strip()}]
+    label = line.class_label.strip()
+    if label and refs.tracking.get(label):
+        item["Tracking"] = [dict(refs.tracking[label])]
+    elif refs.tracking_category and label:
+        item["Tracking"] = [{"Name": refs.tracking_category, "Option": label}]
     return item
 
 

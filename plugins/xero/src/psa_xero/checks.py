@@ -1,0 +1,209 @@
+"""``test_connection``: what the admin's Test button verifies, each as a :class:`Check`.
+
+Read-only checks: the organisation answers (name, short code, base currency), it may approve
+invoices (``/Organisation/Actions``), the default revenue account is an ACTIVE REVENUE
+account, sales tax rates exist, the default tracking category (if chosen) is active, the bank
+account for payments (if chosen) is an active bank account. A failure shows Xero's own words
+and a fix; only refused credentials raise (the host then offers Reconnect).
+
+The optional write check creates a DRAFT invoice for an existing contact and deletes it again
+(a deleted draft frees its number), also when something fails half-way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hookspecs import AuthError, Check, ProviderError, TestResult
+
+from . import lookups
+from .api import XeroClient, idempotency_key
+
+FIX_SETTINGS = "Choose another value in the Xero settings above and press Test again."
+
+
+def _failed(name: str, exc: ProviderError) -> Check:
+    return Check(name, "fail", exc.message, fix=exc.fix or FIX_SETTINGS)
+
+
+def test_connection(connection, write_check: bool) -> TestResult:
+    xero = XeroClient(connection)
+    checks: list[Check] = []
+    try:
+        org = xero.organisation()
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return TestResult(checks=(_failed("Organisation", exc),))
+    status = str(org.get("OrganisationStatus") or "ACTIVE")
+    label = (f"Connected to {org.get('Name')} (short code {org.get('ShortCode') or '-'}, "
+             f"{org.get('Version') or org.get('CountryCode') or ''} organisation, base currency "
+             f"{org.get('BaseCurrency') or '-'})")
+    checks.append(Check("Organisation", "pass" if status == "ACTIVE" else "warn", label,
+                        fix="" if status == "ACTIVE" else
+                        f"Xero reports the organisation as {status}; check its subscription."))
+    checks.append(_approval_check(xero))
+    checks.append(_revenue_account_check(connection, xero))
+    checks.append(_tax_check(xero))
+    checks.append(_tracking_check(connection, xero))
+    checks.append(_bank_check(connection, xero))
+    if write_check:
+        checks.append(_write_check(connection, xero))
+    else:
+        checks.append(Check("Write access", "warn", "Not checked (read-only test).",
+                            fix="Tick 'also check write access' and press Test to create and "
+                                "delete a draft invoice in Xero."))
+    return TestResult(checks=tuple(checks))
+
+
+def _approval_check(xero: XeroClient) -> Check:
+    name = "Approving invoices"
+    try:
+        data = xero.get("Organisation/Actions", action="reading what the Xero plan allows")
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return Check(name, "warn", f"Could not read what the Xero plan allows: {exc.message}",
+                     fix="Nothing to do unless pushes fail; then check the Xero plan.")
+    actions = {str(a.get("Name")): str(a.get("Status")) for a in (data or {}).get("Actions") or []}
+    if actions.get("CreateApprovedInvoice", "ALLOWED") != "ALLOWED":
+        return Check(name, "fail", "The Xero plan does not allow approving invoices through the "
+                     "API (CreateApprovedInvoice: NOT-ALLOWED).",
+                     fix="Upgrade the Xero plan (or wait for next month's allowance), then test "
+                         "again.")
+    return Check(name, "pass", "The organisation can approve invoices (pushed invoices are "
+                 "AUTHORISED, awaiting payment).")
+
+
+def _revenue_account_check(connection, xero: XeroClient) -> Check:
+    name = "Default revenue account"
+    code = str(connection.settings.get("default_revenue_account") or "").strip()
+    if not code:
+        return Check(name, "fail", "No default revenue account is chosen.",
+                     fix="Choose the Xero revenue account for invoice lines, then test again.")
+    try:
+        accounts = xero.accounts()
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return _failed(name, exc)
+    found = next((a for a in accounts if str(a.get("Code", "")).lower() == code.lower()), None)
+    if found is None:
+        return Check(name, "fail", f"Xero has no account with code {code}.",
+                     fix="Choose an existing revenue account (Xero > Accounting > Chart of "
+                         "accounts), then test again.")
+    if not lookups.is_revenue_account(found):
+        problem = (f"is {str(found.get('Status')).lower()}" if found.get("Status") != "ACTIVE"
+                   else f"is not a revenue account (class {found.get('Class')}, type "
+                        f"{found.get('Type')})")
+        return Check(name, "fail", f"Xero account {lookups.account_label(found)} {problem}.",
+                     fix="Choose an active revenue account, then test again.")
+    return Check(name, "pass", f"{lookups.account_label(found)} is an active revenue account.")
+
+
+def _tax_check(xero: XeroClient) -> Check:
+    name = "Tax rates"
+    try:
+        rates = lookups.sales_tax_rates(xero)
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return _failed(name, exc)
+    if not rates:
+        return Check(name, "fail", "Xero has no active tax rate that applies to sales.",
+                     fix="Add a sales tax rate in Xero (Settings > Tax rates), then test again.")
+    shown = ", ".join(str(r["TaxType"]) for r in rates[:6]) + (" ..." if len(rates) > 6 else "")
+    return Check(name, "pass", f"{len(rates)} sales tax rates available ({shown}). Map the PSA "
+                 "tax rates to them on the Manage page.")
+
+
+def _tracking_check(connection, xero: XeroClient) -> Check:
+    name = "Tracking category"
+    category_id = str(connection.settings.get("tracking_category") or "")
+    if not category_id:
+        return Check(name, "pass", "No default tracking category: classes are sent only where "
+                     "they are mapped to a tracking option.")
+    try:
+        categories = lookups.active_tracking(xero)
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return _failed(name, exc)
+    found = next((c for c in categories if str(c["TrackingCategoryID"]) == category_id), None)
+    if found is None:
+        return Check(name, "fail", "The chosen tracking category is archived or gone in Xero.",
+                     fix="Choose another tracking category (or none), then test again.")
+    if not found["Options"]:
+        return Check(name, "fail", f"Tracking category {found['Name']!r} has no active options.",
+                     fix=f"Add options to {found['Name']!r} in Xero, then test again.")
+    return Check(name, "pass", f"Tracking category {found['Name']!r} is active (options: "
+                 + ", ".join(o["Name"] for o in found["Options"]) + ").")
+
+
+def _bank_check(connection, xero: XeroClient) -> Check:
+    name = "Bank account for payments"
+    code = str(connection.settings.get("bank_account_code") or "")
+    if not code:
+        return Check(name, "warn", "No bank account chosen: payments recorded in the PSA are "
+                     "not sent to Xero.",
+                     fix="Choose the Xero bank account payments go to, if the PSA should record "
+                         "them in Xero.")
+    try:
+        accounts = xero.accounts()
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return _failed(name, exc)
+    found = next((a for a in accounts if str(a.get("Code", "")) == code), None)
+    if found is None or not lookups.is_bank_account(found):
+        return Check(name, "fail", f"Account {code} is not an active Xero bank account.",
+                     fix="Choose an active bank account, then test again.")
+    return Check(name, "pass", f"Payments go to {lookups.account_label(found)}.")
+
+
+def _write_check(connection, xero: XeroClient) -> Check:
+    name = "Write access"
+    key = idempotency_key(f"psa-{connection.id}-write-check", date.today().isoformat())
+    created = None
+    try:
+        contacts = xero.get("Contacts", params={"page": 1, "pageSize": 1,
+                                                "where": 'ContactStatus=="ACTIVE"'},
+                            action="finding a contact for the write check")
+        rows = (contacts or {}).get("Contacts") or []
+        if not rows:
+            return Check(name, "warn", "Not checked: the organisation has no active contact to "
+                         "put a draft invoice on.",
+                         fix="Nothing to do; the first push will create the client's contact.")
+        body = {"Invoices": [{
+            "Type": "ACCREC", "Status": "DRAFT", "Contact": {"ContactID": rows[0]["ContactID"]},
+            "Reference": "PSA connection test (deleted automatically)",
+            "LineAmountTypes": "NoTax",
+            "LineItems": [{"Description": "PSA connection test", "Quantity": 1,
+                           "UnitAmount": 0}]}]}
+        import uuid
+
+        created = xero.put("Invoices", body, key=f"{key}-{uuid.uuid4().hex[:8]}",
+                           action="creating a draft test invoice")
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return _failed(name, exc)
+    finally:
+        problem = _delete_draft(xero, created) if created is not None else ""
+    if problem:
+        return Check(name, "warn", "Created a draft invoice in Xero but could not delete it: "
+                     f"{problem}", fix=f"Delete draft invoice {created.get('InvoiceNumber')} "
+                     "(reference 'PSA connection test') in Xero.")
+    return Check(name, "pass", f"Created and deleted a draft invoice in Xero "
+                 f"({created.get('InvoiceNumber')}).")
+
+
+def _delete_draft(xero: XeroClient, created: dict) -> str:
+    """Delete the test draft; '' when done, else why not."""
+    try:
+        xero.post(f"Invoices/{created['InvoiceID']}", "Invoices",
+                  {"Invoices": [{"InvoiceID": created["InvoiceID"], "Status": "DELETED"}]},
+                  key=None, action="deleting the draft test invoice")
+    except ProviderError as exc:
+        return exc.message
+    return ""

@@ -1,0 +1,464 @@
+"""Outbound: invoices (ACCREC), voids and credit notes (ACCRECCREDIT + allocation).
+
+Invoices
+    One invoice per call, AUTHORISED, Exclusive of tax, numbered with the PSA number (Xero keeps
+    invoice numbers unique, so a create can never double). Created with ``PUT /Invoices`` and an
+    ``Idempotency-Key`` derived from the sync record's key: a retry after a lost answer gets
+    Xero's first answer back; after Xero's six-minute window the duplicate number is caught
+    ("Invoice # must be unique.") and the existing invoice is adopted when it is ours (same
+    contact). An invoice pushed before (``invoice.external`` or a remembered id) is updated with
+    ``POST /Invoices/{id}`` where Xero allows it; a paid, part-paid, credited, voided or deleted
+    invoice is not changed and the record says why (a re-send that changes nothing passes).
+Lines
+    AccountCode: the line's GL account mapped to a Xero account, else the default revenue
+    account. ItemCode: the service type's item mapping, else the sold item with the service
+    type's name or SKU. TaxType: the tax rate's mapping (required when the line is taxed).
+    Tracking: the class label's tracking mapping, else the option with that name in the
+    default tracking category. DiscountRate from the line's discount.
+Auto-send
+    With "Automatically send invoice" on, ``POST /Invoices/{id}/Email`` once (not when Xero
+    already marks it sent); a contact without an email is pushed and not emailed, with a note.
+Credit notes
+    ``PUT /CreditNotes`` (never emailed: Xero has no email for them) then
+    ``PUT /CreditNotes/{id}/Allocations`` to the credited invoice, up to what is still due.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hookspecs import (
+    ConflictError,
+    MappingError,
+    NotFoundError,
+    ProviderError,
+    SyncResult,
+    ValidationError,
+)
+
+from . import contacts, lookups
+from .api import XeroClient, body_key, idempotency_key, parse_xero_datetime
+from .mappers import (
+    ResolvedRefs,
+    allocation_request,
+    credit_notes_request,
+    invoices_request,
+)
+from .mappers.invoice import account_code_for
+
+INVOICE_REF = "invoice"
+CREDIT_NOTE_REF = "credit_note"
+ORG_REF = "organisation"
+CLOSED = {"VOIDED", "DELETED"}
+
+
+# -- deep links --------------------------------------------------------------------------------
+
+
+def short_code(connection, xero: XeroClient) -> str:
+    """The organisation's ShortCode (``!uK7dA``): from the connection when the host stored
+    it, else remembered per tenant, else read once from ``GET /Organisation``."""
+    known = getattr(connection, "tenant_short_code", None)
+    if known:
+        return str(known)
+    tenant = str(connection.tenant_id)
+    remembered = connection.refs.get(ORG_REF, tenant)
+    if remembered:
+        return remembered
+    code = str(xero.organisation().get("ShortCode") or "")
+    if code:
+        connection.refs.remember(ORG_REF, tenant, code)
+    return code
+
+
+def app_base(connection) -> str:
+    from .info import APP_BASE_URL
+
+    return ((getattr(connection, "endpoints", None) or {}).get("app") or APP_BASE_URL).rstrip("/")
+
+
+def invoice_link(connection, code: str, invoice_id: str) -> str:
+    """Xero's documented deep link: switches to the organisation, then opens the invoice."""
+    base = app_base(connection)
+    if not code:
+        return f"{base}/AccountsReceivable/View.aspx?InvoiceID={invoice_id}"
+    return (f"{base}/organisationlogin/default.aspx?shortcode={code}"
+            f"&redirecturl=/AccountsReceivable/View.aspx?InvoiceID={invoice_id}")
+
+
+def credit_note_link(connection, code: str, credit_note_id: str) -> str:
+    base = app_base(connection)
+    target = f"/AccountsPayable/ViewCreditNote.aspx?creditNoteID={credit_note_id}"
+    if not code:
+        return f"{base}{target}"
+    return f"{base}/organisationlogin/default.aspx?shortcode={code}&redirecturl={target}"
+
+
+def version_of(document: dict) -> str | None:
+    moment = parse_xero_datetime(document.get("UpdatedDateUTC"))
+    return moment.isoformat() if moment else None
+
+
+# -- resolving the Xero side of the lines ------------------------------------------------------
+
+
+def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> tuple[dict, str]:
+    """class label -> tracking ids, from the admin's mapping, else the default category."""
+    out: dict[str, dict] = {}
+    unmapped = []
+    for label in sorted(labels):
+        mapped = connection.mapping("tracking", label)
+        ids = lookups.split_tracking_id(mapped) if mapped else None
+        if mapped and ids is None:
+            raise MappingError(
+                f"The tracking mapping of class {label!r} ({mapped!r}) is not a Xero tracking "
+                "option.", fix="Map the class again on the Xero integration's Manage page.")
+        if ids:
+            out[label] = ids
+        else:
+            unmapped.append(label)
+    category_id = str(connection.settings.get("tracking_category") or "")
+    if unmapped and category_id:
+        category = next((c for c in lookups.active_tracking(xero)
+                         if str(c["TrackingCategoryID"]) == category_id), None)
+        if category is None:
+            raise MappingError(
+                "The default tracking category chosen in the Xero settings is archived or gone "
+                "in Xero.",
+                fix="Choose another tracking category (or none) in the Xero integration "
+                    "settings, then retry.")
+        for label in unmapped:
+            option = next((o for o in category["Options"]
+                           if str(o["Name"]).strip().casefold() == label.casefold()), None)
+            if option is None:
+                names = ", ".join(o["Name"] for o in category["Options"]) or "none"
+                raise MappingError(
+                    f"Class {label!r} is not an active option of the Xero tracking category "
+                    f"{category['Name']!r} (active options: {names}).",
+                    fix=f"Add {label!r} as an option of {category['Name']!r} in Xero, or map "
+                        "the class to a tracking option on the Xero integration's Manage "
+                        "page, then retry.")
+            out[label] = {"TrackingCategoryID": category["TrackingCategoryID"],
+                          "TrackingOptionID": option["TrackingOptionID"]}
+    return out, ""
+
+
+def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> ResolvedRefs:
+    default = str(connection.settings.get("default_revenue_account") or "")
+    account_codes: dict[int, str] = {}
+    tax_types: dict[int, str] = {}
+    item_codes: dict[int, str] = {}
+    unmapped_services = {}
+    for line in lines:
+        if line.gl_account is not None:
+            code = connection.mapping("account", line.gl_account.id)
+            if code:
+                account_codes[line.gl_account.id] = code
+        if line.tax_rate is not None:
+            tax = connection.mapping("tax_type", line.tax_rate.id)
+            if tax:
+                tax_types[line.tax_rate.id] = tax
+        if line.service_type is not None and line.service_type.id not in item_codes:
+            item = connection.mapping("item", line.service_type.id)
+            if item:
+                item_codes[line.service_type.id] = item
+            else:
+                unmapped_services[line.service_type.id] = line.service_type
+    if unmapped_services:
+        items = [lookups.item_candidate(i) for i in lookups.sold_items(xero)]
+        from host.integrations.matching import match_service_type
+
+        for service_id, service_type in unmapped_services.items():
+            preview = match_service_type(service_type, items, label="item")
+            if preview.outcome == "match" and preview.external_id:
+                item_codes[service_id] = preview.external_id
+            elif preview.outcome == "ambiguous":
+                raise MappingError(
+                    f"Service type {service_type.name!r} matches several Xero items "
+                    f"({preview.reason}).",
+                    fix="Map the service type to one Xero item on the Xero integration's "
+                        "Manage page, then retry.")
+    labels = {line.class_label.strip() for line in lines if line.class_label.strip()}
+    tracking, _ = _tracking_for_labels(connection, xero, labels) if labels else ({}, "")
+    refs = ResolvedRefs(contact_id=contact_id, default_account_code=default,
+                        account_codes=account_codes, tax_types=tax_types, item_codes=item_codes,
+                        tracking=tracking)
+    for line in lines:  # fail before any write when a line has no account at all
+        account_code_for(line, refs)
+    return refs
+
+
+# -- invoices ----------------------------------------------------------------------------------
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else "0"))
+
+
+def _same_document(existing: dict, wanted: dict) -> bool:
+    """Would sending ``wanted`` change nothing that matters on ``existing``?"""
+    if str((existing.get("Contact") or {}).get("ContactID", "")).lower() != \
+            str(wanted["Contact"]["ContactID"]).lower():
+        return False
+    if (existing.get("DueDateString") or "")[:10] not in ("", wanted.get("DueDate", "")):
+        return False
+    if (existing.get("DateString") or "")[:10] not in ("", wanted.get("Date", "")):
+        return False
+    old_lines = existing.get("LineItems") or []
+    new_lines = wanted.get("LineItems") or []
+    if len(old_lines) != len(new_lines):
+        return False
+    for old, new in zip(old_lines, new_lines):
+        if (str(old.get("Description", "")).strip() != str(new.get("Description", "")).strip()
+                or _money(old.get("Quantity")) != _money(new.get("Quantity"))
+                or _money(old.get("UnitAmount")) != _money(new.get("UnitAmount"))
+                or str(old.get("AccountCode", "")) != str(new.get("AccountCode", ""))
+                or (new.get("TaxType") and str(old.get("TaxType", "")) != str(new["TaxType"]))
+                or _money(old.get("DiscountRate")) != _money(new.get("DiscountRate"))):
+            return False
+    return True
+
+
+def _result(connection, xero: XeroClient, doc: dict, *, note: str = "",
+            emailed: bool = False) -> SyncResult:
+    return SyncResult(external_id=str(doc["InvoiceID"]), number=doc.get("InvoiceNumber"),
+                      deep_link=invoice_link(connection, short_code(connection, xero),
+                                             str(doc["InvoiceID"])),
+                      version=version_of(doc), note=note or None, emailed=emailed)
+
+
+def _update(connection, xero: XeroClient, invoice, existing: dict, body: dict,
+            key: str) -> dict:
+    """Update a pushed invoice where Xero allows it; explain why not otherwise."""
+    wanted = body["Invoices"][0]
+    number = existing.get("InvoiceNumber") or invoice.number
+    status = str(existing.get("Status") or "")
+    if _same_document(existing, wanted) and status not in CLOSED:
+        return existing
+    if status in CLOSED:
+        raise ConflictError(
+            f"Invoice {number} is {status.lower()} in Xero, so the edited invoice cannot be "
+            "pushed to it.",
+            fix="Xero keeps voided and deleted invoices as they are. Create a new invoice in "
+                "the PSA for the corrected amounts (or undo the change).")
+    paid, credited = _money(existing.get("AmountPaid")), _money(existing.get("AmountCredited"))
+    if status == "PAID" or paid > 0 or credited > 0:
+        what = "paid" if status == "PAID" else (
+            f"{paid} paid" if paid > 0 else "") + (" and " if paid > 0 and credited > 0 else "") \
+            + (f"{credited} credited" if credited > 0 else "")
+        raise ConflictError(
+            f"Invoice {number} already has money applied in Xero ({what.strip()}), and Xero "
+            "does not allow its amounts, lines or contact to change, so the edit was not "
+            "pushed.",
+            fix="Issue a credit note in the PSA for the difference, or remove the payment in "
+                "Xero first and retry.")
+    payload = dict(wanted)
+    payload["InvoiceID"] = existing["InvoiceID"]
+    payload["InvoiceNumber"] = existing.get("InvoiceNumber") or wanted.get("InvoiceNumber")
+    envelope = {"Invoices": [payload]}
+    return xero.post(f"Invoices/{existing['InvoiceID']}", "Invoices", envelope,
+                     key=body_key(key, "invoice-update", envelope),
+                     action=f"updating invoice {number} in Xero")
+
+
+def _adopt_duplicate(xero: XeroClient, invoice, contact_id: str, exc: ConflictError) -> dict:
+    """After "Invoice # must be unique.": our own earlier write (same contact) is adopted."""
+    found = [d for d in xero.invoices(numbers=[invoice.number])
+             if d.get("Type") == "ACCREC" and str(d.get("InvoiceNumber")) == invoice.number]
+    ours = [d for d in found
+            if str((d.get("Contact") or {}).get("ContactID", "")).lower() == contact_id.lower()
+            and d.get("Status") not in CLOSED]
+    if len(ours) == 1:
+        return ours[0]
+    other = found[0] if found else {}
+    who = (other.get("Contact") or {}).get("Name") or "another contact"
+    state = str(other.get("Status") or "").lower()
+    raise ConflictError(
+        f"Xero already has invoice number {invoice.number} ({state + ', ' if state else ''}"
+        f"for {who}), so this invoice cannot be created with it. Xero said: {exc.message}",
+        fix=f"Open {invoice.number} in Xero. If it is a different invoice, renumber it in Xero "
+            "(a voided invoice keeps its number for ever) and retry; if it is this one, map "
+            "the client to that contact on the Xero reconciliation page and retry.",
+        code=exc.code, detail=exc.detail)
+
+
+def _email(connection, xero: XeroClient, invoice, doc: dict, contact: contacts.ResolvedContact,
+           key: str) -> tuple[bool, str]:
+    if not connection.settings.get("auto_send"):
+        return False, ""
+    if doc.get("SentToContact"):
+        return False, ""
+    if not (contact.email or invoice.client.billing_email):
+        return False, (f"Pushed to Xero but not emailed: the Xero contact {contact.name!r} has "
+                       "no email address. Add the client's billing email, or send the invoice "
+                       "from Xero.")
+    try:
+        xero.email_invoice(str(doc["InvoiceID"]), key=idempotency_key(key, "email"))
+    except ValidationError as exc:
+        return False, f"Pushed to Xero but not emailed. {exc.message} {exc.fix}"
+    return True, ""
+
+
+def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
+    xero = XeroClient(connection)
+    contact = contacts.resolve(connection, xero, invoice.client)
+    refs = resolve_refs(connection, xero, invoice.lines, contact.contact_id)
+    known_id = (invoice.external.external_id if invoice.external else None) or \
+        connection.refs.get(INVOICE_REF, invoice.id)
+    body = invoices_request(_without_external(invoice), refs)
+    doc = None
+    if known_id:
+        existing = xero.invoice(known_id)
+        if existing is None:
+            raise NotFoundError(
+                f"Invoice {invoice.number} was pushed to Xero before but Xero no longer has it.",
+                fix="It was deleted in Xero. Check Xero; push the invoice again only if it "
+                    "should exist there.")
+        doc = _update(connection, xero, invoice, existing, body, key)
+    else:
+        try:
+            doc = xero.put("Invoices", body, key=body_key(key, "invoice", body),
+                           action=f"creating invoice {invoice.number} in Xero")
+        except ConflictError as exc:
+            if "must be unique" not in exc.message:
+                raise
+            existing = _adopt_duplicate(xero, invoice, contact.contact_id, exc)
+            doc = _update(connection, xero, invoice, existing, body, key)
+    connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
+    emailed, email_note = _email(connection, xero, invoice, doc, contact, key)
+    note = " ".join(n for n in (contact.note, email_note) if n)
+    return _result(connection, xero, doc, note=note, emailed=emailed)
+
+
+def _without_external(document):
+    """The snapshot without ``external`` (the mapper then leaves InvoiceID out; updates add it
+    themselves after reading the invoice)."""
+    from dataclasses import replace
+
+    return replace(document, external=None) if getattr(document, "external", None) else document
+
+
+def on_invoice_voided(connection, invoice, key: str) -> SyncResult:
+    xero = XeroClient(connection)
+    invoice_id = (invoice.external.external_id if invoice.external else None) or \
+        connection.refs.get(INVOICE_REF, invoice.id)
+    if not invoice_id:
+        raise NotFoundError(f"Invoice {invoice.number} was never pushed to Xero.",
+                            fix="Nothing to void in Xero.")
+    existing = xero.invoice(invoice_id)
+    if existing is None:
+        raise NotFoundError(f"Invoice {invoice.number} is no longer in Xero.",
+                            fix="It was deleted in Xero; nothing to void there.")
+    number = existing.get("InvoiceNumber") or invoice.number
+    status = str(existing.get("Status") or "")
+    if status == "VOIDED":
+        return _result(connection, xero, existing)
+    if status == "DELETED":
+        raise NotFoundError(f"Invoice {number} was deleted in Xero.",
+                            fix="Nothing to void in Xero.")
+    paid, credited = _money(existing.get("AmountPaid")), _money(existing.get("AmountCredited"))
+    if status == "PAID" or paid > 0 or credited > 0:
+        raise ValidationError(
+            f"Invoice {number} cannot be voided in Xero: it has "
+            + " and ".join(p for p in (f"{paid} in payments" if paid > 0 else "",
+                                       f"{credited} in credit notes" if credited > 0 else "")
+                           if p) + " applied (Xero voids only invoices with nothing applied).",
+            fix="Remove the payments and credit allocations from the invoice in Xero, then "
+                "retry the void.")
+    target = "DELETED" if status in ("DRAFT", "SUBMITTED") else "VOIDED"
+    envelope = {"Invoices": [{"InvoiceID": existing["InvoiceID"], "Status": target}]}
+    doc = xero.post(f"Invoices/{existing['InvoiceID']}", "Invoices", envelope,
+                    key=body_key(key, "void", envelope),
+                    action=f"voiding invoice {number} in Xero")
+    return _result(connection, xero, doc)
+
+
+# -- credit notes ------------------------------------------------------------------------------
+
+
+def _cn_result(connection, xero: XeroClient, doc: dict, note: str = "") -> SyncResult:
+    return SyncResult(external_id=str(doc["CreditNoteID"]), number=doc.get("CreditNoteNumber"),
+                      deep_link=credit_note_link(connection, short_code(connection, xero),
+                                                 str(doc["CreditNoteID"])),
+                      version=version_of(doc), note=note or None, emailed=False)
+
+
+def _find_credit_note(xero: XeroClient, number: str) -> dict | None:
+    from .api import quote
+
+    rows = [d for d in xero.credit_notes(where=f"CreditNoteNumber=={quote(number)}")
+            if d.get("Type") == "ACCRECCREDIT" and d.get("Status") not in CLOSED]
+    return rows[0] if rows else None
+
+
+def on_credit_note(connection, note, key: str) -> SyncResult:
+    xero = XeroClient(connection)
+    invoice_id = note.invoice_external.external_id if note.invoice_external else \
+        connection.refs.get(INVOICE_REF, note.invoice_id)
+    if not invoice_id:
+        raise MappingError(
+            f"Credit note {note.number} credits invoice {note.invoice_number}, which is not in "
+            "Xero.", fix=f"Push invoice {note.invoice_number} to Xero first, then retry.",
+            retryable=True)
+    invoice = xero.invoice(invoice_id)
+    if invoice is None or invoice.get("Status") in CLOSED:
+        state = "gone" if invoice is None else str(invoice.get("Status")).lower()
+        raise ValidationError(
+            f"Invoice {note.invoice_number} is {state} in Xero, so credit note {note.number} "
+            "cannot be allocated to it.",
+            fix="Check the invoice in Xero; a credit for a voided invoice is not needed.")
+    contact_id = str((invoice.get("Contact") or {}).get("ContactID") or "")
+    if not contact_id:
+        contact_id = contacts.resolve(connection, xero, note.client).contact_id
+    refs = resolve_refs(connection, xero, note.lines, contact_id)
+    known = (note.external.external_id if note.external else None) or \
+        connection.refs.get(CREDIT_NOTE_REF, note.id)
+    doc = xero.credit_note(known) if known else None
+    if doc is None:
+        body = credit_notes_request(_without_external(note), refs)
+        try:
+            doc = xero.put("CreditNotes", body, key=body_key(key, "credit-note", body),
+                           action=f"creating credit note {note.number} in Xero")
+        except ConflictError as exc:
+            if "must be unique" not in exc.message:
+                raise
+            doc = _find_credit_note(xero, note.number)
+            if doc is None or str((doc.get("Contact") or {}).get("ContactID", "")).lower() \
+                    != contact_id.lower():
+                raise
+    connection.refs.remember(CREDIT_NOTE_REF, note.id, str(doc["CreditNoteID"]))
+    return _allocate(connection, xero, note, doc, invoice, key)
+
+
+def _allocate(connection, xero: XeroClient, note, doc: dict, invoice: dict,
+              key: str) -> SyncResult:
+    invoice_id = str(invoice["InvoiceID"])
+    allocations = doc.get("Allocations") or []
+    if any(str((a.get("Invoice") or {}).get("InvoiceID", "")).lower() == invoice_id.lower()
+           and not a.get("IsDeleted") for a in allocations):
+        return _cn_result(connection, xero, doc)
+    remaining = _money(doc.get("RemainingCredit", doc.get("Total")))
+    due = _money(invoice.get("AmountDue"))
+    amount = min(remaining, due)
+    if amount <= 0:
+        reason = ("the invoice has nothing left to pay" if due <= 0
+                  else "the credit note has no credit left")
+        return _cn_result(connection, xero, doc, note=(
+            f"Credit note {doc.get('CreditNoteNumber') or note.number} is in Xero but was not "
+            f"allocated to invoice {note.invoice_number}: {reason}. It stays as credit on the "
+            "contact in Xero."))
+    body = allocation_request(note, amount=amount, invoice_id=invoice_id)
+    try:
+        xero.allocate(str(doc["CreditNoteID"]), body, key=body_key(key, "allocation", body),
+                      action=f"allocating credit note {note.number} to invoice "
+                             f"{note.invoice_number}")
+    except ProviderError:
+        raise
+    fresh = xero.credit_note(str(doc["CreditNoteID"])) or doc
+    message = ""
+    if amount < _money(note.total):
+        message = (f"Allocated {amount} of the credit note's {note.total} to invoice "
+                   f"{note.invoice_number} (all that was still due); the rest stays as credit "
+                   "on the contact in Xero.")
+    return _cn_result(connection, xero, fresh, note=message)

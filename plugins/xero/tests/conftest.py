@@ -1,0 +1,265 @@
+"""Fixtures for the Xero plugin's tests: the Xero sandbox over real HTTP, host apps configured
+for it, connections holding real sandbox tokens, and the contract suite's fixtures.
+
+Every exchange the plugin has with the sandbox during a test is checked against Xero's
+official OpenAPI documents (``shared/reference/xero-openapi``) afterwards; any mismatch fails
+the test (fixture ``_xero_openapi_checked``, automatic outside ``tests/sandbox``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from host.sandbox_kit import ServerThread
+from psa_xero.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, UK_TENANT_ID, US_TENANT_ID
+from psa_xero.sandbox import create_app as create_sandbox
+from psa_xero.sandbox.openapi_check import validate_exchange
+
+WEBHOOK_KEY = "TEST-ONLY-webhook-key-1234567890abcdef"
+PLUGIN_SCOPE = ("openid profile email offline_access accounting.invoices accounting.payments "
+                "accounting.contacts accounting.settings.read")
+UK_NAME = "Ashdown Consulting"
+US_NAME = "Hudson Advisory"
+_ids = itertools.count(9001)
+
+
+@pytest.fixture(scope="session")
+def xero_server():
+    """The Xero sandbox for the whole session, recording every exchange."""
+    sandbox = create_sandbox({"SANDBOX_RECORD_EXCHANGES": True, "SANDBOX_START_WEBHOOKS": False})
+    with ServerThread(sandbox) as srv:
+        srv.sandbox = sandbox.extensions["xero_sandbox"]
+        yield srv
+    sandbox.extensions["xero_sandbox"].close()
+
+
+def _in_own_suite(request) -> bool:
+    parts = set(request.node.path.parts)
+    return not ({"sandbox", "browser"} & parts)
+
+
+def openapi_problems(sandbox) -> list[str]:
+    problems: list[str] = []
+    for ex in list(sandbox.exchanges):
+        found = validate_exchange(
+            ex["method"], ex["path"], query=ex["query"], headers=ex["headers"], body=ex["body"],
+            status=ex["status"], response_headers=ex["response_headers"],
+            response_body=ex["response_body"])
+        problems += [f"{ex['method']} {ex['path']}?{ex['query']}: {p}" for p in found]
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _xero_openapi_checked(request):
+    """Fresh sandbox before each plugin test; every exchange validated after it."""
+    if not _in_own_suite(request):
+        yield
+        return
+    server = request.getfixturevalue("xero_server")
+    httpx.post(f"{server.url}/_sandbox/reset").raise_for_status()
+    httpx.delete(f"{server.url}/_sandbox/faults").raise_for_status()
+    server.sandbox.exchanges.clear()
+    yield
+    problems = openapi_problems(server.sandbox)
+    server.sandbox.exchanges.clear()
+    assert not problems, "Requests/responses not matching Xero's OpenAPI documents:\n" + \
+        "\n".join(problems)
+
+
+# -- host side ---------------------------------------------------------------------------------
+
+
+def xero_config(url: str) -> dict:
+    return {"XERO_CLIENT_ID": DEMO_CLIENT_ID, "XERO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "XERO_LOGIN_BASE_URL": url, "XERO_IDENTITY_BASE_URL": url,
+            "XERO_API_BASE_URL": url, "XERO_APP_BASE_URL": url,
+            "XERO_WEBHOOK_KEY": WEBHOOK_KEY}
+
+
+@pytest.fixture
+def psa_plugins():
+    return ("xero",)
+
+
+@pytest.fixture
+def psa_provider_key():
+    return "xero"
+
+
+@pytest.fixture
+def provider_key():
+    return "xero"
+
+
+@pytest.fixture
+def app(make_app, xero_server):
+    return make_app(plugins=("xero",), **xero_config(xero_server.url))
+
+
+@pytest.fixture
+def mint(xero_server):
+    """Real sandbox tokens for the demo client, connected to the given organisations."""
+    def _mint(tenants=(UK_TENANT_ID,), scope: str = PLUGIN_SCOPE) -> dict:
+        resp = httpx.post(f"{xero_server.url}/_sandbox/tokens",
+                          json={"client_id": DEMO_CLIENT_ID, "tenants": list(tenants),
+                                "scope": scope})
+        assert resp.status_code == 200, resp.text
+        data = resp.json()
+        return {"access_token": data["access_token"], "refresh_token": data["refresh_token"],
+                "token_type": "Bearer", "expires_in": data.get("expires_in", 1800)}
+    return _mint
+
+
+UK_SETTINGS = {"default_revenue_account": "200", "auto_send": False, "tracking_category": "",
+               "bank_account_code": "090"}
+US_SETTINGS = {"default_revenue_account": "4000", "auto_send": False, "tracking_category": "",
+               "bank_account_code": "1000"}
+
+
+@pytest.fixture
+def xero_connection(connection_factory, mint):
+    """``xero_connection(org="uk"|"us", settings=None, **kw)`` -> a connected host Connection."""
+    def make(org: str = "uk", settings: dict | None = None, **kw):
+        tenant = (UK_TENANT_ID, UK_NAME) if org == "uk" else (US_TENANT_ID, US_NAME)
+        base = UK_SETTINGS if org == "uk" else US_SETTINGS
+        return connection_factory(tokens=mint((tenant[0],)), tenant=tenant,
+                                  settings={**base, **(settings or {})}, **kw)
+    return make
+
+
+@pytest.fixture
+def connected_connection(xero_connection):
+    return xero_connection("uk")
+
+
+@pytest.fixture
+def handle(app, db):
+    """``handle(connection)``: the plugin-facing handle (closed after the test)."""
+    from host.integrations.handle import handle_for
+
+    made = []
+
+    def make(connection):
+        h = handle_for(connection, app=app)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+
+def client_data(name: str = "Northwind Traders", email: str = "billing@northwind.test",
+                cid: int | None = None, contact: str = "Nancy Davolio"):
+    from hookspecs import ClientData
+
+    return ClientData(id=cid if cid is not None else next(_ids), name=name,
+                      billing_contact_name=contact, billing_email=email)
+
+
+def line(description="Consulting, March (10 h)", quantity="10", unit_price="150.00",
+         discount="0", service_type=None, tax_rate=None, gl_account=None, class_label="",
+         lid=None):
+    from hookspecs import LineData
+
+    q, p, d = Decimal(quantity), Decimal(unit_price), Decimal(discount)
+    amount = (q * p * (Decimal(100) - d) / Decimal(100)).quantize(Decimal("0.01"))
+    return LineData(id=lid or next(_ids), description=description, quantity=q, unit_price=p,
+                    amount=amount, discount_percent=d, service_type=service_type,
+                    tax_rate=tax_rate, gl_account=gl_account, class_label=class_label)
+
+
+def invoice_data(lines=None, client=None, number=None, currency="GBP", issue=None, due=None,
+                 external=None, memo="", project="Apollo", iid=None, tax_total="0"):
+    from hookspecs import InvoiceData
+
+    lines = tuple(lines or (line(),))
+    subtotal = sum((ln.amount for ln in lines), Decimal("0"))
+    issue = issue or date(2026, 11, 20)
+    iid = iid or next(_ids)
+    return InvoiceData(id=iid, number=number or f"PSA-{iid}", status="sent", currency=currency,
+                       issue_date=issue, due_date=due or issue + timedelta(days=30),
+                       client=client or client_data(), lines=lines, subtotal=subtotal,
+                       tax_total=Decimal(tax_total), total=subtotal + Decimal(tax_total),
+                       memo=memo, project_name=project, business_unit_name="Consulting East",
+                       external=external)
+
+
+@pytest.fixture
+def sample_invoice():
+    return invoice_data()
+
+
+# -- contract suite extras ---------------------------------------------------------------------
+
+
+def sign(body: bytes, key: str = WEBHOOK_KEY) -> str:
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@pytest.fixture
+def signed_webhook(app):
+    body = json.dumps({"events": [{
+        "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/3f6d9a52-7c1e-4b8a-9d0e-2a4b6c8e1f01",
+        "resourceId": "3f6d9a52-7c1e-4b8a-9d0e-2a4b6c8e1f01",
+        "eventDateUtc": "2026-03-10T09:15:42.517", "eventType": "UPDATE",
+        "eventCategory": "INVOICE", "tenantId": UK_TENANT_ID, "tenantType": "ORGANISATION"}],
+        "firstEventSequence": 42, "lastEventSequence": 42, "entropy": "QWERTYUIOPASDFGHJKLZ"},
+        separators=(",", ":")).encode()
+    return {"x-xero-signature": sign(body, app.config["XERO_WEBHOOK_KEY"])}, body
+
+
+@pytest.fixture
+def faults(xero_server):
+    """``faults(kind, path=..., method=..., count=1, **rule)``: inject a sandbox fault."""
+    def add(kind: str, path: str = "/api.xro/2.0/", method: str = "*", count: int | None = 1,
+            **rule):
+        resp = httpx.post(f"{xero_server.url}/_sandbox/faults",
+                          json={"kind": kind, "path": path, "method": method, "count": count,
+                                **rule})
+        assert resp.status_code in (200, 201), resp.text
+    return add
+
+
+@pytest.fixture
+def inject_fault(faults):
+    """The contract suite's ``inject_fault(category)`` on the next invoice write."""
+    def inject(category: str) -> None:
+        if category == "validation":
+            body = json.dumps({"ErrorNumber": 10, "Type": "ValidationException",
+                               "Message": "A validation exception occurred", "Elements": [{
+                                   "ValidationErrors": [{"Message": "Email address must be valid."}]}]})
+            faults("status", path="/api.xro/2.0/Invoices", method="PUT", status=400, body=body,
+                   headers={"Content-Type": "application/json"})
+        elif category == "rate_limited":
+            faults("rate_limit", path="/api.xro/2.0/", method="*",
+                   headers={"Retry-After": "2", "X-Rate-Limit-Problem": "minute"})
+        elif category == "provider_down":
+            faults("status", path="/api.xro/2.0/Invoices", method="PUT", status=503,
+                   body="Service Unavailable")
+        else:  # pragma: no cover
+            raise AssertionError(category)
+    return inject
+
+
+@pytest.fixture
+def sandbox_api(xero_server):
+    """Read the sandbox's state: ``sandbox_api(tenant, kind[, id])`` (control API)."""
+    def get(tenant: str, kind: str, entity_id: str | None = None):
+        path = f"/_sandbox/entities/{tenant}/{kind}" + (f"/{entity_id}" if entity_id else "")
+        resp = httpx.get(f"{xero_server.url}{path}")
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+    return get
