@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from hookspecs import ClientData, ConflictError, MappingError, NotFoundError
 from host.integrations.matching import Candidate, match_client, norm
 
-from .api import QboClient, request_id
+from .api import QboClient
+from .idempotency import create_once
 from .mappers import customer_payload, sanitize_display_name, unique_display_name
 
 
@@ -94,24 +95,23 @@ def resolve(qbo: QboClient, connection, client: ClientData, idempotency_key: str
 def _create(qbo: QboClient, connection, client: ClientData, idempotency_key: str,
             taken: list[str]) -> Resolved:
     name = unique_display_name(client.name, taken)
-    note = ""
+    action = f"creating the customer for client {client.name!r}"
     try:
-        customer = qbo.create("Customer", customer_payload(client, name),
-                              request_id=request_id(idempotency_key, "customer", str(client.id)),
-                              action=f"creating the customer for client {client.name!r}")
+        customer, _ = create_once(qbo, connection, "Customer", client.id,
+                                  customer_payload(client, name), idempotency_key, action=action)
     except ConflictError as exc:
         if exc.code != "6240":
             raise
         # Taken by a record the name lists do not show (an employee) or created meanwhile:
         # one more attempt with the next free number, never silently reusing another record.
-        taken = taken + [name]
-        name = unique_display_name(client.name, taken)
-        customer = qbo.create("Customer", customer_payload(client, name),
-                              request_id=request_id(idempotency_key, "customer2", str(client.id)),
-                              action=f"creating the customer for client {client.name!r}")
-    if norm(name) != norm(sanitize_display_name(client.name)):
+        name = unique_display_name(client.name, taken + [name])
+        customer, _ = create_once(qbo, connection, "Customer", client.id,
+                                  customer_payload(client, name), idempotency_key, action=action)
+    note = ""
+    if norm(customer.get("DisplayName", name)) != norm(sanitize_display_name(client.name)):
         note = (f"The name {client.name!r} is already used in QuickBooks by a record that cannot "
-                f"be used for this client, so a new customer {name!r} was created.")
+                f"be used for this client, so a new customer {customer.get('DisplayName', name)!r} "
+                "was created.")
     connection.refs.remember("customer", client.id, str(customer["Id"]))
     return Resolved(str(customer["Id"]), customer.get("DisplayName", name), created=True,
                     note=note)

@@ -8,12 +8,13 @@ Fields (stored on the connection, read back by the hooks from ``connection.setti
 ``auto_send``      email each pushed invoice to the client through QuickBooks
 ``use_classes``    send contract-line classes as QuickBooks classes (needs class tracking per
                    line in QuickBooks)
+``untaxed_tax_code`` non-US: the tax code for lines without a tax rate
 """
 
 from __future__ import annotations
 
 from wtforms import BooleanField, SelectField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Optional
 
 from hookspecs import ProviderError
 from host.forms.provider_settings import ProviderSettingsForm
@@ -27,9 +28,14 @@ class QuickBooksSettingsForm(ProviderSettingsForm):
     non_us = BooleanField("Company is outside the US (VAT / GST: a tax code on every line)")
     auto_send = BooleanField("Automatically send invoice to the customer")
     use_classes = BooleanField("Use class mapping (contract line class to QuickBooks class)")
+    untaxed_tax_code = SelectField(
+        "Tax code for untaxed lines (non-US companies)", validators=[Optional()],
+        description="Lines without a tax rate need a QuickBooks tax code too outside the US "
+                    "(for example the zero-rated or exempt code).")
 
     def fill_choices(self) -> None:
         self.default_item.choices = self.choices_from("default_item")
+        self.untaxed_tax_code.choices = self.choices_from("tax_code", blank="— none —")
         self._describe_country()
 
     def _describe_country(self) -> None:

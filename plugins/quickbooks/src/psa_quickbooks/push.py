@@ -26,7 +26,7 @@ from . import company as company_mod
 from . import customers
 from .api import QboClient, request_id
 from .classes import Classes
-from .idempotency import create_once, fingerprint
+from .idempotency import Attempts, create_once, write_once
 from .items import ItemResolver
 from .links import deep_link
 from .mappers import ResolvedRefs, credit_memo_payload, invoice_payload, money
@@ -95,27 +95,26 @@ def _is_voided(obj: dict) -> bool:
     return str(obj.get("PrivateNote") or "").startswith("Voided")
 
 
-def _update(qbo: QboClient, entity: str, ident: str, payload: dict, idempotency_key: str,
-            current: dict | None = None, *, number: str) -> dict:
+def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payload: dict,
+            idempotency_key: str, *, number: str) -> dict:
     """Update ``ident`` to ``payload`` with its current SyncToken; a stale token (5010: edited
     in QuickBooks meanwhile) is re-read and retried once."""
-    body = dict(payload)
+    attempts = Attempts(connection, f"{entity.lower()}-update", host_id)
     for attempt in (1, 2):
-        current = current if current is not None else _read_pushed(qbo, entity, ident, number)
+        current = _read_pushed(qbo, entity, ident, number)
         if _is_voided(current):
             raise ValidationError(
                 f"The QuickBooks {entity.lower()} {ident} for {number} is voided in QuickBooks; "
                 "a voided document cannot be changed.",
                 fix="Create a new invoice in the PSA for the corrected amounts.")
-        full = dict(body, Id=str(ident), SyncToken=str(current["SyncToken"]))
+        full = dict(payload, Id=str(ident), SyncToken=str(current["SyncToken"]))
         try:
-            return qbo.update(entity, full, sparse=True,
-                              request_id=request_id(idempotency_key, "update", fingerprint(full)),
-                              action=f"updating {number} in QuickBooks")
+            return write_once(attempts, idempotency_key, full, lambda rid: qbo.update(
+                entity, full, sparse=True, request_id=rid,
+                action=f"updating {number} in QuickBooks"))
         except ConflictError as exc:
             if exc.code != "5010" or attempt == 2:
                 raise
-            current = None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -132,32 +131,33 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
     existing = (invoice.external.external_id if invoice.external else None) or \
         connection.refs.get("invoice", invoice.id)
     if existing:
-        saved = _update(ctx.qbo, "Invoice", existing, payload, idempotency_key,
-                        number=f"invoice {invoice.number}")
+        saved = _update(ctx.qbo, connection, "Invoice", existing, invoice.id, payload,
+                        idempotency_key, number=f"invoice {invoice.number}")
     else:
         saved, stale = create_once(ctx.qbo, connection, "Invoice", invoice.id, payload,
                                    idempotency_key, action=f"creating invoice {invoice.number}")
         connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
         if stale:
-            saved = _update(ctx.qbo, "Invoice", str(saved["Id"]), payload, idempotency_key,
-                            number=f"invoice {invoice.number}")
+            saved = _update(ctx.qbo, connection, "Invoice", str(saved["Id"]), invoice.id,
+                            payload, idempotency_key, number=f"invoice {invoice.number}")
     connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
-    saved, emailed, note = _auto_send(ctx, invoice, saved, idempotency_key)
+    saved, emailed, note = _auto_send(ctx, connection, invoice, saved, idempotency_key)
     notes.append(note)
     return _result(connection, "Invoice", saved, notes, emailed)
 
 
-def _auto_send(ctx: Context, invoice: InvoiceData, saved: dict, idempotency_key: str):
+def _auto_send(ctx: Context, connection, invoice: InvoiceData, saved: dict, idempotency_key: str):
     if not ctx.auto_send:
         return saved, False, ""
     email = invoice.client.billing_email
     if not email:
         return saved, False, ("Pushed to QuickBooks but not emailed: the client has no billing "
                               "email. Add one to the client, or send it from QuickBooks.")
+    attempts = Attempts(connection, "invoice-send", invoice.id)
     try:
-        sent = ctx.qbo.send("Invoice", str(saved["Id"]),
-                            request_id=request_id(idempotency_key, "send", email),
-                            action=f"emailing invoice {invoice.number} from QuickBooks")
+        sent = write_once(attempts, idempotency_key, [saved["Id"], email], lambda rid: ctx.qbo.send(
+            "Invoice", str(saved["Id"]), request_id=rid,
+            action=f"emailing invoice {invoice.number} from QuickBooks"))
     except ValidationError as exc:
         return saved, False, f"Pushed to QuickBooks but not emailed: {exc.message}"
     return sent, True, f"Emailed by QuickBooks to {email}."
@@ -170,15 +170,15 @@ def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> Sy
                             fix="Nothing to void in QuickBooks.")
     ident = invoice.external.external_id
     number = f"invoice {invoice.number}"
+    attempts = Attempts(connection, "invoice-void", invoice.id)
     for attempt in (1, 2):
         current = _read_pushed(qbo, "Invoice", ident, number)
         if _is_voided(current):
             return _result(connection, "Invoice", current, ["Already voided in QuickBooks."])
+        token = str(current["SyncToken"])
         try:
-            voided = qbo.void("Invoice", ident, str(current["SyncToken"]),
-                              request_id=request_id(idempotency_key, "void", ident,
-                                                    str(current["SyncToken"])),
-                              action=f"voiding {number} in QuickBooks")
+            voided = write_once(attempts, idempotency_key, [ident, token], lambda rid: qbo.void(
+                "Invoice", ident, token, request_id=rid, action=f"voiding {number} in QuickBooks"))
             return _result(connection, "Invoice", voided, [])
         except ConflictError as exc:
             if exc.code != "5010" or attempt == 2:
@@ -197,14 +197,15 @@ def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> Syn
         connection.refs.get("credit_memo", credit.id)
     number = f"credit note {credit.number}"
     if existing:
-        saved = _update(ctx.qbo, "CreditMemo", existing, payload, idempotency_key, number=number)
+        saved = _update(ctx.qbo, connection, "CreditMemo", existing, credit.id, payload,
+                        idempotency_key, number=number)
     else:
         saved, stale = create_once(ctx.qbo, connection, "CreditMemo", credit.id, payload,
                                    idempotency_key, action=f"creating {number}")
         connection.refs.remember("credit_memo", credit.id, str(saved["Id"]))
         if stale:
-            saved = _update(ctx.qbo, "CreditMemo", str(saved["Id"]), payload, idempotency_key,
-                            number=number)
+            saved = _update(ctx.qbo, connection, "CreditMemo", str(saved["Id"]), credit.id,
+                            payload, idempotency_key, number=number)
     connection.refs.remember("credit_memo", credit.id, str(saved["Id"]))
     notes.append(_apply_credit(ctx, connection, credit, saved, customer.id, idempotency_key))
     return _result(connection, "CreditMemo", saved, notes)

@@ -7,8 +7,9 @@
 * **Other companies** (UK VAT, Canadian GST ...): every line needs a QuickBooks ``TaxCode``.
   Per line: the admin's mapping of the tax rate (kind ``tax_code``), else the one active tax
   code with exactly the rate's name, else the one active tax code whose sales rate equals the
-  rate's percentage. A line without a tax rate uses the single active 0 % code if there is
-  exactly one. Anything else stops the push with a mapping error saying what to map.
+  rate's percentage. A line without a tax rate uses the "Tax code for untaxed lines" setting,
+  else the single active 0 % code if there is exactly one. Anything else stops the push with a
+  mapping error saying what to map.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class TaxCodes:
     def for_line(self, line: LineData) -> str | None:
         rate = line.tax_rate
         if rate is None:
+            chosen = (self.connection.settings or {}).get("untaxed_tax_code")
+            if chosen:
+                return str(chosen)
             zero = self._by_rate(Decimal("0"))
             return str(zero[0]["Id"]) if len(zero) == 1 else None
         mapped = self.connection.mapping("tax_code", rate.id)
