@@ -8,13 +8,9 @@ the test (fixture ``_xero_openapi_checked``, automatic outside ``tests/sandbox``
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import itertools
 import json
-from datetime import date, timedelta
-from decimal import Decimal
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,12 +20,19 @@ from psa_xero.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, UK_TENANT_ID, U
 from psa_xero.sandbox import create_app as create_sandbox
 from psa_xero.sandbox.openapi_check import validate_exchange
 
-WEBHOOK_KEY = "TEST-ONLY-webhook-key-1234567890abcdef"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from xero_testkit import (  # noqa: E402
+    UK_NAME,
+    US_NAME,
+    WEBHOOK_KEY,
+    client_data,
+    invoice_data,
+    line,
+    sign,
+)
+
 PLUGIN_SCOPE = ("openid profile email offline_access accounting.invoices accounting.payments "
                 "accounting.contacts accounting.settings.read")
-UK_NAME = "Ashdown Consulting"
-US_NAME = "Hudson Advisory"
-_ids = itertools.count(9001)
 
 
 @pytest.fixture(scope="session")
@@ -158,55 +161,12 @@ def handle(app, db):
         h.close()
 
 
-# -- snapshots ---------------------------------------------------------------------------------
-
-
-def client_data(name: str = "Northwind Traders", email: str = "billing@northwind.test",
-                cid: int | None = None, contact: str = "Nancy Davolio"):
-    from hookspecs import ClientData
-
-    return ClientData(id=cid if cid is not None else next(_ids), name=name,
-                      billing_contact_name=contact, billing_email=email)
-
-
-def line(description="Consulting, March (10 h)", quantity="10", unit_price="150.00",
-         discount="0", service_type=None, tax_rate=None, gl_account=None, class_label="",
-         lid=None):
-    from hookspecs import LineData
-
-    q, p, d = Decimal(quantity), Decimal(unit_price), Decimal(discount)
-    amount = (q * p * (Decimal(100) - d) / Decimal(100)).quantize(Decimal("0.01"))
-    return LineData(id=lid or next(_ids), description=description, quantity=q, unit_price=p,
-                    amount=amount, discount_percent=d, service_type=service_type,
-                    tax_rate=tax_rate, gl_account=gl_account, class_label=class_label)
-
-
-def invoice_data(lines=None, client=None, number=None, currency="GBP", issue=None, due=None,
-                 external=None, memo="", project="Apollo", iid=None, tax_total="0"):
-    from hookspecs import InvoiceData
-
-    lines = tuple(lines or (line(),))
-    subtotal = sum((ln.amount for ln in lines), Decimal("0"))
-    issue = issue or date(2026, 11, 20)
-    iid = iid or next(_ids)
-    return InvoiceData(id=iid, number=number or f"PSA-{iid}", status="sent", currency=currency,
-                       issue_date=issue, due_date=due or issue + timedelta(days=30),
-                       client=client or client_data(), lines=lines, subtotal=subtotal,
-                       tax_total=Decimal(tax_total), total=subtotal + Decimal(tax_total),
-                       memo=memo, project_name=project, business_unit_name="Consulting East",
-                       external=external)
-
-
 @pytest.fixture
 def sample_invoice():
     return invoice_data()
 
 
 # -- contract suite extras ---------------------------------------------------------------------
-
-
-def sign(body: bytes, key: str = WEBHOOK_KEY) -> str:
-    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
 @pytest.fixture
@@ -263,3 +223,25 @@ def sandbox_api(xero_server):
         assert resp.status_code == 200, resp.text
         return resp.json()
     return get
+
+
+@pytest.fixture
+def set_mapping(db):
+    """``set_mapping(connection, kind, host_id, external_id)``: the admin's mapping row."""
+    from host.models.external_ref import ConnectionMapping
+
+    def put(connection, kind: str, host_id, external_id: str) -> None:
+        db.session.add(ConnectionMapping(connection_id=connection.id, kind=kind,
+                                         host_id=str(host_id), external_id=external_id))
+        db.session.commit()
+    return put
+
+
+@pytest.fixture
+def hook(db):
+    """``hook(connection, name, **kwargs)``: call the owning plugin's hook like the host does."""
+    from host.integrations.dispatch import call_owner
+
+    def call(connection, name: str, **kwargs):
+        return call_owner(connection, name, **kwargs)
+    return call

@@ -193,7 +193,8 @@ def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> Resolv
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(str(value if value is not None else "0"))
+    """An amount from a Xero answer, in cents (Xero may render ``100.0``)."""
+    return Decimal(str(value if value is not None else "0")).quantize(Decimal("0.01"))
 
 
 def _same_document(existing: dict, wanted: dict) -> bool:
@@ -211,7 +212,7 @@ def _same_document(existing: dict, wanted: dict) -> bool:
         return False
     for old, new in zip(old_lines, new_lines):
         if (str(old.get("Description", "")).strip() != str(new.get("Description", "")).strip()
-                or _money(old.get("Quantity")) != _money(new.get("Quantity"))
+                or Decimal(str(old.get("Quantity") or 0)) != Decimal(str(new.get("Quantity") or 0))
                 or _money(old.get("UnitAmount")) != _money(new.get("UnitAmount"))
                 or str(old.get("AccountCode", "")) != str(new.get("AccountCode", ""))
                 or (new.get("TaxType") and str(old.get("TaxType", "")) != str(new["TaxType"]))
