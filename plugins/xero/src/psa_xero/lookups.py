@@ -84,6 +84,25 @@ def tax_label(rate: dict) -> str:
     return f"{rate.get('Name') or rate.get('TaxType')}{pct}"
 
 
+NO_TAX_NAMES = ("no vat", "no gst", "tax exempt", "no tax", "exempt")
+
+
+def no_tax_type(rates: list[dict]) -> str:
+    """The TaxType for untaxed PSA lines: ``NONE`` when the organisation has it, else a 0 %
+    sales rate whose name says 'no tax' / 'exempt' (never a zero-rated *taxable* supply when a
+    plain 'no tax' rate exists)."""
+    usable = [r for r in rates if Decimal(str(r.get("EffectiveRate",
+                                                    r.get("DisplayTaxRate", 0)) or 0)) == 0]
+    for rate in usable:
+        if str(rate.get("TaxType")) == "NONE":
+            return "NONE"
+    for name in NO_TAX_NAMES:
+        for rate in usable:
+            if name in str(rate.get("Name", "")).lower():
+                return str(rate["TaxType"])
+    return ""
+
+
 def sold_items(xero: XeroClient) -> list[dict]:
     return [i for i in xero.items() if i.get("Code") and i.get("IsSold", True)
             and str(i.get("Status", "ACTIVE")).upper() == "ACTIVE"]

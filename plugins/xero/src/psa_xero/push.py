@@ -144,6 +144,23 @@ def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> tupl
     return out, ""
 
 
+def _no_tax_type(connection, xero: XeroClient) -> str:
+    """The organisation's 'no tax' TaxType (remembered per organisation once found)."""
+    tenant = str(connection.tenant_id)
+    known = connection.refs.get("no_tax_type", tenant)
+    if known:
+        return known
+    found = lookups.no_tax_type(lookups.sales_tax_rates(xero))
+    if not found:
+        raise MappingError(
+            "A line has no tax rate in the PSA, and the Xero organisation has no 'no tax' rate "
+            "(NONE or a 0 % exempt rate) to book it without tax.",
+            fix="Give the line a PSA tax rate mapped to a Xero tax rate, or add a 0 % 'No tax' "
+                "sales rate in Xero, then retry.")
+    connection.refs.remember("no_tax_type", tenant, found)
+    return found
+
+
 def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> ResolvedRefs:
     default = str(connection.settings.get("default_revenue_account") or "")
     account_codes: dict[int, str] = {}
@@ -179,11 +196,14 @@ def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> Resolv
                     f"({preview.reason}).",
                     fix="Map the service type to one Xero item on the Xero integration's "
                         "Manage page, then retry.")
+    untaxed = ""
+    if any(line.tax_rate is None for line in lines):
+        untaxed = _no_tax_type(connection, xero)
     labels = {line.class_label.strip() for line in lines if line.class_label.strip()}
     tracking, _ = _tracking_for_labels(connection, xero, labels) if labels else ({}, "")
     refs = ResolvedRefs(contact_id=contact_id, default_account_code=default,
                         account_codes=account_codes, tax_types=tax_types, item_codes=item_codes,
-                        tracking=tracking)
+                        tracking=tracking, no_tax_type=untaxed)
     for line in lines:  # fail before any write when a line has no account at all
         account_code_for(line, refs)
     return refs

@@ -44,6 +44,9 @@ class ResolvedRefs:
     #: class label -> ``{"TrackingCategoryID": ..., "TrackingOptionID": ...}`` (the admin's
     #: tracking mapping); wins over ``tracking_category`` + the label as the option name.
     tracking: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: TaxType for lines without a host tax rate (untaxed in the PSA, e.g. ``"NONE"``); when
+    #: empty such lines carry no TaxType and Xero applies the account's default tax.
+    no_tax_type: str = ""
 
 
 def account_code_for(line: LineData, refs: ResolvedRefs) -> str:
@@ -61,11 +64,11 @@ def account_code_for(line: LineData, refs: ResolvedRefs) -> str:
 
 
 def tax_type_for(line: LineData, refs: ResolvedRefs) -> str | None:
-    """The mapped Xero TaxType of a taxed line; None for a line without a host tax rate (Xero
-    then uses the account's default). A line with a tax rate that is not mapped is an error:
+    """The mapped Xero TaxType of a taxed line; for a line without a host tax rate (untaxed in
+    the PSA) ``refs.no_tax_type``, else None (Xero then uses the account's default). A line with a tax rate that is not mapped is an error:
     guessing would book the wrong tax."""
     if line.tax_rate is None:
-        return None
+        return refs.no_tax_type or None
     mapped = refs.tax_types.get(line.tax_rate.id)
     if not mapped:
         raise MappingError(
