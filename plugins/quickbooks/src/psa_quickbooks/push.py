@@ -23,7 +23,7 @@ from hookspecs import (
 )
 
 from . import company as company_mod
-from . import customers
+from . import changes, customers
 from .api import QboClient, request_id
 from .classes import Classes
 from .idempotency import Attempts, create_once, write_once
@@ -141,6 +141,7 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
             saved = _update(ctx.qbo, connection, "Invoice", str(saved["Id"]), invoice.id,
                             payload, idempotency_key, number=f"invoice {invoice.number}")
     connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
+    changes.remember_pushed(connection, saved)  # reconciliation spots edits made in QuickBooks
     saved, emailed, note = _auto_send(ctx, connection, invoice, saved, idempotency_key)
     notes.append(note)
     return _result(connection, "Invoice", saved, notes, emailed)
