@@ -386,3 +386,37 @@ class QboRaw:
                                         "Accept": "application/json"})
         assert r.status_code == 200, r.text
         return r.json()
+
+
+def test_hook_on_invoice_sent_gl_account_mapping_books_to_that_income_account(qbo, qbo_connection,
+                                                                              hook, db):
+    from hookspecs import GLAccountData
+    from host.models.external_ref import ConnectionMapping
+
+    conn = qbo_connection("us")
+    product = GLAccountData(id=40, code="4100", name="Product sales")
+    services = GLAccountData(id=41, code="4000", name="Services")
+    db.session.add_all([
+        ConnectionMapping(connection_id=conn.id, kind="account", host_id="40", external_id="3"),
+        ConnectionMapping(connection_id=conn.id, kind="account", host_id="41", external_id="2")])
+    db.session.commit()
+    lines = (
+        LineData(id=1, description="licence resale", quantity=Decimal("1"),
+                 unit_price=Decimal("100"), amount=Decimal("100"), service_type=CONSULTING,
+                 gl_account=product),
+        LineData(id=2, description="advice", quantity=Decimal("1"), unit_price=Decimal("100"),
+                 amount=Decimal("100"), service_type=CONSULTING, gl_account=services),
+    )
+    result = hook(conn, "on_invoice_sent", invoice=make_invoice(lines=lines),
+                  idempotency_key="gl-1")
+    inv = qbo.entity(US_REALM, "Invoice", result.external_id)
+    item_ids = [ln["SalesItemLineDetail"]["ItemRef"]["value"] for ln in sales_lines(inv)]
+    variant = qbo.entity(US_REALM, "Item", item_ids[0])
+    assert variant["Name"] == "Consulting (Sales of Product Income)"
+    assert variant["IncomeAccountRef"]["value"] == "3" and variant["Type"] == "Service"
+    assert item_ids[1] == "2"  # Consulting already books to Services
+    assert "Consulting (Sales of Product Income)" in result.note
+    again = hook(conn, "on_invoice_sent", invoice=make_invoice(id=2, number="INV-2", lines=lines),
+                 idempotency_key="gl-2")
+    assert again.note is None  # the variant is found, not created twice
+    assert [i["Name"] for i in qbo.entities(US_REALM, "Item")].count(variant["Name"]) == 1

@@ -46,8 +46,9 @@ MAPPING_KINDS = (
                      "the item with exactly the service type's name, else its SKU, else the "
                      "default product/service."),
     MappingKind("account", "Income accounts", "gl_account",
-                help="The QuickBooks income account for each GL account (used when the plugin "
-                     "creates nothing itself: it checks the item's account against it)."),
+                help="The QuickBooks income account for each GL account. QuickBooks books a "
+                     "line to its item's account: when they differ, the line uses the item's "
+                     "variant \"<item> (<account>)\", created once."),
     MappingKind("tax_code", "Tax codes", "tax_rate",
                 help="Non-US companies: the QuickBooks tax code for each tax rate (every line "
                      "needs one). US companies: lines are TAX or NON and QuickBooks computes "

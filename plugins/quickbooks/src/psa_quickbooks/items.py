@@ -8,6 +8,12 @@ Per line, first hit wins (README, "Mapping rules"):
    must choose);
 3. the default product/service of the connection's settings (``default_item``).
 
+Income account: QuickBooks books a line to its item's income account (a line has no account of
+its own). When the line's GL account is mapped to a QuickBooks income account (kind
+``account``) and the item books elsewhere, the line uses the item's *account variant*: an item
+named ``"<item> (<account>)"`` booking to the mapped account, found by that name or created
+once (same type, description, price and tax defaults) -- the push's note says so.
+
 Only active items that can go on an invoice count: a Category, an inactive item or an
 unknown id stops the push with a mapping error that names it (QuickBooks would answer 610,
 2500 or 6000 less clearly).
@@ -15,12 +21,13 @@ unknown id stops the push with a mapping error that names it (QuickBooks would a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hookspecs import LineData, MappingError
+from hookspecs import LineData, MappingError, NotFoundError
 from host.integrations.matching import Candidate, match_service_type
 
 from .api import QboClient
+from .idempotency import create_once
 
 #: Item types that can be put on an invoice line.
 SELLABLE = {"Service", "NonInventory", "Inventory", "Group", "Bundle"}
@@ -56,7 +63,10 @@ class ItemResolver:
 
     qbo: QboClient
     connection: object
+    idempotency_key: str = ""
     _items: dict[str, dict] | None = None
+    _accounts: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> dict[str, dict]:
@@ -107,4 +117,54 @@ class ItemResolver:
         return self.default()
 
     def resolve(self, lines) -> dict[int, str]:
-        return {line.id: self.for_line(line) for line in lines}
+        return {line.id: self.with_account(self.for_line(line), line) for line in lines}
+
+    # -- income account per GL account ---------------------------------------------------------
+
+    def _account(self, ident: str, gl_name: str) -> dict:
+        if ident not in self._accounts:
+            try:
+                self._accounts[ident] = self.qbo.read("Account", ident)
+            except NotFoundError as exc:
+                raise MappingError(
+                    f"The QuickBooks account {ident} mapped to GL account {gl_name!r} no longer "
+                    "exists.", fix="Map the GL account to an active income account on the "
+                    "integration's Manage page (Income accounts), then retry.") from exc
+        account = self._accounts[ident]
+        if account.get("Active") is False or account.get("AccountType") not in (
+                "Income", "Other Income"):
+            raise MappingError(
+                f"GL account {gl_name!r} is mapped to {account.get('Name', ident)!r}, which is "
+                f"{'inactive' if account.get('Active') is False else 'not an income account'} "
+                "in QuickBooks.", fix="Map the GL account to an active income account on the "
+                "integration's Manage page (Income accounts), then retry.")
+        return account
+
+    def with_account(self, item_id: str, line: LineData) -> str:
+        gl = line.gl_account
+        mapped = self.connection.mapping("account", gl.id) if gl is not None else None
+        if not mapped:
+            return item_id
+        item = self.items[item_id]
+        if str((item.get("IncomeAccountRef") or {}).get("value")) == str(mapped):
+            return item_id
+        account = self._account(str(mapped), gl.name)
+        name = f"{item.get('Name', '')} ({account.get('Name', mapped)})"[:100]
+        for ident, other in self.items.items():
+            if usable(other) and other.get("Name") == name and str(
+                    (other.get("IncomeAccountRef") or {}).get("value")) == str(mapped):
+                return ident
+        payload = {"Name": name, "Type": item.get("Type") if item.get("Type") in (
+                       "Service", "NonInventory") else "NonInventory",
+                   "IncomeAccountRef": {"value": str(mapped)}}
+        for key in ("Description", "UnitPrice", "Taxable", "SalesTaxCodeRef",
+                    "ExpenseAccountRef"):
+            if item.get(key) not in (None, ""):
+                payload[key] = item[key]
+        created, _ = create_once(self.qbo, self.connection, "Item", f"{item_id}@{mapped}",
+                                 payload, self.idempotency_key,
+                                 action=f"creating the product/service {name!r}")
+        self.items[str(created["Id"])] = created
+        self.notes.append(f"Created the product/service {name!r} so that lines of GL account "
+                          f"{gl.name!r} book to {account.get('Name')!r}.")
+        return str(created["Id"])

@@ -56,10 +56,14 @@ def context(connection) -> Context:
     )
 
 
-def resolve_refs(ctx: Context, connection, customer_id: str, lines) -> ResolvedRefs:
+def resolve_refs(ctx: Context, connection, customer_id: str, lines, idempotency_key: str,
+                 notes: list[str]) -> ResolvedRefs:
+    items = ItemResolver(ctx.qbo, connection, idempotency_key)
+    item_ids = items.resolve(lines)
+    notes.extend(items.notes)
     return ResolvedRefs(
         customer_id=customer_id,
-        item_ids=ItemResolver(ctx.qbo, connection).resolve(lines),
+        item_ids=item_ids,
         tax_codes=TaxCodes(ctx.qbo, connection).resolve(lines) if ctx.non_us else {},
         class_ids=Classes(ctx.qbo, connection).resolve(lines) if ctx.use_classes else {},
         non_us=ctx.non_us,
@@ -121,13 +125,13 @@ def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payloa
 def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:
     ctx = context(connection)
     customer = customers.resolve(ctx.qbo, connection, invoice.client, idempotency_key)
-    refs = resolve_refs(ctx, connection, customer.id, invoice.lines)
+    notes = [customer.note]
+    refs = resolve_refs(ctx, connection, customer.id, invoice.lines, idempotency_key, notes)
     payload = invoice_payload(invoice, refs)
     if not ctx.non_us:
         code = us_transaction_code(connection, invoice.lines)
         if code:
             payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": code}}
-    notes = [customer.note]
     existing = (invoice.external.external_id if invoice.external else None) or \
         connection.refs.get("invoice", invoice.id)
     if existing:
@@ -191,9 +195,9 @@ def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> Syn
     """A CreditMemo, never emailed (whatever the auto-send setting)."""
     ctx = context(connection)
     customer = customers.resolve(ctx.qbo, connection, credit.client, idempotency_key)
-    refs = resolve_refs(ctx, connection, customer.id, credit.lines)
-    payload = credit_memo_payload(credit, refs)
     notes = [customer.note]
+    refs = resolve_refs(ctx, connection, customer.id, credit.lines, idempotency_key, notes)
+    payload = credit_memo_payload(credit, refs)
     existing = (credit.external.external_id if credit.external else None) or \
         connection.refs.get("credit_memo", credit.id)
     number = f"credit note {credit.number}"
