@@ -251,36 +251,28 @@ def test_hook_fetch_changes_reads_many_events_in_few_requests(app, qbo, books, c
 
 
 def test_hook_fetch_changes_invoice_edited_in_quickbooks_differs(app, qbo, books, conn, hook):
+    """on_invoice_sent remembers what it booked; a payment or an email in QuickBooks changes
+    the invoice's balance and SyncToken, not what was booked; an edited line does."""
     from hookspecs import WebhookEvent
 
     invoice_id = push(hook, conn)
-
     event = WebhookEvent(US_REALM, "Invoice", invoice_id, "Update")
-    pushed = books.current("Invoice", invoice_id)
-    with app.app_context():
-        from host.extensions import db
-        from host.integrations.handle import handle_for
-        from host.models.connection import Connection
-
-        handle = handle_for(db.session.get(Connection, conn.id))
-        changes.remember_pushed(handle, pushed)  # what push.py records after its write
     assert hook(conn, "fetch_changes", events=[event]).invoices[0].differs is False
-    line = next(ln for ln in pushed["Line"] if ln.get("DetailType") == "SalesItemLineDetail")
-    line["Amount"] = 1400
-    line["SalesItemLineDetail"]["Qty"] = 1
-    line["SalesItemLineDetail"]["UnitPrice"] = 1400
-    books.api("POST", "invoice", {"Id": invoice_id, "SyncToken": pushed["SyncToken"],
-                                  "sparse": True, "Line": [ln for ln in pushed["Line"]
-                                                           if ln.get("DetailType") ==
-                                                           "SalesItemLineDetail"]})
+
+    books.receive_payment(invoice_id, "80")
+    books.api("POST", f"invoice/{invoice_id}/send", sendTo="ap@acme.example")
+    state = hook(conn, "fetch_changes", events=[event]).invoices[0]
+    assert (state.differs, state.amount_due) == (False, Decimal("1500.00"))
+
+    current = books.current("Invoice", invoice_id)
+    lines = [ln for ln in current["Line"] if ln.get("DetailType") == "SalesItemLineDetail"]
+    lines[0]["Amount"] = 1400
+    lines[0]["SalesItemLineDetail"].update(Qty=1, UnitPrice=1400)
+    books.api("POST", "invoice", {"Id": invoice_id, "SyncToken": current["SyncToken"],
+                                  "sparse": True, "Line": lines})
     state = hook(conn, "fetch_changes", events=[event]).invoices[0]
     assert state.differs is True and state.total == Decimal("1480.00")
-    # a payment received there changes the balance, not what was booked
-    books.receive_payment(invoice_id, "80")
-    with app.app_context():
-        handle = handle_for(db.session.get(Connection, conn.id))
-        changes.remember_pushed(handle, books.current("Invoice", invoice_id))
-    assert hook(conn, "fetch_changes", events=[event]).invoices[0].differs is False
+    assert state.version == books.current("Invoice", invoice_id)["SyncToken"]
 
 
 # -- credit memos applied in QuickBooks ---------------------------------------------------------

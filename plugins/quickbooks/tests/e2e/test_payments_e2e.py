@@ -274,3 +274,35 @@ def test_a_payment_recorded_in_the_host_goes_to_quickbooks_once_and_is_not_echoe
     assert status_of(tenant, invoice_id) == "partially_paid"
     assert len(books.payments_linking(qbo_id)) == 1
     assert sync_status(tenant.user.page(f"/invoices/{invoice_id}/sync")) == "synced"
+
+
+def test_a_payment_voided_in_quickbooks_is_reversed_in_the_host(payments_world, tenant, books):
+    env = payments_world.env
+    payments_world.webhooks("cloudevents")
+    invoice_id, qbo_id = send(env, tenant)
+    payment = books.receive_payment(qbo_id, "100.00")
+    poll(lambda: status_of(tenant, invoice_id) == "paid", what="paid")
+
+    current = books.api("GET", f"payment/{payment}")["Payment"]
+    books.api("POST", "payment", {"Id": payment, "SyncToken": current["SyncToken"],
+                                  "sparse": True}, operation="update", include="void")
+    poll(lambda: host_payments(env, invoice_id)[0][3] == "reversed",
+         what="the host payment reversed")
+    assert status_of(tenant, invoice_id) == "sent"
+    assert len(host_payments(env, invoice_id)) == 1
+
+
+def test_an_invoice_edited_in_quickbooks_is_flagged_on_the_host_invoice(payments_world, tenant,
+                                                                       books):
+    env = payments_world.env
+    payments_world.webhooks(None)
+    invoice_id, qbo_id = send(env, tenant)
+    current = books.invoice(qbo_id)
+    lines = [ln for ln in current["Line"] if ln.get("DetailType") == "SalesItemLineDetail"]
+    lines[0]["Amount"] = 90
+    lines[0]["SalesItemLineDetail"].update(Qty=1, UnitPrice=90)
+    books.api("POST", "invoice", {"Id": qbo_id, "SyncToken": current["SyncToken"],
+                                  "sparse": True, "Line": lines})
+    reconcile_now(env, tenant)
+    panel = tenant.user.page(f"/invoices/{invoice_id}/sync")
+    assert 'data-state="differs"' in panel and "Edited at the provider" in panel
