@@ -74,7 +74,7 @@ def since_header(moment: datetime) -> str:
     """``If-Modified-Since`` value in UTC (ISO 8601, as the spec's example)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class XeroClient:

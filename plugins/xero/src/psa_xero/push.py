@@ -39,6 +39,7 @@ from hookspecs import (
 
 from . import contacts, lookups
 from .api import XeroClient, body_key, idempotency_key, parse_xero_datetime
+from .changes import remember_fingerprint
 from .mappers import (
     ResolvedRefs,
     allocation_request,
@@ -347,6 +348,7 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
             existing = _adopt_duplicate(xero, invoice, contact.contact_id, exc)
             doc = _update(connection, xero, invoice, existing, body, key)
     connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
+    remember_fingerprint(connection, doc)  # X2: "the Xero copy differs" compares with it
     emailed, email_note = _email(connection, xero, invoice, doc, contact, key)
     note = " ".join(n for n in (contact.note, email_note) if n)
     return _result(connection, xero, doc, note=note, emailed=emailed)
