@@ -420,3 +420,15 @@ def test_hook_on_invoice_sent_gl_account_mapping_books_to_that_income_account(qb
                  idempotency_key="gl-2")
     assert again.note is None  # the variant is found, not created twice
     assert [i["Name"] for i in qbo.entities(US_REALM, "Item")].count(variant["Name"]) == 1
+
+
+def test_hook_on_invoice_sent_multicurrency_sends_the_currency(qbo, qbo_connection, hook):
+    conn = qbo_connection("us")
+    qbo.preferences(US_REALM, {"CurrencyPrefs": {"MultiCurrencyEnabled": True}})
+    client = ClientData(id=12, name="Euro GmbH", billing_email="ap@euro.example")
+    result = hook(conn, "on_invoice_sent", invoice=make_invoice(client=client, currency="eur"),
+                  idempotency_key="fx-1")
+    inv = qbo.entity(US_REALM, "Invoice", result.external_id)
+    assert inv["CurrencyRef"]["value"] == "EUR"
+    assert qbo.entity(US_REALM, "Customer", inv["CustomerRef"]["value"])["CurrencyRef"][
+        "value"] == "EUR"

@@ -67,8 +67,10 @@ def _linked(qbo: QboClient, client: ClientData, ident: str, how: str) -> Resolve
     return Resolved(str(customer["Id"]), customer.get("DisplayName", ""))
 
 
-def resolve(qbo: QboClient, connection, client: ClientData, idempotency_key: str) -> Resolved:
-    """The customer for ``client``; remembered in ``connection.refs`` under ``"customer"``."""
+def resolve(qbo: QboClient, connection, client: ClientData, idempotency_key: str,
+            currency: str | None = None) -> Resolved:
+    """The customer for ``client``; remembered in ``connection.refs`` under ``"customer"``.
+    ``currency``: multicurrency companies only, the currency a new customer is created in."""
     chosen = connection.mapping("client", client.id)
     if chosen:
         found = _linked(qbo, client, chosen, "chosen for")
@@ -89,16 +91,24 @@ def resolve(qbo: QboClient, connection, client: ClientData, idempotency_key: str
             f"({preview.reason}).",
             fix="Choose the customer for this client on the integration's reconciliation page, "
                 "then retry.")
-    return _create(qbo, connection, client, idempotency_key, [c.name for c in pool])
+    return _create(qbo, connection, client, idempotency_key, [c.name for c in pool], currency)
+
+
+def _payload(client: ClientData, name: str, currency: str | None) -> dict:
+    payload = customer_payload(client, name)
+    if currency:
+        payload["CurrencyRef"] = {"value": currency.upper()}
+    return payload
 
 
 def _create(qbo: QboClient, connection, client: ClientData, idempotency_key: str,
-            taken: list[str]) -> Resolved:
+            taken: list[str], currency: str | None) -> Resolved:
     name = unique_display_name(client.name, taken)
     action = f"creating the customer for client {client.name!r}"
     try:
         customer, _ = create_once(qbo, connection, "Customer", client.id,
-                                  customer_payload(client, name), idempotency_key, action=action)
+                                  _payload(client, name, currency), idempotency_key,
+                                  action=action)
     except ConflictError as exc:
         if exc.code != "6240":
             raise
@@ -106,7 +116,8 @@ def _create(qbo: QboClient, connection, client: ClientData, idempotency_key: str
         # one more attempt with the next free number, never silently reusing another record.
         name = unique_display_name(client.name, taken + [name])
         customer, _ = create_once(qbo, connection, "Customer", client.id,
-                                  customer_payload(client, name), idempotency_key, action=action)
+                                  _payload(client, name, currency), idempotency_key,
+                                  action=action)
     note = ""
     if norm(customer.get("DisplayName", name)) != norm(sanitize_display_name(client.name)):
         note = (f"The name {client.name!r} is already used in QuickBooks by a record that cannot "

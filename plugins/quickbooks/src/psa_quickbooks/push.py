@@ -41,6 +41,10 @@ class Context:
     use_classes: bool
     auto_send: bool
 
+    def currency(self, code: str) -> str | None:
+        """The document currency when the company uses multicurrency, else None."""
+        return code.upper() if self.company.multicurrency and code else None
+
 
 def context(connection) -> Context:
     qbo = QboClient(connection)
@@ -124,7 +128,8 @@ def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payloa
 
 def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:
     ctx = context(connection)
-    customer = customers.resolve(ctx.qbo, connection, invoice.client, idempotency_key)
+    customer = customers.resolve(ctx.qbo, connection, invoice.client, idempotency_key,
+                                 ctx.currency(invoice.currency))
     notes = [customer.note]
     refs = resolve_refs(ctx, connection, customer.id, invoice.lines, idempotency_key, notes)
     payload = invoice_payload(invoice, refs)
@@ -194,7 +199,8 @@ def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> Sy
 def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> SyncResult:
     """A CreditMemo, never emailed (whatever the auto-send setting)."""
     ctx = context(connection)
-    customer = customers.resolve(ctx.qbo, connection, credit.client, idempotency_key)
+    customer = customers.resolve(ctx.qbo, connection, credit.client, idempotency_key,
+                                 ctx.currency(credit.currency))
     notes = [customer.note]
     refs = resolve_refs(ctx, connection, customer.id, credit.lines, idempotency_key, notes)
     payload = credit_memo_payload(credit, refs)

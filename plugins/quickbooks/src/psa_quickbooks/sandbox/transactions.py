@@ -222,8 +222,12 @@ def build_sales_txn(company, entity: str, body: dict, existing: dict | None, *, 
     if entity == "CreditMemo":
         txn["RemainingCredit"] = txn["Balance"]
     home = company.pref("CurrencyPrefs", "HomeCurrency") or {"value": "USD"}
-    txn["CurrencyRef"] = {"value": home["value"],
-                          "name": {"USD": "United States Dollar", "GBP": "British Pound Sterling"}.get(home["value"], home["value"])}
+    sent = txn.get("CurrencyRef") if isinstance(txn.get("CurrencyRef"), dict) else {}
+    # Multicurrency companies keep the document's currency (reference 3.1); others use home.
+    code = (sent.get("value") if sent.get("value") and
+            company.pref("CurrencyPrefs", "MultiCurrencyEnabled") else home["value"])
+    txn["CurrencyRef"] = {"value": code,
+                          "name": {"USD": "United States Dollar", "GBP": "British Pound Sterling"}.get(code, code)}
     for addr in ("BillAddr", "ShipAddr"):
         if blank(txn.get(addr)) and customer.get(addr):
             txn[addr] = dict(customer[addr])
