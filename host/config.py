@@ -46,6 +46,11 @@ def defaults(instance_dir: Path) -> dict:
         "SYNC_SWEEP_SECONDS": 60,
         "RECONCILE_INTERVAL_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Own cookie names: browsers share cookies across ports, so with Flask's default
+        # "session" any other app on the same host name (the demo's sandboxes on 127.0.0.1)
+        # would overwrite the login.
+        "SESSION_COOKIE_NAME": "psa_session",
+        "REMEMBER_COOKIE_NAME": "psa_remember",
     }
 
 

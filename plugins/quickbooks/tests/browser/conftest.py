@@ -25,6 +25,24 @@ class QboWorld:
         resp.raise_for_status()
         return resp
 
+    def diagnose(self) -> str:
+        """What happened to webhooks on both sides, and the worker's last words (for a
+        failure message)."""
+        from host.extensions import db
+        from host.models import WebhookDelivery
+
+        sent = [(d.get("status"), d.get("attempts") and [a.get("status_code") for a in
+                                                          d["attempts"]])
+                for d in self.control("GET", "webhooks").json().get("deliveries", [])]
+        with self.env.app.app_context():
+            got = [(w.status, w.event_count, w.error) for w in
+                   db.session.scalars(db.select(WebhookDelivery).order_by(WebhookDelivery.id))]
+            db.session.remove()
+        quiet = [line for line in self.env.worker_log().splitlines(keepends=True)
+                 if "sync.sweep" not in line]
+        return (f"sandbox deliveries: {sent}\nhost deliveries: {got}\n"
+                f"worker log (tail, without sweeps):\n{''.join(quiet[-40:])}")
+
 
 @pytest.fixture(scope="module")
 def qbo_world(psa_template_db, tmp_path_factory):

@@ -114,7 +114,7 @@ def test_walk_connect_test_send_link_and_paid_in_quickbooks(qbo_world, page):
     page.click("#send-invoice")
 
     # 7. The sync panel turns Synced and shows the QuickBooks number as a link to the sandbox.
-    page.locator(".sync-status[data-status='synced']").wait_for(timeout=45000)
+    _wait_for_push(page)
     link = page.locator("a.provider-number").first
     (pushed,) = [inv for inv in _sandbox_invoices(qbo_world) if inv["Id"] not in before]
     assert Decimal(str(pushed["TotalAmt"])) >= Decimal("300.00")
@@ -138,7 +138,10 @@ def test_walk_connect_test_send_link_and_paid_in_quickbooks(qbo_world, page):
         page.reload()
         return invoice_status(page.content()) == "paid"
 
-    poll(paid, timeout=40, interval=1.0, what="the invoice paid in the host")
+    try:
+        poll(paid, timeout=40, interval=1.0, what="the invoice paid in the host")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{qbo_world.diagnose()}") from None
     expect(page.locator(".invoice-status")).to_have_attribute("data-status", "paid")
     expect(page.locator("#invoice-balance")).to_contain_text("0.00")
 
@@ -155,3 +158,11 @@ def _tenant(env, org, business_unit_id):
         cid = conn.id
         db.session.remove()
     return Tenant(org.id, business_unit_id, cid, user=None)
+
+
+def _wait_for_push(page) -> None:
+    """Wait until the sync panel says Synced; a sync error shown meanwhile fails with its text."""
+    page.locator(".sync-status[data-status='synced'], .sync-error").first.wait_for(timeout=45000)
+    panel = page.locator("#sync-panel")
+    assert page.locator(".sync-error").count() == 0, panel.inner_text()
+    expect(page.locator(".sync-status").first).to_have_attribute("data-status", "synced")
