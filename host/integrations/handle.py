@@ -159,6 +159,8 @@ class ConnectionHandle:
         self.business_unit_name: str = row.business_unit.name if row.business_unit else ""
         self.tenant_id: str | None = row.tenant_id
         self.tenant_name: str | None = row.tenant_name
+        #: the tenant's short code when the provider has one (Xero ShortCode, for deep links)
+        self.tenant_short_code: str | None = getattr(row, "tenant_short_code", None)
         self.status: str = row.status
         self.settings: Mapping[str, Any] = MappingProxyType(
             dict(row.settings or {}) if settings is None else dict(settings)
