@@ -63,6 +63,7 @@ class LedgerState:
             self.refresh_calls = 0
             self.revoked: list[str] = []
             self.faults: list[str] = []
+            self.read_faults: list[str] = []
             self.items = {"1": "Services", "2": "Consulting", "3": "Hardware"}
             self.tax_codes = {"TAX": "Standard 20%", "NON": "Exempt"}
             self.customers: dict[str, dict] = {}
@@ -80,6 +81,11 @@ class LedgerState:
     def fail_next(self, category: str, times: int = 1) -> None:
         with self.lock:
             self.faults.extend([category] * times)
+
+    def fail_next_read(self, times: int = 1) -> None:
+        """The next ``times`` GET requests answer 503."""
+        with self.lock:
+            self.read_faults.extend(["provider_down"] * times)
 
     def revoke_all(self) -> None:
         with self.lock:
@@ -193,6 +199,9 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             token = auth.removeprefix("Bearer ")
             if state.access_tokens.get(token, 0) < time.time():
                 return jsonify(error="unauthorized"), 401
+            if request.method == "GET" and state.read_faults:
+                state.read_faults.pop(0)
+                return jsonify(error="unavailable"), 503
             if request.method != "GET" and state.faults:
                 fault = state.faults.pop(0)
                 if fault == "validation":

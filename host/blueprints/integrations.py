@@ -162,6 +162,26 @@ def reconciliation(connection_id: int):
                            previews=previews, error=error, tab="integrations")
 
 
+@bp.post("/connections/<int:connection_id>/reconcile")
+@admin_required
+def reconcile_now(connection_id: int):
+    """"Reconcile now": queue one reconciliation pass (what webhooks missed) for the worker."""
+    from host.sync.queue import task
+
+    conn = _connection(connection_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if conn.status != "connected":
+        flash("Reconnect first: a connection that needs reauthorization cannot reconcile.",
+              "error")
+    else:
+        task("reconcile_connection")(conn.id)
+        flash("Reconciliation queued: payments and invoice changes made in "
+              f"{get_registry()[conn.provider_key].label} will show here and on the invoices "
+              "in a moment.", "success")
+    return redirect(url_for("integrations.manage", connection_id=conn.id))
+
+
 @bp.post("/connections/<int:connection_id>/disconnect")
 @admin_required
 def disconnect(connection_id: int):

@@ -53,6 +53,8 @@ class Connection(Timestamps, db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     reconcile_cursor: Mapped[str | None] = mapped_column(sa.String(200))
     reconciled_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    #: Why the last reconciliation pass failed ("message -- fix"), None after a good pass.
+    reconcile_error: Mapped[str | None] = mapped_column(sa.Text)
     connected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     connected_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     disconnected_at: Mapped[datetime | None] = mapped_column(sa.DateTime)

@@ -23,7 +23,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from host.contract.errors import AuthError, ProviderError
+from host.contract.errors import ProviderError
 from host.extensions import db
 from host.models.connection import Connection
 from host.models.mixins import utcnow
@@ -106,7 +106,11 @@ def reconcile_all() -> int:
 
 
 def reconcile_connection(connection_id: int):
-    """One reconciliation pass for one connection (also "Reconcile now" on the Manage page)."""
+    """One reconciliation pass for one connection (also "Reconcile now" on the Manage page).
+
+    A failure is kept on the connection (``reconcile_error``, shown on the Manage page) until a
+    pass succeeds; an auth failure also marks the connection for reconnection (the handle did).
+    """
     from host.integrations.dispatch import call_owner
     from host.sync.inbound import apply_changes
 
@@ -117,10 +121,19 @@ def reconcile_connection(connection_id: int):
     db.session.commit()
     try:
         changes = call_owner(connection, "reconcile", cursor=cursor)
-    except AuthError:
-        log.warning("reconcile of connection %s: needs reconnection", connection_id)
-        return None
     except ProviderError as error:
         log.warning("reconcile of connection %s failed: %s", connection_id, error.message)
+        _remember_reconcile_error(connection_id, error)
         return None
-    return apply_changes(db.session.get(Connection, connection_id), changes)
+    connection = db.session.get(Connection, connection_id)
+    connection.reconcile_error = None
+    return apply_changes(connection, changes)
+
+
+def _remember_reconcile_error(connection_id: int, error: ProviderError) -> None:
+    db.session.rollback()
+    connection = db.session.get(Connection, connection_id)
+    if connection is not None:
+        text = error.message + (f" -- {error.fix}" if error.fix else "")
+        connection.reconcile_error = text[:2000]
+        db.session.commit()

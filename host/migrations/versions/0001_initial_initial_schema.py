@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 15:40:07.809301
+Create Date: 2026-11-23 19:21:48.113991
 
 """
 from alembic import op
@@ -172,6 +172,7 @@ def upgrade():
     sa.Column('status_reason', sa.Text(), nullable=True),
     sa.Column('reconcile_cursor', sa.String(length=200), nullable=True),
     sa.Column('reconciled_at', sa.DateTime(), nullable=True),
+    sa.Column('reconcile_error', sa.Text(), nullable=True),
     sa.Column('connected_by_id', sa.Integer(), nullable=True),
     sa.Column('connected_at', sa.DateTime(), nullable=True),
     sa.Column('disconnected_at', sa.DateTime(), nullable=True),
