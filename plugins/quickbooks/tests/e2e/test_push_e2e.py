@@ -61,9 +61,13 @@ def send_invoice(world, tenant, lines=None) -> tuple[int, str]:
 
 
 def wait_synced(world, invoice_id, timeout=60.0) -> dict:
-    row = poll_for(lambda: world.env.sync_row(invoice_id),
-                   lambda r: r and r["status"] in ("synced", "failed"), timeout=timeout,
-                   what="the invoice pushed to QuickBooks")
+    try:
+        row = poll_for(lambda: world.env.sync_row(invoice_id),
+                       lambda r: r and r["status"] in ("synced", "failed"), timeout=timeout,
+                       what="the invoice pushed to QuickBooks")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; record {world.env.sync_row(invoice_id)}; worker log "
+                             f"{world.env.worker_log()[-2000:]}") from None
     assert row["status"] == "synced", (row, world.env.worker_log()[-3000:])
     return row
 
@@ -140,3 +144,38 @@ def test_an_expired_access_token_is_refreshed_and_the_invoice_pushed_once(paymen
     assert [i["Id"] for i in invoices_of(world, client)] == [row["external_id"]]
     assert token_calls(world) > before  # the host refreshed after QuickBooks' 401
     assert sync_status(tenant.user.page(f"/invoices/{invoice_id}")) == "synced"
+
+
+def test_uk_company_invoice_has_a_tax_code_on_every_line(payments_world):
+    from psa_quickbooks.sandbox import UK_REALM
+
+    world, env = payments_world, payments_world.env
+
+    def consent(authorize_url: str) -> str:
+        resp = httpx.post(authorize_url, data={"action": "authorize", "realm_id": UK_REALM},
+                          follow_redirects=False, timeout=15)
+        assert resp.status_code in (302, 303), resp.text
+        return resp.headers["Location"]
+
+    codes = world.control("GET", f"companies/{UK_REALM}/entities/TaxCode").json()["TaxCode"]
+    zero = next(c["Id"] for c in codes if c["Name"] == "0.0% Z")
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent,
+                         setup={"default_item": "2", "non_us": "y", "untaxed_tax_code": zero})
+    try:
+        invoice_id, client = send_invoice(world, tenant)
+        row = wait_synced(world, invoice_id)
+        customers = [c["Id"] for c in world.control(
+            "GET", f"companies/{UK_REALM}/entities/Customer").json()["Customer"]
+            if c["DisplayName"] == client]
+        invoices = [i for i in world.control("GET", f"companies/{UK_REALM}/entities/Invoice")
+                    .json()["Invoice"] if i["CustomerRef"]["value"] in customers]
+        assert [i["Id"] for i in invoices] == [row["external_id"]]
+        [line] = [ln for ln in invoices[0]["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+        assert line["SalesItemLineDetail"]["TaxCodeRef"]["value"] == zero
+        assert invoices[0]["GlobalTaxCalculation"] == "TaxExcluded"
+        page = tenant.user.page(f"/invoices/{invoice_id}")
+        assert provider_link(page)[2].strip() == invoices[0]["DocNumber"]
+    finally:
+        page = f"/settings/integrations?business_unit={tenant.business_unit_id}"
+        tenant.user.post_form(page, f"/settings/integrations/connections/{tenant.connection_id}/"
+                                    "disconnect")
