@@ -143,11 +143,6 @@ class QboClient:
                 return rows
             start += page_size
 
-    def find(self, entity: str, **equals: str) -> list[dict]:
-        """Rows whose fields equal the given values (``find("Customer", DisplayName="Acme")``)."""
-        where = " AND ".join(f"{k} = {quote(v)}" for k, v in equals.items())
-        return self.query_all(entity, where)
-
     # -- writes --------------------------------------------------------------------------------
 
     def create(self, entity: str, body: dict, *, request_id: str | None = None,

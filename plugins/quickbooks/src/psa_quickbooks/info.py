@@ -92,7 +92,7 @@ def provider_info(config: Mapping[str, Any]) -> ProviderInfo:
         ),
         settings_form=settings_form,
         rate_limits=(RateLimit(requests=REQUESTS_PER_MINUTE, per_seconds=60, scope="connection",
-                               name="QuickBooks: 500 requests per minute per company"),),
+                               name="realm-per-minute"),),
         max_concurrency=MAX_CONCURRENCY,
         mapping_kinds=MAPPING_KINDS,
         compatibility=">=0.1",

@@ -20,6 +20,3 @@ def deep_link(connection, entity: str, ident: str) -> str:
     query = urlencode({key: ident, "realmId": connection.tenant_id or ""})
     return f"{app}/app/{PAGES.get(entity, entity.lower())}?{query}"
 
-
-def invoice_link(connection, txn_id: str) -> str:
-    return deep_link(connection, "Invoice", txn_id)
