@@ -81,8 +81,16 @@ def host_rows(entity: str, organization_id: int) -> list[tuple[str, str]]:
         return []
     cls = getattr(m, model)
     rows = db.session.scalars(db.select(cls).where(cls.organization_id == organization_id)).all()
-    return sorted(((str(r.id), str(r)) if entity in ("tax_rate", "gl_account")
-                   else (str(r.id), r.name) for r in rows), key=lambda r: r[1].lower())
+    return sorted(((str(r.id), _row_label(entity, r)) for r in rows), key=lambda r: r[1].lower())
+
+
+def _row_label(entity: str, row) -> str:
+    """What the admin reads in the mapping table's "In PSA" column."""
+    if entity == "tax_rate":
+        return f"{row.name} ({row.rate.normalize():f} %)"
+    if entity == "gl_account":
+        return f"{row.code} {row.name}"
+    return row.name
 
 
 @dataclass

@@ -126,3 +126,18 @@ def test_confirmation_names_the_connection_it_replaces(admin_client, org, connec
     assert ("This will connect Consulting East to Fake Ledger. It replaces the oldbooks "
             "connection (Old Books Ltd): new invoices go to Fake Ledger; what was already sent "
             "keeps its oldbooks number, link and sync history.") in html
+
+
+def test_mapping_rows_read_as_the_admin_knows_them(app, org, db):
+    from decimal import Decimal
+
+    from host.integrations.pages import host_rows
+    from host.models import GLAccount, TaxRate
+
+    db.session.add_all([TaxRate(organization_id=org.id, name="UK VAT 20%", rate=Decimal("20")),
+                        TaxRate(organization_id=org.id, name="NY", rate=Decimal("8.875")),
+                        GLAccount(organization_id=org.id, code="4000", name="Services")])
+    db.session.commit()
+    assert [label for _, label in host_rows("tax_rate", org.id)] == [
+        "NY (8.875 %)", "UK VAT 20% (20 %)"]
+    assert [label for _, label in host_rows("gl_account", org.id)] == ["4000 Services"]
