@@ -44,6 +44,32 @@ def test_demo_starts_everything_seeded_and_prints_a_working_admin_login(tmp_path
         host = f"http://127.0.0.1:{ports[0]}"
         user = User(host).login(email, password)
         assert "Log out" in user.page("/invoices/")
+        # Both provider plugins are installed and configured for the sandboxes, and the Xero
+        # sandbox's webhook reaches the host (Xero's intent-to-receive check passed).
+        tiles = user.page("/settings/integrations")
+        for key in ("quickbooks", "xero"):
+            assert re.search(rf'data-provider="{key}" data-status="not_connected"', tiles), (
+                key, re.findall(r'data-provider="(\w+)" data-status="(\w+)"', tiles))
+        assert "Unavailable" not in tiles
+        assert re.search(r"Xero sandbox: .*\(webhook: intent-to-receive check passed\)", text), text
+        # Connecting QuickBooks works end to end: the sandbox's consent page, then the host's
+        # Test connection step for the chosen company.
+        bu = re.search(r'<option value="(\d+)" selected', tiles).group(1)
+        start = user.post_form(f"/settings/integrations?business_unit={bu}",
+                               "/oauth/quickbooks/start", {"business_unit": bu})
+        assert start.status_code in (302, 303), start.text
+        authorize = start.headers["Location"]
+        assert authorize.startswith(f"http://127.0.0.1:{ports[1]}/"), authorize
+        consent = httpx.get(authorize)
+        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                               consent.text))
+        answer = httpx.post(authorize.split("?")[0], data={**form, "action": "authorize"})
+        callback = httpx.URL(answer.headers["Location"])
+        assert callback.host == "127.0.0.1" and callback.port == ports[0], callback
+        done = user.http.get(f"{callback.path}?{callback.query.decode()}")
+        assert done.status_code in (302, 303), done.text
+        setup = user.page(done.headers["Location"])
+        assert "Test connection" in setup and "Sandbox Company" in setup, setup
         for port in ports[1:]:
             assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
         # The worker is up: the Huey queue file exists beside the database.
