@@ -432,3 +432,25 @@ def test_hook_on_invoice_sent_multicurrency_sends_the_currency(qbo, qbo_connecti
     assert inv["CurrencyRef"]["value"] == "EUR"
     assert qbo.entity(US_REALM, "Customer", inv["CustomerRef"]["value"])["CurrencyRef"][
         "value"] == "EUR"
+
+
+def test_hook_on_invoice_sent_uses_the_customer_chosen_on_the_reconciliation_page(
+        qbo, qbo_connection, hook, db):
+    from host.models.external_ref import ConnectionMapping
+
+    conn = qbo_connection("us")
+    QboRaw(qbo, US_REALM).post("customer", {"DisplayName": "Acme Ltd East",
+                                            "PrimaryEmailAddr": {"Address": "ap@acme.example"}})
+    [preview] = hook(conn, "preview_matches", kind="client",
+                     records=[make_invoice().client])
+    assert preview.outcome == "ambiguous" and {c.label for c in preview.candidates} == {
+        "Acme Ltd", "Acme Ltd East"}
+    chosen = next(c.external_id for c in preview.candidates if c.label == "Acme Ltd East")
+    db.session.add(ConnectionMapping(connection_id=conn.id, kind="client", host_id="1",
+                                     external_id=chosen))
+    db.session.commit()
+    result = hook(conn, "on_invoice_sent", invoice=make_invoice(), idempotency_key="picked")
+    assert qbo.entity(US_REALM, "Invoice", result.external_id)["CustomerRef"] == {
+        "value": chosen, "name": "Acme Ltd East"}
+    [again] = hook(conn, "preview_matches", kind="client", records=[make_invoice().client])
+    assert (again.outcome, again.external_id) == ("match", chosen)
