@@ -179,3 +179,22 @@ def test_uk_company_invoice_has_a_tax_code_on_every_line(payments_world):
         page = f"/settings/integrations?business_unit={tenant.business_unit_id}"
         tenant.user.post_form(page, f"/settings/integrations/connections/{tenant.connection_id}/"
                                     "disconnect")
+
+
+def test_disconnect_revokes_at_intuit_and_keeps_data_on_both_sides(payments_world):
+    world, env = payments_world, payments_world.env
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent_for(world),
+                         setup={"default_item": "2"})
+    invoice_id, client = send_invoice(world, tenant)
+    row = wait_synced(world, invoice_id)
+    revokes = lambda: len(world.control("GET", "requests", params={  # noqa: E731
+        "path": "/oauth2/v1/tokens/revoke", "limit": 1000}).json()["requests"])
+    before = revokes()
+    page = f"/settings/integrations?business_unit={tenant.business_unit_id}"
+    resp = tenant.user.post_form(page, f"/settings/integrations/connections/"
+                                       f"{tenant.connection_id}/disconnect")
+    assert resp.status_code in (302, 303)
+    assert revokes() > before  # the host revoked the token at the sandbox's Intuit endpoint
+    assert [i["Id"] for i in invoices_of(world, client)] == [row["external_id"]]
+    invoice_page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert provider_link(invoice_page)[2].strip() == row["number"]  # the link stays in the host
