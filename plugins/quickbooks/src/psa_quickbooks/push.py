@@ -151,9 +151,22 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
                             payload, idempotency_key, number=f"invoice {invoice.number}")
     connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
     changes.remember_pushed(connection, saved)  # reconciliation spots edits made in QuickBooks
+    notes.append(_total_check(saved, invoice.total, invoice.tax_total))
     saved, emailed, note = _auto_send(ctx, connection, invoice, saved, idempotency_key)
     notes.append(note)
     return _result(connection, "Invoice", saved, notes, emailed)
+
+
+def _total_check(saved: dict, total: Decimal, tax_total: Decimal) -> str:
+    """QuickBooks computes tax itself (US: from the company's sales tax set-up): say so when its
+    total differs from the PSA's, so nobody finds out from the customer."""
+    booked = Decimal(str(saved.get("TotalAmt") or 0)).quantize(Decimal("0.01"))
+    if abs(booked - Decimal(total)) < Decimal("0.01"):
+        return ""
+    tax = Decimal(str((saved.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
+    return (f"QuickBooks booked a total of {booked:.2f} (tax {tax:.2f}); the PSA invoice says "
+            f"{Decimal(total):.2f} (tax {Decimal(tax_total):.2f}). Check the tax rate mapping "
+            "and QuickBooks' sales tax settings.")
 
 
 def _auto_send(ctx: Context, connection, invoice: InvoiceData, saved: dict, idempotency_key: str):
