@@ -49,9 +49,10 @@ Plugins raise the typed errors re-exported here (:class:`ProviderError` and its 
 The host records ``category``, ``message`` and ``fix`` on the sync record, shows them to the
 admin with a Retry button, and retries automatically when ``retryable`` is true.
 
-The reference implementations will be ``psa_quickbooks.plugin`` and ``psa_xero.plugin`` (being
-written; the "Reference:" pointers below name them). Today the complete example is the host's
-``tests/fakeprovider.py``, which implements every hook in a few lines each.
+The reference implementations are ``psa_quickbooks.plugin`` and ``psa_xero.plugin`` (the
+"Reference:" pointers below name them): thin hook functions delegating to one module per
+concept. The smallest complete example is the host's ``tests/fakeprovider.py``, which implements
+every hook in a few lines each.
 """
 
 from __future__ import annotations

@@ -106,6 +106,7 @@ def activate(connection: Connection, tenant: Tenant, user_id: int | None) -> Con
     connection.tenant_id = tenant.id
     connection.tenant_name = tenant.name
     connection.tenant_short_code = tenant.short_code or None
+    resume_earlier(connection)
     connection.status = "connected"
     connection.status_reason = None
     connection.connected_at = utcnow()
@@ -121,6 +122,36 @@ def activate(connection: Connection, tenant: Tenant, user_id: int | None) -> Con
     replaced = old if old is not None and old.id != connection.id else None
     connection_activated.send(connection, replaced=replaced)
     return replaced
+
+
+def resume_earlier(connection: Connection) -> Connection | None:
+    """The same company connected again (after Disconnect or a switch away and back): the new
+    connection takes over the newest earlier connection of this business unit, provider and
+    tenant -- its sync records, remembered external ids, mappings, provider payments, settings
+    and reconciliation cursor -- so edits, voids and payments of invoices pushed before keep
+    finding their provider copies and nothing is matched or pushed twice. The caller commits.
+    Returns the earlier connection, or None."""
+    from host.models import ConnectionMapping, ExternalRefRow, Payment, SyncRecord
+
+    earlier = db.session.scalars(
+        sa.select(Connection).where(
+            Connection.business_unit_id == connection.business_unit_id,
+            Connection.provider_key == connection.provider_key,
+            Connection.tenant_id == connection.tenant_id,
+            Connection.id != connection.id,
+            Connection.status.in_(("disconnected", "replaced")),
+        ).order_by(Connection.id.desc())
+    ).first()
+    if earlier is None or connection.tenant_id is None:
+        return None
+    for model in (SyncRecord, ExternalRefRow, ConnectionMapping, Payment):
+        db.session.execute(sa.update(model).where(model.connection_id == earlier.id)
+                           .values(connection_id=connection.id))
+    connection.settings = {**(earlier.settings or {}), **(connection.settings or {})}
+    connection.reconcile_cursor = connection.reconcile_cursor or earlier.reconcile_cursor
+    earlier.status_reason = (f"{earlier.status_reason + '; ' if earlier.status_reason else ''}"
+                             f"resumed by connection {connection.id}")
+    return earlier
 
 
 def disconnect(connection: Connection) -> bool:
