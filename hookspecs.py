@@ -395,7 +395,8 @@ def parse_webhook(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]
 
     **Called for**: only the plugin whose provider key is in the URL (firstresult).
 
-    :param headers: the request headers as stored.
+    :param headers: the request headers as stored (a case-insensitive mapping, as for
+        :func:`verify_webhook`).
     :param body: the raw body as received.
     :returns: a list of :class:`WebhookEvent` (possibly empty: Xero's intent-to-receive check has
         no events). Each event names the tenant; the host routes it to that tenant's connection.

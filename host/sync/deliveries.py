@@ -16,6 +16,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import Headers
 
 from host.contract.errors import AuthError, ProviderError
 from host.extensions import db
@@ -67,7 +68,9 @@ def process_delivery(delivery_id: int) -> str:
         return "skipped"
     delivery.status = "processing"
     delivery.attempts += 1
-    headers, body, provider_key = dict(delivery.headers), delivery.body, delivery.provider_key
+    # case-insensitive like the request's headers that verify_webhook saw
+    headers = Headers(list((delivery.headers or {}).items()))
+    body, provider_key = delivery.body, delivery.provider_key
     db.session.commit()
     try:
         events = call_provider(provider_key, "parse_webhook", headers=headers, body=body) or []
