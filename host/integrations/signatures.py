@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any, Mapping
 
 
 def _key(secret: str | bytes) -> bytes:
@@ -33,3 +34,18 @@ def verify_hmac_sha256_base64(secret: str | bytes | None, body: bytes,
         return False
     expected = hmac_sha256_base64(secret, body)
     return hmac.compare_digest(expected.encode(), signature.strip().encode())
+
+
+def verify_signed_delivery(headers: Mapping[str, str], header: str, config: Mapping[str, Any],
+                           key_setting: str, body: bytes) -> bool:
+    """A plugin's whole ``verify_webhook``: the signature in ``header`` (found whatever its
+    case: request headers, or a plain dict in a unit test) must sign ``body`` with the key in
+    ``config[key_setting]``. Never raises: a fault is not a valid signature."""
+    try:
+        value = headers.get(header)
+        if value is None:
+            lowered = header.lower()
+            value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+        return verify_hmac_sha256_base64(config.get(key_setting), body, value)
+    except Exception:  # noqa: BLE001 - the hook contract: answer, do not raise
+        return False

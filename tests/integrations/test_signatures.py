@@ -21,3 +21,14 @@ def test_tampered_body_wrong_key_missing_key_or_signature_are_refused():
     assert not verify_hmac_sha256_base64("other", BODY, sig)
     assert not verify_hmac_sha256_base64("", BODY, hmac_sha256_base64("", BODY))
     assert not verify_hmac_sha256_base64("key", BODY, None)
+
+
+def test_signed_delivery_finds_the_header_in_any_case_and_never_raises():
+    from host.integrations.signatures import verify_signed_delivery
+
+    sig = hmac_sha256_base64("key", BODY)
+    config = {"MY_KEY": "key"}
+    assert verify_signed_delivery({"X-Sig": sig}, "x-sig", config, "MY_KEY", BODY)
+    assert not verify_signed_delivery({"X-Sig": sig}, "x-sig", {}, "MY_KEY", BODY)
+    assert not verify_signed_delivery({"X-Sig": "é"}, "x-sig", config, "MY_KEY", BODY)
+    assert not verify_signed_delivery({"X-Sig": sig}, "x-sig", object(), "MY_KEY", BODY)

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from hookspecs import ValidationError, WebhookEvent
-from host.integrations.signatures import verify_hmac_sha256_base64
+from host.integrations.signatures import verify_signed_delivery
 
 #: Host configuration key holding the webhook key from Xero's developer portal.
 WEBHOOK_KEY_CONFIG = "XERO_WEBHOOK_KEY"
@@ -32,13 +32,6 @@ MALFORMED_FIX = ("Nothing to change in the PSA: the delivery is kept for inspect
                  "portal points at this PSA's /webhooks/xero.")
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:  # a plain dict (stored headers) is case-sensitive
-        lowered = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
-    return value
-
 
 def verify(headers: Mapping[str, str], body: bytes, config: Mapping[str, Any]) -> bool:
     """True when ``x-xero-signature`` signs exactly ``body`` with ``XERO_WEBHOOK_KEY``.
@@ -46,11 +39,7 @@ def verify(headers: Mapping[str, str], body: bytes, config: Mapping[str, Any]) -
     Without a configured key every delivery is refused (Xero then shows the subscription as
     failing), never accepted unsigned.
     """
-    try:
-        key = config.get(WEBHOOK_KEY_CONFIG)
-        return verify_hmac_sha256_base64(key, body, _header(headers, SIGNATURE_HEADER))
-    except Exception:  # noqa: BLE001 - the hook must not raise: a fault is not a valid signature
-        return False
+    return verify_signed_delivery(headers, SIGNATURE_HEADER, config, WEBHOOK_KEY_CONFIG, body)
 
 
 def _malformed(reason: str) -> ValidationError:
