@@ -48,10 +48,10 @@ RULES: tuple[tuple[re.Pattern, type[ProviderError], str], ...] = tuple(
         (r"The contact name (.+?) is already assigned to another contact", ConflictError,
          "Rename the client in the PSA or the contact in Xero, or map the client to the "
          "existing Xero contact on " + MANAGE + ", then retry."),
-        (r"The TaxType code '?([^' ]+)'? cannot be used with account code '?([^' .]+)", MappingError,
+        (r"The TaxType code '?(.+?)'? cannot be used with account code '?([^' .]+)", MappingError,
          "Map the tax rate to a Xero tax rate that suits account {1}, or choose another "
          "revenue account, on " + MANAGE + ", then retry."),
-        (r"The TaxType code '?([^' ]+)'? does not exist or cannot be used", MappingError,
+        (r"The TaxType code '?(.+?)'? does not exist or cannot be used", MappingError,
          "Map the PSA tax rate to an active Xero sales tax rate (e.g. from Xero's Tax Rates "
          "list) on " + MANAGE + ", then retry."),
         (r"TaxType field is mandatory|Tax rate must be valid", MappingError,
