@@ -67,7 +67,9 @@ def save(p: DefaultsPanel) -> bool:
     """Validate the shown fields; store them in the connection's settings. True when saved."""
     ok = True
     for field in p.fields:
-        inline = getattr(p.form, f"validate_{field.name}", None)
+        # WTForms calls inline validators as ``validator(form, field)``: take the function
+        # from the class (a bound method would get the form twice), as Form.validate does.
+        inline = getattr(type(p.form), f"validate_{field.name}", None)
         if not field.validate(p.form, [inline] if inline else []):
             ok = False
     if not ok:

@@ -121,3 +121,22 @@ def test_settings_form_offers_active_revenue_accounts_and_refuses_an_archived_on
     assert "250 - Legacy Services is archived" in errors["default_revenue_account"][0]
     ok, errors, _ = _form(app, handle, connected_connection, {"default_revenue_account": "090"})
     assert "not a revenue account" in errors["default_revenue_account"][0]
+
+
+def test_gl_accounts_page_edits_the_default_revenue_account(app, admin_client, xero_connection,
+                                                           db):
+    from host.integrations.testing import csrf_token
+    from host.models import Connection
+
+    conn = xero_connection("uk")
+    page = admin_client.get("/settings/financials/gl-accounts/").get_data(as_text=True)
+    assert 'name="default_revenue_account"' in page and "210 - Consulting Fees" in page
+    url = f"/settings/financials/gl-accounts/connections/{conn.id}/defaults"
+    token = csrf_token(admin_client, "/settings/financials/gl-accounts/")
+    bad = admin_client.post(url, data={"csrf_token": token, "default_revenue_account": "250"})
+    assert bad.status_code == 400 and "is archived" in bad.get_data(as_text=True)
+    good = admin_client.post(url, data={"csrf_token": token, "default_revenue_account": "210"})
+    assert good.status_code in (302, 303)
+    db.session.expire_all()
+    saved = db.session.get(Connection, conn.id).settings
+    assert saved["default_revenue_account"] == "210" and saved["bank_account_code"] == "090"
