@@ -219,3 +219,38 @@ def test_hook_on_invoice_sent_two_contacts_with_the_email_is_a_conflict(connecte
     assert "Acme Widgets Ltd" in err.value.message and "Acme Widgets (duplicate)" in \
         err.value.message
     assert "reconciliation page" in err.value.fix
+
+
+def test_manage_page_maps_contract_line_classes_to_tracking_options(app, admin_client, org, db,
+                                                                   xero_connection):
+    from decimal import Decimal as Dec
+
+    from host.integrations.testing import csrf_token
+    from host.models import Client, ContractLine, Project, ServiceType
+    from psa_xero.sandbox.seed import sid
+
+    conn = xero_connection("uk")
+    client = Client(organization_id=org.id, name="Acme")
+    service = ServiceType(organization_id=org.id, name="Consulting")
+    project = Project(organization_id=org.id, client=client,
+                      business_unit_id=org.business_unit_ids[0], name="Apollo")
+    db.session.add_all([client, service, project,
+                        ContractLine(project=project, service_type=service, rate=Dec("150"),
+                                     class_label="North")])
+    db.session.commit()
+    page = admin_client.get(f"/settings/integrations/connections/{conn.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="map-North"' in html
+    assert "Region: North" in html and "Region: West" not in html
+    option = f"{sid(UK_TENANT_ID, 'tracking:Region')}:{sid(UK_TENANT_ID, 'tracking:Region:North')}"
+    token = csrf_token(admin_client, f"/settings/integrations/connections/{conn.id}")
+    resp = admin_client.post(f"/settings/integrations/connections/{conn.id}/mappings/tracking",
+                             data={"csrf_token": token, "map-North": option})
+    assert resp.status_code in (302, 303)
+    from host.integrations.handle import handle_for
+
+    handle = handle_for(conn, app=app)
+    try:
+        assert handle.mapping("tracking", "North") == option
+    finally:
+        handle.close()
