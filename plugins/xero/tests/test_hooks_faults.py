@@ -19,15 +19,31 @@ from psa_xero.sandbox import UK_TENANT_ID
 from decimal import Decimal
 
 
-def test_hook_on_invoice_sent_unmapped_tax_rate_fails_before_writing(connected_connection,
-                                                                     hook, sandbox_api):
-    invoice = invoice_data(lines=(line(tax_rate=TaxRateData(id=77, name="VAT 20%",
-                                                            rate=Decimal("20"))),))
+def test_hook_on_invoice_sent_unmapped_tax_rate_with_several_candidates_fails_before_writing(
+        connected_connection, hook, sandbox_api):
+    invoice = invoice_data(lines=(line(tax_rate=TaxRateData(id=77, name="Zero rated",
+                                                            rate=Decimal("0"))),))
     with pytest.raises(MappingError) as err:
         hook(connected_connection, "on_invoice_sent", invoice=invoice, idempotency_key="f-1")
-    assert "'VAT 20%'" in err.value.message and "Map the tax rate" in err.value.fix
+    assert "'Zero rated' (0 %)" in err.value.message
+    assert "ZERORATEDOUTPUT" in err.value.message and "EXEMPTOUTPUT" in err.value.message
+    assert "Map the tax rate" in err.value.fix
     assert not [i for i in sandbox_api(UK_TENANT_ID, "invoices").values()
                 if i["InvoiceNumber"] == invoice.number]
+
+
+def test_hook_on_invoice_sent_unmapped_tax_rate_with_one_xero_rate_of_that_percentage(
+        connected_connection, hook, sandbox_api):
+    invoice = invoice_data(lines=(line(tax_rate=TaxRateData(id=79, name="UK VAT 20%",
+                                                            rate=Decimal("20.0000"))),),
+                           tax_total="300.00")
+    result = hook(connected_connection, "on_invoice_sent", invoice=invoice,
+                  idempotency_key="f-1b")
+    doc = sandbox_api(UK_TENANT_ID, "invoices", result.external_id)
+    assert doc["LineItems"][0]["TaxType"] == "OUTPUT2"
+    assert Decimal(str(doc["Total"])) == invoice.total == Decimal("1800.00")
+    assert "booked as Xero's '20% (VAT on Income)' (OUTPUT2), the only Xero sales rate of 20 %" \
+        in result.note
 
 
 def test_hook_on_invoice_sent_tax_type_xero_rejects_shows_xeros_message(connected_connection,

@@ -66,9 +66,10 @@ MAPPING_KINDS = (
                      "GL account (its accounting details) is used when set; unmapped lines go "
                      "to the default revenue account."),
     MappingKind("tax_type", "Tax rates", "tax_rate",
-                help="The Xero tax rate (TaxType) for each PSA tax rate. Every tax rate used "
-                     "on an invoice needs one; lines without a tax rate use the account's "
-                     "default tax."),
+                help="The Xero tax rate (TaxType) for each PSA tax rate. Unmapped: the only "
+                     "active Xero sales rate with the same percentage, else the push stops and "
+                     "asks for a mapping. Lines without a tax rate are booked with Xero's "
+                     "'no tax' rate."),
     MappingKind("tracking", "Tracking options", "class_label",
                 help="The Xero tracking category option for each contract-line class (shown "
                      "as 'Category: Option'). Unmapped classes use the option with the same "

@@ -162,12 +162,44 @@ def _no_tax_type(connection, xero: XeroClient) -> str:
     return found
 
 
-def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> ResolvedRefs:
+def _rate_of(rate: dict) -> Decimal:
+    return Decimal(str(rate.get("EffectiveRate", rate.get("DisplayTaxRate", 0)) or 0)).normalize()
+
+
+def _match_tax_rates(xero: XeroClient, unmapped: dict, tax_types: dict, notes: list) -> None:
+    """Unmapped PSA tax rates whose percentage exactly one active Xero sales rate has are booked
+    to it (and the record says so); none or several: a mapping error naming the candidates."""
+    rates = lookups.sales_tax_rates(xero)
+    for rate_id, (tax_rate, description) in unmapped.items():
+        wanted = Decimal(tax_rate.rate).normalize()
+        same = [r for r in rates if _rate_of(r) == wanted]
+        if len(same) == 1:
+            tax_types[rate_id] = str(same[0]["TaxType"])
+            notes.append(f"Tax rate {tax_rate.name!r} was booked as Xero's "
+                         f"{same[0].get('Name') or same[0]['TaxType']!r} ({same[0]['TaxType']}),"
+                         " the only Xero "
+                         f"sales rate of {wanted:f} %; map it on the Manage page to choose "
+                         "another.")
+            continue
+        found = (f"Xero has {len(same)} sales rates of {wanted:f} %: "
+                 + ", ".join(f"{lookups.tax_label(r)} ({r['TaxType']})" for r in same)
+                 if same else f"Xero has no active sales rate of {wanted:f} %")
+        raise MappingError(
+            f"The tax rate {tax_rate.name!r} ({wanted:f} %) on line {description!r} has no Xero "
+            f"tax type, and {found}.",
+            fix=f"Map the tax rate {tax_rate.name!r} to a Xero tax rate on the Xero "
+                "integration's Manage page, then retry.")
+
+
+def resolve_refs(connection, xero: XeroClient, lines, contact_id: str,
+                 notes: list | None = None) -> ResolvedRefs:
+    notes = notes if notes is not None else []
     default = str(connection.settings.get("default_revenue_account") or "")
     account_codes: dict[int, str] = {}
     tax_types: dict[int, str] = {}
     item_codes: dict[int, str] = {}
     unmapped_services = {}
+    unmapped_taxes: dict = {}
     for line in lines:
         if line.gl_account is not None:
             code = connection.mapping("account", line.gl_account.id)
@@ -177,6 +209,8 @@ def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> Resolv
             tax = connection.mapping("tax_type", line.tax_rate.id)
             if tax:
                 tax_types[line.tax_rate.id] = tax
+            else:
+                unmapped_taxes.setdefault(line.tax_rate.id, (line.tax_rate, line.description))
         if line.service_type is not None and line.service_type.id not in item_codes:
             item = connection.mapping("item", line.service_type.id)
             if item:
@@ -197,6 +231,8 @@ def resolve_refs(connection, xero: XeroClient, lines, contact_id: str) -> Resolv
                     f"({preview.reason}).",
                     fix="Map the service type to one Xero item on the Xero integration's "
                         "Manage page, then retry.")
+    if unmapped_taxes:
+        _match_tax_rates(xero, unmapped_taxes, tax_types, notes)
     untaxed = ""
     if any(line.tax_rate is None for line in lines):
         untaxed = _no_tax_type(connection, xero)
@@ -325,7 +361,8 @@ def _email(connection, xero: XeroClient, invoice, doc: dict, contact: contacts.R
 def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
     xero = XeroClient(connection)
     contact = contacts.resolve(connection, xero, invoice.client)
-    refs = resolve_refs(connection, xero, invoice.lines, contact.contact_id)
+    notes: list[str] = []
+    refs = resolve_refs(connection, xero, invoice.lines, contact.contact_id, notes)
     known_id = (invoice.external.external_id if invoice.external else None) or \
         connection.refs.get(INVOICE_REF, invoice.id)
     body = invoices_request(_without_external(invoice), refs)
@@ -350,7 +387,7 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
     connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
     remember_fingerprint(connection, doc)  # X2: "the Xero copy differs" compares with it
     emailed, email_note = _email(connection, xero, invoice, doc, contact, key)
-    note = " ".join(n for n in (contact.note, email_note) if n)
+    note = " ".join(n for n in (contact.note, *notes, email_note) if n)
     return _result(connection, xero, doc, note=note, emailed=emailed)
 
 
@@ -434,7 +471,8 @@ def on_credit_note(connection, note, key: str) -> SyncResult:
     contact_id = str((invoice.get("Contact") or {}).get("ContactID") or "")
     if not contact_id:
         contact_id = contacts.resolve(connection, xero, note.client).contact_id
-    refs = resolve_refs(connection, xero, note.lines, contact_id)
+    notes: list[str] = []
+    refs = resolve_refs(connection, xero, note.lines, contact_id, notes)
     known = (note.external.external_id if note.external else None) or \
         connection.refs.get(CREDIT_NOTE_REF, note.id)
     doc = xero.credit_note(known) if known else None
@@ -451,7 +489,12 @@ def on_credit_note(connection, note, key: str) -> SyncResult:
                     != contact_id.lower():
                 raise
     connection.refs.remember(CREDIT_NOTE_REF, note.id, str(doc["CreditNoteID"]))
-    return _allocate(connection, xero, note, doc, invoice, key)
+    result = _allocate(connection, xero, note, doc, invoice, key)
+    if notes:
+        from dataclasses import replace
+
+        result = replace(result, note=" ".join([*notes, result.note or ""]).strip())
+    return result
 
 
 def _allocate(connection, xero: XeroClient, note, doc: dict, invoice: dict,
