@@ -326,3 +326,26 @@ def test_hook_on_invoice_sent_auto_send_without_email_notes_it(xero_connection, 
     result = hook(conn, "on_invoice_sent", invoice=invoice, idempotency_key="mail-2")
     assert result.emailed is False and "not emailed" in result.note
     assert one_invoice(sandbox_api, invoice.number)["Status"] == "AUTHORISED"
+
+
+def test_hook_on_invoice_sent_edit_over_a_copy_edited_in_xero_says_so(connected_connection,
+                                                                      hook, handle, sandbox_api,
+                                                                      sample_invoice):
+    from psa_xero.api import XeroClient
+
+    first = hook(connected_connection, "on_invoice_sent", invoice=sample_invoice,
+                 idempotency_key="xedit-1")
+    XeroClient(handle(connected_connection)).post(
+        f"Invoices/{first.external_id}", "Invoices", {"Invoices": [{
+            "InvoiceID": first.external_id, "LineItems": [{
+                "Description": "Changed by the accountant in Xero", "Quantity": D("1"),
+                "UnitAmount": D("99.00"), "AccountCode": "200", "TaxType": "NONE"}]}]},
+        key=None, action="editing in Xero")
+    edited = replace(sample_invoice, lines=(line("Consulting, revised", "12", "150.00"),),
+                     subtotal=D("1800.00"), total=D("1800.00"),
+                     external=ExternalRef(first.external_id, first.number, first.version))
+    result = hook(connected_connection, "on_invoice_sent", invoice=edited,
+                  idempotency_key="xedit-2")
+    assert "had been edited in Xero" in result.note
+    doc = one_invoice(sandbox_api, sample_invoice.number)
+    assert [li["Description"] for li in doc["LineItems"]] == ["Consulting, revised"]

@@ -286,9 +286,11 @@ def _result(connection, xero: XeroClient, doc: dict, *, note: str = "",
                       version=version_of(doc), note=note or None, emailed=emailed)
 
 
-def _update(connection, xero: XeroClient, invoice, existing: dict, body: dict,
-            key: str) -> dict:
-    """Update a pushed invoice where Xero allows it; explain why not otherwise."""
+def _update(connection, xero: XeroClient, invoice, existing: dict, body: dict, key: str,
+            notes: list | None = None) -> dict:
+    """Update a pushed invoice where Xero allows it; explain why not otherwise. When Xero's
+    copy was edited in Xero since the last push, the PSA's version replaces it and ``notes``
+    says so (never silently)."""
     wanted = body["Invoices"][0]
     number = existing.get("InvoiceNumber") or invoice.number
     status = str(existing.get("Status") or "")
@@ -311,6 +313,12 @@ def _update(connection, xero: XeroClient, invoice, existing: dict, body: dict,
             "pushed.",
             fix="Issue a credit note in the PSA for the difference, or remove the payment in "
                 "Xero first and retry.")
+    from .changes import differs
+
+    if notes is not None and differs(connection, existing):
+        notes.append(f"Invoice {number} had been edited in Xero since it was last pushed; the "
+                     "edited PSA invoice replaced Xero's copy (check the invoice's history in "
+                     "Xero for what changed there).")
     payload = dict(wanted)
     payload["InvoiceID"] = existing["InvoiceID"]
     payload["InvoiceNumber"] = existing.get("InvoiceNumber") or wanted.get("InvoiceNumber")
@@ -374,7 +382,7 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
                 f"Invoice {invoice.number} was pushed to Xero before but Xero no longer has it.",
                 fix="It was deleted in Xero. Check Xero; push the invoice again only if it "
                     "should exist there.")
-        doc = _update(connection, xero, invoice, existing, body, key)
+        doc = _update(connection, xero, invoice, existing, body, key, notes)
     else:
         try:
             doc = xero.put("Invoices", body, key=body_key(key, "invoice", body),
@@ -383,7 +391,7 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
             if "must be unique" not in exc.message:
                 raise
             existing = _adopt_duplicate(xero, invoice, contact.contact_id, exc)
-            doc = _update(connection, xero, invoice, existing, body, key)
+            doc = _update(connection, xero, invoice, existing, body, key, notes)
     connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
     remember_fingerprint(connection, doc)  # X2: "the Xero copy differs" compares with it
     emailed, email_note = _email(connection, xero, invoice, doc, contact, key)
