@@ -254,3 +254,17 @@ def test_manage_page_maps_contract_line_classes_to_tracking_options(app, admin_c
         assert handle.mapping("tracking", "North") == option
     finally:
         handle.close()
+
+
+def test_expired_access_token_is_refreshed_at_xeros_token_endpoint(connection_factory, mint,
+                                                                   hook, db):
+    from host.models import Connection
+
+    conn = connection_factory(tokens=mint((UK_TENANT_ID,)),
+                              tenant=(UK_TENANT_ID, "Ashdown Consulting (UK)"),
+                              settings={"default_revenue_account": "200"}, expires_in=-60)
+    version = conn.token_version
+    result = hook(conn, "test_connection", write_check=False)
+    assert result.ok, [(c.name, c.message) for c in result.checks]
+    db.session.expire_all()
+    assert db.session.get(Connection, conn.id).token_version > version  # rotated and stored
