@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from xero_books import Xero
 from xero_testkit import invoice_data, line
 
 from hookspecs import (
@@ -28,78 +29,9 @@ from hookspecs import (
 from psa_xero.sandbox import UK_TENANT_ID
 
 D = Decimal
-ACCOUNTANT = "xero-web-ui"
 
 
-# -- fixtures: the organisation as an accountant sees it ----------------------------------------
-
-
-class Xero:
-    """An accountant working in the UK organisation (another app than the plugin's)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        httpx.post(f"{url}/_sandbox/clients", json={
-            "client_id": ACCOUNTANT, "client_secret": "ui-secret", "name": "Xero web"},
-        ).raise_for_status()
-        tokens = httpx.post(f"{url}/_sandbox/tokens", json={
-            "client_id": ACCOUNTANT, "tenants": [UK_TENANT_ID],
-            "scope": "openid offline_access accounting.transactions accounting.contacts "
-                     "accounting.settings"}).json()
-        self.api = httpx.Client(base_url=f"{url}/api.xro/2.0", headers={
-            "Authorization": f"Bearer {tokens['access_token']}", "xero-tenant-id": UK_TENANT_ID,
-            "Accept": "application/json"})
-
-    def close(self):
-        self.api.close()
-
-    def _ok(self, resp: httpx.Response) -> dict:
-        assert resp.status_code == 200, resp.text
-        return resp.json()
-
-    def invoice(self, invoice_id: str) -> dict:
-        return self._ok(self.api.get(f"/Invoices/{invoice_id}"))["Invoices"][0]
-
-    def pay_on_page(self, invoice_id: str, amount: str, reference: str = "Bank transfer",
-                    day: str = "2026-11-25") -> dict:
-        """The invoice page's Record payment form; returns the new payment."""
-        before = {p["PaymentID"] for p in self.invoice(invoice_id)["Payments"]}
-        page = httpx.post(f"{self.url}/orgs/{UK_TENANT_ID}/invoices/{invoice_id}/payments",
-                          data={"amount": amount, "reference": reference, "date": day,
-                                "account_code": "090"})
-        assert page.status_code in (302, 303), page.text
-        new = [p for p in self.invoice(invoice_id)["Payments"] if p["PaymentID"] not in before]
-        assert len(new) == 1, "the payment form did not record a payment"
-        return new[0]
-
-    def delete_payment(self, payment_id: str) -> None:
-        self._ok(self.api.post(f"/Payments/{payment_id}", json={"Status": "DELETED"}))
-
-    def credit(self, invoice: dict, amount: str) -> dict:
-        """A credit note made in Xero for the invoice's contact, allocated to the invoice."""
-        note = self._ok(self.api.put("/CreditNotes", json={"CreditNotes": [{
-            "Type": "ACCRECCREDIT", "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
-            "Date": "2026-11-26", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
-            "LineItems": [{"Description": "Goodwill credit", "Quantity": 1,
-                           "UnitAmount": float(amount), "AccountCode": "200",
-                           "TaxType": "NONE"}]}]}))["CreditNotes"][0]
-        self._ok(self.api.put(f"/CreditNotes/{note['CreditNoteID']}/Allocations", json={
-            "Allocations": [{"Invoice": {"InvoiceID": invoice["InvoiceID"]},
-                             "Amount": float(amount), "Date": "2026-11-26"}]}))
-        return note
-
-    def update(self, invoice_id: str, **fields) -> dict:
-        return self._ok(self.api.post(f"/Invoices/{invoice_id}",
-                                      json={"Invoices": [fields]}))["Invoices"][0]
-
-    def create_invoice(self, contact_id: str, status: str = "AUTHORISED",
-                       type_: str = "ACCREC") -> dict:
-        return self._ok(self.api.put("/Invoices", json={"Invoices": [{
-            "Type": type_, "Contact": {"ContactID": contact_id}, "Date": "2026-11-20",
-            "DueDate": "2026-12-20", "Status": status, "LineAmountTypes": "NoTax",
-            "LineItems": [{"Description": "Made in Xero", "Quantity": 1, "UnitAmount": 80,
-                           "AccountCode": "200" if type_ == "ACCREC" else "400",
-                           "TaxType": "NONE"}]}]}))["Invoices"][0]
+# -- fixtures ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -195,6 +127,8 @@ def test_hook_fetch_changes_deleted_payment_comes_back_voided(conn, push, xero, 
     inv_id = pushed.external_id
     kept = xero.pay_on_page(inv_id, "100.00", reference="kept")
     gone = xero.pay_on_page(inv_id, "200.00", reference="bounced cheque")
+    seen = hook(conn, "fetch_changes", events=[event(inv_id)])  # the webhook of the payment
+    assert set(by_id(seen)) == {(kept["PaymentID"], False), (gone["PaymentID"], False)}
     xero.delete_payment(gone["PaymentID"])
 
     changes = hook(conn, "fetch_changes", events=[event(inv_id)])

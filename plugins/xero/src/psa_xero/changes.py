@@ -18,7 +18,9 @@ What Xero tells us, and how it becomes a :class:`ChangeSet`
       longer has the amounts and lines that were pushed (see :func:`fingerprint`);
     * deleted payments: a deleted Xero payment disappears from the invoice, so ``GET /Payments``
       with ``Status=="DELETED"`` (and If-Modified-Since) finds them; each comes back with
-      ``voided=True`` and the host reverses it.
+      ``voided=True`` and the host reverses it. After a webhook this query is made only when an
+      invoice's AmountPaid fell since it was last read (refs ``invoice_paid``); reconcile always
+      reads the payments changed since its cursor, deleted ones included.
 
     Payments and credit notes the host pushed itself are never reported (no echo): they are
     known by ``refs`` (``payment_out``, ``credit_note``) or by the ``[PSA payment #id]`` marker
@@ -52,6 +54,7 @@ INVOICE_REF = "invoice"              # host invoice id -> InvoiceID (written by 
 CREDIT_NOTE_REF = "credit_note"      # host credit note id -> CreditNoteID (written by push)
 PAYMENT_OUT_REF = "payment_out"      # host payment id -> PaymentID (payments_out)
 FINGERPRINT_REF = "invoice_fingerprint"  # InvoiceID -> fingerprint of what was pushed
+PAID_REF = "invoice_paid"            # InvoiceID -> AmountPaid when last read
 #: ``[PSA payment #42]``: put in the Reference of payments the host pushed.
 MARKER = re.compile(r"\[PSA payment #(\d+)\]")
 ID_BATCH = 40
@@ -145,6 +148,8 @@ class _Collector:
     connection: Any
     payments: dict[tuple[str, str, bool], dict] = field(default_factory=dict)
     states: dict[str, InvoiceState] = field(default_factory=dict)
+    #: an invoice's AmountPaid fell since it was last read: a payment on it was deleted
+    paid_fell: bool = False
     _ours: dict[str, bool] = field(default_factory=dict)
 
     def ours(self, invoice_id: str) -> bool:
@@ -194,6 +199,7 @@ class _Collector:
                 self.add("payment", str(entry.get(id_field) or ""), invoice_id,
                          _amount(entry.get("AppliedAmount")), _day(entry), currency,
                          str(entry.get("Reference") or ""))
+        self._watch_paid(invoice_id, _amount(doc.get("AmountPaid")))
         status = str(doc.get("Status") or "").upper()
         state = STATES.get(status, "open")
         self.states[invoice_id.lower()] = InvoiceState(
@@ -201,6 +207,14 @@ class _Collector:
             amount_due=_amount(doc.get("AmountDue")) if doc.get("AmountDue") is not None else None,
             total=_amount(doc.get("Total")) if doc.get("Total") is not None else None,
             differs=state in ("open", "paid") and differs(self.connection, doc))
+
+    def _watch_paid(self, invoice_id: str, paid: Decimal) -> None:
+        refs, key = self.connection.refs, invoice_id.lower()
+        before = refs.get(PAID_REF, key)
+        if before is not None and _amount(before) > paid:
+            self.paid_fell = True
+        if before is None or _amount(before) != paid:
+            refs.remember(PAID_REF, key, str(paid))
 
     def add_gone(self, invoice_id: str) -> None:
         """An invoice of ours that Xero no longer has at all."""
@@ -313,10 +327,17 @@ def _deleted_payments(xero: XeroClient, collector: _Collector, since: datetime |
 
 
 def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
-    """``fetch_changes``: read what the events point at (see the module docstring)."""
+    """``fetch_changes``: read what the events point at (see the module docstring).
+
+    Events about invoices this connection did not push (bills, invoices typed in Xero) cost no
+    call. Deleted payments are looked up only when an invoice's AmountPaid fell since it was
+    last read (refs ``invoice_paid``); the reconcile pass looks them up whatever the memory
+    says, so a change set the host could not apply is caught up there.
+    """
     collector = _Collector(connection)
     xero = XeroClient(connection)
-    invoice_ids = [e.entity_id for e in events if e.entity == "INVOICE"]
+    invoice_ids = [e.entity_id for e in events
+                   if e.entity == "INVOICE" and collector.ours(e.entity_id)]
     note_ids = _unique(e.entity_id for e in events if e.entity == "CREDITNOTE")
     notes = []
     for note_id in note_ids:
@@ -327,7 +348,7 @@ def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
             notes.append(note)
     invoice_ids += _credit_note_invoices(xero, collector, notes)
     _read_invoices(xero, collector, invoice_ids)
-    if collector.states:  # some of ours changed: were payments on them deleted?
+    if collector.paid_fell:
         moments = [e.occurred_at for e in events if e.occurred_at is not None]
         since = (min(moments) - EVENT_LOOKBACK) if moments else \
             datetime.now(timezone.utc) - timedelta(days=1)
