@@ -146,3 +146,44 @@ def test_hook_parse_webhook_malformed_payload_is_a_validation_error(body, reason
     assert caught.value.message.startswith("Malformed Xero webhook")
     assert caught.value.fix and "/webhooks/xero" in caught.value.fix
     assert caught.value.retryable is False
+
+
+# -- through the host's POST /webhooks/xero -----------------------------------------------------
+
+
+def test_hook_verify_webhook_the_host_answers_xeros_intent_to_receive_probes(app):
+    client = app.test_client()
+    key = app.config["XERO_WEBHOOK_KEY"]
+    from host.integrations.signatures import hmac_sha256_base64
+
+    good = client.post("/webhooks/xero", data=ITR_BODY, headers={
+        "x-xero-signature": hmac_sha256_base64(key, ITR_BODY),
+        "Content-Type": "application/json"})
+    assert (good.status_code, good.data) == (200, b"")
+    assert "Set-Cookie" not in good.headers
+    bad = client.post("/webhooks/xero", data=ITR_BODY, headers={
+        "x-xero-signature": hmac_sha256_base64(key + "-not-ours", ITR_BODY),
+        "Content-Type": "application/json"})
+    assert (bad.status_code, bad.data) == (401, b"")
+    assert "Set-Cookie" not in bad.headers
+
+
+def test_hook_parse_webhook_a_malformed_delivery_is_kept_failed_with_the_reason(app):
+    import sqlalchemy as sa
+
+    from host.extensions import db
+    from host.integrations.signatures import hmac_sha256_base64
+    from host.models.webhook_delivery import WebhookDelivery
+    from host.sync.deliveries import process_delivery
+
+    body = _body(_event(tenantId=""))
+    resp = app.test_client().post("/webhooks/xero", data=body, headers={
+        "x-xero-signature": hmac_sha256_base64(app.config["XERO_WEBHOOK_KEY"], body)})
+    assert resp.status_code == 200  # signed by Xero: stored, answered at once
+    with app.app_context():
+        delivery = db.session.scalars(sa.select(WebhookDelivery).filter_by(
+            provider_key="xero")).one()
+        assert process_delivery(delivery.id) == "failed"
+        db.session.refresh(delivery)
+        assert delivery.error == "Malformed payload: Malformed Xero webhook: event 1 lacks tenantId."
+        assert delivery.body == body

@@ -303,8 +303,7 @@ def _read_invoices(xero: XeroClient, collector: _Collector, ids: list[str],
                 collector.add_invoice(doc)
 
 
-def _credit_note_invoices(xero: XeroClient, collector: _Collector,
-                          notes: Iterable[dict]) -> list[str]:
+def _credit_note_invoices(collector: _Collector, notes: Iterable[dict]) -> list[str]:
     """Invoice ids of ours that credit notes (made in Xero) are allocated to."""
     out = []
     for note in notes:
@@ -346,7 +345,7 @@ def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
         note = xero.credit_note(note_id)
         if note is not None:
             notes.append(note)
-    invoice_ids += _credit_note_invoices(xero, collector, notes)
+    invoice_ids += _credit_note_invoices(collector, notes)
     _read_invoices(xero, collector, invoice_ids)
     if collector.paid_fell:
         moments = [e.occurred_at for e in events if e.occurred_at is not None]
@@ -396,7 +395,7 @@ def reconcile(connection, cursor: str | None) -> ChangeSet:
         notes, notes_clock = _list(xero, "CreditNotes", {"where": 'Type=="ACCRECCREDIT"'},
                                    since=since)
         clock = clock or notes_clock
-        extra += _credit_note_invoices(xero, collector, notes)
+        extra += _credit_note_invoices(collector, notes)
     _read_invoices(xero, collector, [i for i in extra if i and collector.ours(i)], have)
     if clock is None:  # Xero answered 304 everywhere: nothing changed, keep the cursor
         return collector.change_set(cursor=cursor or format_cursor(datetime.now(timezone.utc)))
