@@ -129,6 +129,19 @@ def test_e2e_connect_picking_one_of_two_organisations_then_send_shows_the_xero_l
     assert env.sync_row(invoice_id)["attempts"] == 1
 
 
+def test_e2e_uk_organisation_books_a_gbp_invoice_with_its_own_link(env, xero_server):
+    org = env.new_org()
+    tenant = env.connect(org, "xero", consent=consent(xero_server.url), tenant_id=UK_TENANT_ID,
+                         setup={"default_revenue_account": "210"})
+    invoice_id = env.draft_invoice(tenant, amount="480.00", client={"currency": "GBP"})
+    send(tenant, invoice_id)
+    href, _, number = provider_link(wait_synced(env, tenant, invoice_id))
+    (pushed,) = xero_invoices(xero_server, number_of(env, invoice_id), tenant=UK_TENANT_ID)
+    assert number == pushed["InvoiceNumber"] and "shortcode=!uK7dA" in href
+    assert pushed["CurrencyCode"] == "GBP" and pushed["LineItems"][0]["AccountCode"] == "210"
+    assert Decimal(str(pushed["Total"])) == Decimal("480.00")  # untaxed in the PSA: NONE
+
+
 def test_e2e_lost_answer_is_retried_and_books_the_invoice_once(env, xero_server):
     org, tenant = connect_us(env, xero_server)
     httpx.post(f"{xero_server.url}/_sandbox/faults", json={
