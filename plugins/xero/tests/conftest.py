@@ -22,6 +22,7 @@ from psa_xero.sandbox.openapi_check import validate_exchange
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from xero_testkit import (  # noqa: E402
+    xero_config,
     UK_NAME,
     US_NAME,
     WEBHOOK_KEY,
@@ -79,13 +80,6 @@ def _xero_openapi_checked(request):
 
 
 # -- host side ---------------------------------------------------------------------------------
-
-
-def xero_config(url: str) -> dict:
-    return {"XERO_CLIENT_ID": DEMO_CLIENT_ID, "XERO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "XERO_LOGIN_BASE_URL": url, "XERO_IDENTITY_BASE_URL": url,
-            "XERO_API_BASE_URL": url, "XERO_APP_BASE_URL": url,
-            "XERO_WEBHOOK_KEY": WEBHOOK_KEY}
 
 
 @pytest.fixture

@@ -56,3 +56,14 @@ def sign(body: bytes, key: str = WEBHOOK_KEY) -> str:
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def xero_config(url: str) -> dict:
+    return {"XERO_CLIENT_ID": _demo()[0], "XERO_CLIENT_SECRET": _demo()[1],
+            "XERO_LOGIN_BASE_URL": url, "XERO_IDENTITY_BASE_URL": url,
+            "XERO_API_BASE_URL": url, "XERO_APP_BASE_URL": url,
+            "XERO_WEBHOOK_KEY": WEBHOOK_KEY}
+
+
+def _demo():
+    from psa_xero.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    return DEMO_CLIENT_ID, DEMO_CLIENT_SECRET

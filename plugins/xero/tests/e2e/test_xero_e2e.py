@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def env(psa_template_db, tmp_path_factory, xero_server):
-    from conftest import xero_config
+    from xero_testkit import xero_config
 
     e2e = E2E(psa_template_db(("xero",)), tmp_path_factory.mktemp("xero-e2e"),
               plugins=("xero",), config=xero_config(xero_server.url))
