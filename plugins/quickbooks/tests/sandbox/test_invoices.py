@@ -53,6 +53,35 @@ def test_tax_after_discount_and_explicit_total_tax(qbo):
     assert qbo.create("Invoice", body)["TotalAmt"] == 1750 - 100 + 99
 
 
+def test_us_total_tax_override_is_remembered_across_updates(qbo):
+    """A TotalTax the client set stays when the same value is sent again (or a sparse update
+    leaves TxnTaxDetail out); an echoed computed value, or TxnTaxDetail without TotalTax,
+    recomputes. The marker is never shown by the API."""
+    body = us_invoice()
+    body["TxnTaxDetail"]["TotalTax"] = 133.13  # 8.875 % of 1500, the code says 8 %
+    inv = qbo.create("Invoice", body)
+    assert inv["TxnTaxDetail"]["TotalTax"] == 133.13 and inv["TotalAmt"] == 1650 + 133.13
+    assert "_tax_override" not in inv and "_tax_override" not in qbo.stored("Invoice", inv["Id"])
+    tax_sent = {"TxnTaxCodeRef": {"value": "2"}, "TotalTax": 133.13}
+    resent = qbo.create("Invoice", {"Id": inv["Id"], "SyncToken": "0", "sparse": True,
+                                    "PrivateNote": "edited", "TxnTaxDetail": tax_sent})
+    assert resent["TxnTaxDetail"]["TotalTax"] == 133.13 and resent["TotalAmt"] == 1783.13
+    note_only = qbo.create("Invoice", {"Id": inv["Id"], "SyncToken": "1", "sparse": True,
+                                       "PrivateNote": "memo only"})
+    assert note_only["TxnTaxDetail"]["TotalTax"] == 133.13
+    dropped = qbo.create("Invoice", {"Id": inv["Id"], "SyncToken": "2", "sparse": True,
+                                     "TxnTaxDetail": {"TxnTaxCodeRef": {"value": "2"}}})
+    assert dropped["TxnTaxDetail"]["TotalTax"] == 120 and dropped["TotalAmt"] == 1770
+    echoed = qbo.create("Invoice", {"Id": inv["Id"], "SyncToken": "3", "sparse": True,
+                                    "PrivateNote": "echo", "TxnTaxDetail": {"TotalTax": 120}})
+    lines = [l for l in echoed["Line"] if l["DetailType"] == "SalesItemLineDetail"][:1]
+    lines[0]["Amount"], lines[0]["SalesItemLineDetail"]["Qty"] = 300, 2
+    # a computed 120 echoed back with changed lines is recomputed (8 % of 300 = 24)
+    recomputed = qbo.create("Invoice", {"Id": inv["Id"], "SyncToken": "4", "sparse": True,
+                                        "Line": lines, "TxnTaxDetail": {"TotalTax": 120}})
+    assert recomputed["TxnTaxDetail"]["TotalTax"] == 24
+
+
 def test_custom_transaction_numbers(qbo):
     custom = qbo.for_realm(DEFAULT_REALMS["custom_numbers"])
     body = {"CustomerRef": {"value": "1"}, "Line": [line(100, tax="NON")]}

@@ -12,11 +12,14 @@ from decimal import Decimal
 from . import faults, payments
 from .namelists import BUILDERS
 from .store import NAME_LISTS, TRANSACTIONS, public
+from .tax import money
 from .timefmt import qbo_time
 from .transactions import build_sales_txn, check_closed_period
 from .validation import blank, check_known_fields
 
 READ_ONLY = {"TaxCode", "TaxRate"}
+#: stored-only key: the US ``TotalTax`` override this transaction keeps (see ``_tax_override``)
+OVERRIDE = "_tax_override"
 Event = tuple  # (entity, id, operation)
 
 
@@ -102,15 +105,22 @@ class Operations:
     def _build(self, entity: str, obj: dict, existing: dict | None, options: dict) -> dict:
         if entity in ("Invoice", "CreditMemo"):
             applied = (payments.applied_to(self.company, entity, existing["Id"]) if existing else Decimal("0"))
+            override = self._tax_override(obj, existing)
+            obj.pop(OVERRIDE, None)  # a sparse merge copies the stored marker; decided above
             if existing is not None:
                 obj["LinkedTxn"] = existing.get("LinkedTxn", [])
                 sent, old = obj.get("TxnTaxDetail"), existing.get("TxnTaxDetail") or {}
-                if isinstance(sent, dict) and sent.get("TotalTax") == old.get("TotalTax"):
-                    # an unchanged TotalTax echoed back is not an override: recompute
+                # US: whatever is not an override is computed; non-US: an unchanged TotalTax
+                # echoed back (or kept by a sparse update) is dropped, a changed one is checked
+                if isinstance(sent, dict) and override is None and (
+                        self.company.is_us or sent.get("TotalTax") == old.get("TotalTax")):
                     obj["TxnTaxDetail"] = {k: v for k, v in sent.items() if k in ("TxnTaxCodeRef",)}
             built = build_sales_txn(self.company, entity, obj, existing, now=self.now,
                                     allow_duplicate_docnum=options.get("allow_duplicate_docnum", False),
                                     applied=applied)
+            kept = (built.get("TxnTaxDetail") or {}).get("TotalTax")
+            if override is not None and kept is not None and money(kept) == override:
+                built[OVERRIDE] = str(override)
             if existing is not None:
                 for key in ("EmailStatus", "DeliveryInfo"):
                     if key in existing and key not in obj:
@@ -123,6 +133,31 @@ class Operations:
             options["_touched"] = touched
             return built
         return BUILDERS[entity](self.company, obj, existing)
+
+    def _tax_override(self, obj: dict, existing: dict | None) -> Decimal | None:
+        """The ``TotalTax`` this write keeps as the US tax override, or None to compute the tax.
+
+        An override is a ``TotalTax`` the client sent on create, or a changed one on update. It
+        is remembered on the stored object (``_tax_override``, hidden from the API), so sending
+        the same value again -- a re-sent edit whose tax did not change, or a sparse update
+        that leaves ``TxnTaxDetail`` out -- keeps it. The same value echoed back when it was
+        never an override (a full-object client returning QuickBooks' computed tax) is
+        recomputed. A ``TxnTaxDetail`` without ``TotalTax`` asks for the computed tax again.
+        """
+        detail = obj.get("TxnTaxDetail")
+        if not self.company.is_us or not isinstance(detail, dict):
+            return None
+        value = detail.get("TotalTax")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        value = money(value)
+        if existing is None:
+            return value
+        old = (existing.get("TxnTaxDetail") or {}).get("TotalTax")
+        if old is None or isinstance(old, bool) or money(old) != value:
+            return value
+        remembered = existing.get(OVERRIDE)
+        return value if remembered is not None and money(remembered) == value else None
 
     def _refresh(self, touched: set) -> None:
         for entity, ident in sorted(touched):
@@ -162,6 +197,7 @@ class Operations:
                     line["Amount"] = 0
             if "TxnTaxDetail" in existing:
                 existing["TxnTaxDetail"] = {"TotalTax": 0}
+            existing.pop(OVERRIDE, None)
             existing.update(TotalAmt=0, Balance=0, HomeTotalAmt=0)
             existing["PrivateNote"] = ("Voided " + existing.get("PrivateNote", "")).strip()
         existing["SyncToken"] = str(int(existing["SyncToken"]) + 1)
