@@ -118,8 +118,28 @@ def test_hook_fetch_changes_credit_note_allocation_counts_as_settled(conn, push,
 
     (credit,) = changes.payments
     assert credit.kind == "credit" and credit.external_id == note["CreditNoteID"]
-    assert [(a.invoice_external_id, a.amount) for a in credit.allocations] == [(inv_id, D("120.00"))]
+    assert [(a.invoice_external_id, a.amount) for a in credit.allocations] == [
+        (inv_id, D("120.00"))]
     assert state(changes, inv_id).amount_due == D(str(xero.invoice(inv_id)["AmountDue"]))
+
+
+def test_hook_fetch_changes_removed_credit_allocation_comes_back_voided(conn, push, xero, hook):
+    _, pushed = push()
+    inv_id = pushed.external_id
+    note = xero.credit(xero.invoice(inv_id), "120.00")
+    seen = hook(conn, "fetch_changes", events=[event(inv_id)])
+    assert [(p.kind, p.external_id, p.voided) for p in seen.payments] == [
+        ("credit", note["CreditNoteID"], False)]
+
+    xero.remove_allocation(note)
+    changes = hook(conn, "fetch_changes", events=[event(inv_id)])
+
+    assert [(p.kind, p.external_id, p.voided) for p in changes.payments] == [
+        ("credit", note["CreditNoteID"], True)]
+    total = D(str(xero.invoice(inv_id)["Total"]))
+    assert state(changes, inv_id).amount_due == total
+    # once reported, it is not reported again
+    assert hook(conn, "fetch_changes", events=[event(inv_id)]).payments == ()
 
 
 def test_hook_fetch_changes_deleted_payment_comes_back_voided(conn, push, xero, hook):
@@ -136,7 +156,8 @@ def test_hook_fetch_changes_deleted_payment_comes_back_voided(conn, push, xero, 
     records = by_id(changes)
     assert set(records) == {(kept["PaymentID"], False), (gone["PaymentID"], True)}
     voided = records[(gone["PaymentID"], True)]
-    assert [(a.invoice_external_id, a.amount) for a in voided.allocations] == [(inv_id, D("200.00"))]
+    assert [(a.invoice_external_id, a.amount) for a in voided.allocations] == [
+        (inv_id, D("200.00"))]
     total = D(str(xero.invoice(inv_id)["Total"]))
     assert state(changes, inv_id).amount_due == total - D("100.00")
 

@@ -185,5 +185,6 @@ def test_hook_parse_webhook_a_malformed_delivery_is_kept_failed_with_the_reason(
             provider_key="xero")).one()
         assert process_delivery(delivery.id) == "failed"
         db.session.refresh(delivery)
-        assert delivery.error == "Malformed payload: Malformed Xero webhook: event 1 lacks tenantId."
+        assert delivery.error == ("Malformed payload: Malformed Xero webhook: event 1 lacks "
+                                  "tenantId.")
         assert delivery.body == body

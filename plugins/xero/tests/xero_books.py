@@ -61,17 +61,24 @@ class Xero:
         self._ok(self.api.post(f"/Payments/{payment_id}", json={"Status": "DELETED"}))
 
     def credit(self, invoice: dict, amount: str) -> dict:
-        """A credit note made in Xero for the invoice's contact, allocated to the invoice."""
+        """A credit note made in Xero for the invoice's contact, allocated to the invoice
+        (returned with its ``AllocationID``)."""
         note = self._ok(self.api.put("/CreditNotes", json={"CreditNotes": [{
             "Type": "ACCRECCREDIT", "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
             "Date": "2026-11-26", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
             "LineItems": [{"Description": "Goodwill credit", "Quantity": 1,
                            "UnitAmount": float(amount), "AccountCode": self.revenue,
                            "TaxType": "NONE"}]}]}))["CreditNotes"][0]
-        self._ok(self.api.put(f"/CreditNotes/{note['CreditNoteID']}/Allocations", json={
-            "Allocations": [{"Invoice": {"InvoiceID": invoice["InvoiceID"]},
-                             "Amount": float(amount), "Date": "2026-11-26"}]}))
-        return note
+        allocated = self._ok(self.api.put(
+            f"/CreditNotes/{note['CreditNoteID']}/Allocations", json={
+                "Allocations": [{"Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                                 "Amount": float(amount), "Date": "2026-11-26"}]}))
+        return {**note, "AllocationID": allocated["Allocations"][0]["AllocationID"]}
+
+    def remove_allocation(self, note: dict) -> None:
+        """Undo a credit note's allocation (Xero: Remove allocation)."""
+        self._ok(self.api.delete(
+            f"/CreditNotes/{note['CreditNoteID']}/Allocations/{note['AllocationID']}"))
 
     def update(self, invoice_id: str, **fields) -> dict:
         return self._ok(self.api.post(f"/Invoices/{invoice_id}",

@@ -12,7 +12,9 @@ What Xero tells us, and how it becomes a :class:`ChangeSet`
       PaymentID whatever the number of deliveries (the host dedupes on the id);
     * every credit note allocated to it (``CreditNotes[]``) as a ``kind="credit"`` record with
       the CreditNoteID, so credited amounts count as settled; overpayments and prepayments
-      applied to it (``Overpayments[]``/``Prepayments[]``) as payments;
+      applied to it (``Overpayments[]``/``Prepayments[]``) as payments. A credit note whose
+      allocation was removed in Xero comes back ``voided`` once it is allocated to none of our
+      invoices (refs ``invoice_credits`` remembers up to 8 credit notes per invoice);
     * its state: ``PAID`` -> paid, ``VOIDED`` -> voided, ``DELETED`` (or gone: 404) -> deleted,
       otherwise open, with Xero's Total and AmountDue, and ``differs`` when Xero's copy no
       longer has the amounts and lines that were pushed (see :func:`fingerprint`);
@@ -39,8 +41,10 @@ Reconcile
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -55,6 +59,9 @@ CREDIT_NOTE_REF = "credit_note"      # host credit note id -> CreditNoteID (writ
 PAYMENT_OUT_REF = "payment_out"      # host payment id -> PaymentID (payments_out)
 FINGERPRINT_REF = "invoice_fingerprint"  # InvoiceID -> fingerprint of what was pushed
 PAID_REF = "invoice_paid"            # InvoiceID -> AmountPaid when last read
+CREDITS_REF = "invoice_credits"      # InvoiceID -> credit notes (made in Xero) allocated to it
+#: ids kept per invoice in CREDITS_REF (22 characters each in a 200-character value)
+CREDITS_KEPT = 8
 #: ``[PSA payment #42]``: put in the Reference of payments the host pushed.
 MARKER = re.compile(r"\[PSA payment #(\d+)\]")
 ID_BATCH = 40
@@ -128,6 +135,27 @@ def _day(entry: dict) -> date:
         datetime.now(timezone.utc).date()
 
 
+def _pack_ids(ids: list[str]) -> str:
+    """Up to CREDITS_KEPT Xero ids in one refs value (UUIDs as 22 base64 characters)."""
+    out = []
+    for value in ids[:CREDITS_KEPT]:
+        try:
+            out.append(base64.urlsafe_b64encode(uuid.UUID(value).bytes).decode().rstrip("="))
+        except ValueError:
+            continue  # not a Xero id: nothing to watch
+    return ",".join(out)
+
+
+def _unpack_ids(value: str | None) -> list[str]:
+    out = []
+    for part in (value or "").split(","):
+        try:
+            out.append(str(uuid.UUID(bytes=base64.urlsafe_b64decode(part + "=="))))
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
 def _batches(ids: list[str], size: int = ID_BATCH) -> Iterable[list[str]]:
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -150,6 +178,8 @@ class _Collector:
     states: dict[str, InvoiceState] = field(default_factory=dict)
     #: an invoice's AmountPaid fell since it was last read: a payment on it was deleted
     paid_fell: bool = False
+    #: credit notes no longer allocated to an invoice they were seen on: CreditNoteID -> invoice
+    credits_gone: dict[str, str] = field(default_factory=dict)
     _ours: dict[str, bool] = field(default_factory=dict)
 
     def ours(self, invoice_id: str) -> bool:
@@ -190,10 +220,14 @@ class _Collector:
             self.add("payment", str(payment.get("PaymentID") or ""), invoice_id,
                      _amount(payment.get("Amount")), _day(payment), currency,
                      str(payment.get("Reference") or ""), voided=deleted)
+        credited = []
         for credit in doc.get("CreditNotes") or []:
-            self.add("credit", str(credit.get("CreditNoteID") or ""), invoice_id,
-                     _amount(credit.get("AppliedAmount")), _day(credit), currency,
-                     str(credit.get("CreditNoteNumber") or ""))
+            note_id = str(credit.get("CreditNoteID") or "")
+            if note_id and not self.pushed_by_host("credit", note_id):
+                credited.append(note_id)
+            self.add("credit", note_id, invoice_id, _amount(credit.get("AppliedAmount")),
+                     _day(credit), currency, str(credit.get("CreditNoteNumber") or ""))
+        self._watch_credits(invoice_id, credited)
         for key, id_field in (("Overpayments", "OverpaymentID"), ("Prepayments", "PrepaymentID")):
             for entry in doc.get(key) or []:
                 self.add("payment", str(entry.get(id_field) or ""), invoice_id,
@@ -215,6 +249,17 @@ class _Collector:
             self.paid_fell = True
         if before is None or _amount(before) != paid:
             refs.remember(PAID_REF, key, str(paid))
+
+    def _watch_credits(self, invoice_id: str, note_ids: list[str]) -> None:
+        refs, key = self.connection.refs, invoice_id.lower()
+        stored = refs.get(CREDITS_REF, key)
+        before = _unpack_ids(stored)
+        now = sorted({n.lower() for n in note_ids})
+        for gone in set(before) - set(now):
+            self.credits_gone[gone] = invoice_id
+        packed = _pack_ids(now)
+        if (stored or "") != packed:
+            refs.remember(CREDITS_REF, key, packed)
 
     def add_gone(self, invoice_id: str) -> None:
         """An invoice of ours that Xero no longer has at all."""
@@ -316,6 +361,23 @@ def _credit_note_invoices(collector: _Collector, notes: Iterable[dict]) -> list[
     return out
 
 
+def _removed_credits(xero: XeroClient, collector: _Collector) -> None:
+    """Credit notes whose allocation to one of our invoices was removed in Xero: reported
+    voided (the host reverses the credit) when the credit note is no longer allocated to any
+    invoice of ours, or was voided or deleted. One still allocated to another of our invoices
+    is left as it is: the host's records cannot express a partly removed credit."""
+    for note_id, invoice_id in collector.credits_gone.items():
+        note = xero.credit_note(note_id)
+        live = [] if note is None or str(note.get("Status") or "").upper() in (
+            "VOIDED", "DELETED") else [
+            a for a in note.get("Allocations") or []
+            if not a.get("IsDeleted") and collector.ours(
+                str((a.get("Invoice") or {}).get("InvoiceID") or ""))]
+        if not live:
+            collector.add("credit", str((note or {}).get("CreditNoteID") or note_id), invoice_id,
+                          Decimal("0.00"), _day(note or {}), voided=True)
+
+
 def _deleted_payments(xero: XeroClient, collector: _Collector, since: datetime | None) -> None:
     rows, _ = _list(xero, "Payments", {"where": 'Status=="DELETED"'}, since=since)
     for payment in rows:
@@ -347,6 +409,7 @@ def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
             notes.append(note)
     invoice_ids += _credit_note_invoices(collector, notes)
     _read_invoices(xero, collector, invoice_ids)
+    _removed_credits(xero, collector)
     if collector.paid_fell:
         moments = [e.occurred_at for e in events if e.occurred_at is not None]
         since = (min(moments) - EVENT_LOOKBACK) if moments else \
@@ -397,6 +460,7 @@ def reconcile(connection, cursor: str | None) -> ChangeSet:
         clock = clock or notes_clock
         extra += _credit_note_invoices(collector, notes)
     _read_invoices(xero, collector, [i for i in extra if i and collector.ours(i)], have)
+    _removed_credits(xero, collector)
     if clock is None:  # Xero answered 304 everywhere: nothing changed, keep the cursor
         return collector.change_set(cursor=cursor or format_cursor(datetime.now(timezone.utc)))
     return collector.change_set(cursor=format_cursor(clock))
