@@ -205,17 +205,83 @@ def test_hook_fetch_changes_edit_made_in_xero_differs(conn, push, xero, hook):
     assert edited.total == D(str(xero.invoice(inv_id)["Total"])) != D(str(doc["Total"]))
 
 
-def test_hook_fetch_changes_leaves_out_invoices_that_are_not_ours(conn, push, xero, hook):
+def test_hook_fetch_changes_leaves_out_invoices_that_are_not_ours(conn, push, xero, hook,
+                                                                  xero_server):
     _, pushed = push()
     contact_id = xero.invoice(pushed.external_id)["Contact"]["ContactID"]
     theirs = xero.create_invoice(contact_id)
     xero.pay_on_page(theirs["InvoiceID"], "80.00")
     bill = xero.create_invoice(contact_id, type_="ACCPAY")
+    calls_before = len(xero_server.sandbox.exchanges)
 
     changes = hook(conn, "fetch_changes", events=[event(theirs["InvoiceID"]),
                                                   event(bill["InvoiceID"])])
 
     assert changes.payments == () and changes.invoices == ()
+    assert len(xero_server.sandbox.exchanges) == calls_before  # not even read: no call spent
+
+
+# -- the pieces, without Xero ---------------------------------------------------------------------
+
+
+def _doc(**over):
+    doc = {"InvoiceID": "AB12", "CurrencyCode": "GBP", "LineAmountTypes": "Exclusive",
+           "Contact": {"ContactID": "C-1"}, "Total": 1800.0, "Status": "AUTHORISED",
+           "Reference": "Apollo", "AmountPaid": 0.0, "Payments": [],
+           "LineItems": [{"Description": "Consulting", "Quantity": 10.0, "UnitAmount": 150.0,
+                          "LineAmount": 1500.0, "AccountCode": "200", "TaxType": "OUTPUT2",
+                          "Tracking": [{"Name": "Region", "Option": "North"}]}]}
+    doc.update(over)
+    return doc
+
+
+def test_fingerprint_ignores_how_numbers_are_written_and_what_payments_change():
+    from psa_xero.changes import fingerprint
+
+    same = _doc(Total=D("1800.00"), Status="PAID", AmountPaid=1800, Reference="Changed",
+                Payments=[{"PaymentID": "P", "Amount": 1800}],
+                LineItems=[{**_doc()["LineItems"][0], "Quantity": D("10.0000"),
+                            "UnitAmount": D("150.00"), "DiscountRate": None}])
+    assert fingerprint(same) == fingerprint(_doc())
+
+
+@pytest.mark.parametrize("change", [
+    {"Total": 2160.0},
+    {"CurrencyCode": "EUR"},
+    {"Contact": {"ContactID": "C-2"}},
+    {"LineItems": []},
+    {"LineItems": [{**_doc()["LineItems"][0], "Quantity": 12.0}]},
+    {"LineItems": [{**_doc()["LineItems"][0], "AccountCode": "210"}]},
+    {"LineItems": [{**_doc()["LineItems"][0], "TaxType": "NONE"}]},
+    {"LineItems": [{**_doc()["LineItems"][0], "Description": "Other work"}]},
+    {"LineItems": [{**_doc()["LineItems"][0], "Tracking": []}]},
+])
+def test_fingerprint_changes_with_amounts_and_lines(change):
+    from psa_xero.changes import fingerprint
+
+    assert fingerprint(_doc(**change)) != fingerprint(_doc())
+
+
+def test_credit_note_ids_are_kept_compactly_per_invoice():
+    import uuid
+
+    from psa_xero.changes import CREDITS_KEPT, _pack_ids, _unpack_ids
+
+    ids = sorted(str(uuid.uuid4()) for _ in range(CREDITS_KEPT))
+    packed = _pack_ids(ids)
+    assert len(packed) <= 200  # fits the refs value
+    assert _unpack_ids(packed) == ids
+    assert _unpack_ids(_pack_ids(ids + [str(uuid.uuid4())])) == ids  # the first 8 are kept
+    assert _unpack_ids(None) == [] and _pack_ids(["not-an-id"]) == ""
+
+
+def test_reconcile_cursor_round_trips_in_utc():
+    from psa_xero.changes import format_cursor, parse_cursor
+
+    moment = datetime(2026, 11, 23, 19, 5, 7, 123000, tzinfo=timezone.utc)
+    assert format_cursor(moment) == "2026-11-23T19:05:07.123000Z"
+    assert parse_cursor(format_cursor(moment)) == moment
+    assert parse_cursor(None) is None
 
 
 # -- reconcile -------------------------------------------------------------------------------------

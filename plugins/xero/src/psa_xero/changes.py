@@ -116,6 +116,10 @@ def remember_fingerprint(connection, document: dict) -> None:
 
 
 def differs(connection, document: dict) -> bool:
+    """Xero's copy no longer has what was pushed (False when it cannot tell: no fingerprint
+    remembered, or a summary without line items)."""
+    if "LineItems" not in document:
+        return False
     pushed = connection.refs.get(FINGERPRINT_REF, str(document.get("InvoiceID", "")).lower())
     return bool(pushed) and pushed != fingerprint(document)
 
@@ -334,7 +338,8 @@ def _read_invoices(xero: XeroClient, collector: _Collector, ids: list[str],
     have = have if have is not None else set()
     wanted = [i for i in _unique(ids) if i.lower() not in have]
     for batch in _batches(wanted):
-        rows, _ = _list(xero, "Invoices", {"IDs": ",".join(batch)}, paged=False)
+        # paged: Xero leaves line items (and so the fingerprint) out of unpaged listings
+        rows, _ = _list(xero, "Invoices", {"IDs": ",".join(batch)})
         for doc in rows:
             have.add(str(doc.get("InvoiceID", "")).lower())
             collector.add_invoice(doc)
