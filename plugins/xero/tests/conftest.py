@@ -16,21 +16,12 @@ import httpx
 import pytest
 
 from host.sandbox_kit import ServerThread
-from psa_xero.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, UK_TENANT_ID, US_TENANT_ID
+from psa_xero.sandbox import DEMO_CLIENT_ID, UK_TENANT_ID, US_TENANT_ID
 from psa_xero.sandbox import create_app as create_sandbox
 from psa_xero.sandbox.openapi_check import validate_exchange
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from xero_testkit import (  # noqa: E402
-    xero_config,
-    UK_NAME,
-    US_NAME,
-    WEBHOOK_KEY,
-    client_data,
-    invoice_data,
-    line,
-    sign,
-)
+from xero_testkit import UK_NAME, US_NAME, invoice_data, sign, xero_config  # noqa: E402
 
 PLUGIN_SCOPE = ("openid profile email offline_access accounting.invoices accounting.payments "
                 "accounting.contacts accounting.settings.read")

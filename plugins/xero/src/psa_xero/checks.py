@@ -12,6 +12,7 @@ The optional write check creates a DRAFT invoice for an existing contact and del
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from hookspecs import AuthError, Check, ProviderError, TestResult
@@ -180,8 +181,6 @@ def _write_check(connection, xero: XeroClient) -> Check:
             "LineAmountTypes": "NoTax",
             "LineItems": [{"Description": "PSA connection test", "Quantity": 1,
                            "UnitAmount": 0}]}]}
-        import uuid
-
         created = xero.put("Invoices", body, key=f"{key}-{uuid.uuid4().hex[:8]}",
                            action="creating a draft test invoice")
     except AuthError:

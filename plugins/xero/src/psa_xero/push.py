@@ -32,7 +32,6 @@ from hookspecs import (
     ConflictError,
     MappingError,
     NotFoundError,
-    ProviderError,
     SyncResult,
     ValidationError,
 )
@@ -104,7 +103,7 @@ def version_of(document: dict) -> str | None:
 # -- resolving the Xero side of the lines ------------------------------------------------------
 
 
-def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> tuple[dict, str]:
+def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> dict:
     """class label -> tracking ids, from the admin's mapping, else the default category."""
     out: dict[str, dict] = {}
     unmapped = []
@@ -142,7 +141,7 @@ def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> tupl
                         "page, then retry.")
             out[label] = {"TrackingCategoryID": category["TrackingCategoryID"],
                           "TrackingOptionID": option["TrackingOptionID"]}
-    return out, ""
+    return out
 
 
 def _no_tax_type(connection, xero: XeroClient) -> str:
@@ -237,7 +236,7 @@ def resolve_refs(connection, xero: XeroClient, lines, contact_id: str,
     if any(line.tax_rate is None for line in lines):
         untaxed = _no_tax_type(connection, xero)
     labels = {line.class_label.strip() for line in lines if line.class_label.strip()}
-    tracking, _ = _tracking_for_labels(connection, xero, labels) if labels else ({}, "")
+    tracking = _tracking_for_labels(connection, xero, labels) if labels else {}
     refs = ResolvedRefs(contact_id=contact_id, default_account_code=default,
                         account_codes=account_codes, tax_types=tax_types, item_codes=item_codes,
                         tracking=tracking, no_tax_type=untaxed)
@@ -523,12 +522,9 @@ def _allocate(connection, xero: XeroClient, note, doc: dict, invoice: dict,
             f"allocated to invoice {note.invoice_number}: {reason}. It stays as credit on the "
             "contact in Xero."))
     body = allocation_request(note, amount=amount, invoice_id=invoice_id)
-    try:
-        xero.allocate(str(doc["CreditNoteID"]), body, key=body_key(key, "allocation", body),
-                      action=f"allocating credit note {note.number} to invoice "
-                             f"{note.invoice_number}")
-    except ProviderError:
-        raise
+    xero.allocate(str(doc["CreditNoteID"]), body, key=body_key(key, "allocation", body),
+                  action=f"allocating credit note {note.number} to invoice "
+                         f"{note.invoice_number}")
     fresh = xero.credit_note(str(doc["CreditNoteID"])) or doc
     message = ""
     if amount < _money(note.total):
