@@ -454,14 +454,3 @@ def test_hook_on_invoice_sent_uses_the_customer_chosen_on_the_reconciliation_pag
         "value": chosen, "name": "Acme Ltd East"}
     [again] = hook(conn, "preview_matches", kind="client", records=[make_invoice().client])
     assert (again.outcome, again.external_id) == ("match", chosen)
-
-
-def test_hook_on_invoice_sent_says_when_quickbooks_computes_another_total(qbo, qbo_connection,
-                                                                          hook):
-    from hookspecs import TaxRateData
-
-    conn = qbo_connection("us")
-    ten_percent = TaxRateData(id=3, name="City 10%", rate=Decimal("10"))  # QuickBooks has 8 %
-    result = hook(conn, "on_invoice_sent", invoice=make_invoice(tax_rate=ten_percent),
-                  idempotency_key="total-1")
-    assert "1700.00 (tax 120.00)" in result.note and "1730.00 (tax 150.00)" in result.note

@@ -2,7 +2,9 @@
 
 One push, in order: read the company (numbering, tax model, classes), resolve the customer
 (:mod:`.customers`), the line items (:mod:`.items`), tax codes (:mod:`.taxes`) and classes
-(:mod:`.classes`), build the payload with the pure mappers, then create it exactly once
+(:mod:`.classes`), build the payload with the pure mappers (US companies with sales tax on
+also get the PSA's tax amount as ``TxnTaxDetail.TotalTax``, :func:`.taxes.us_tax_detail`, so
+QuickBooks' total equals the PSA's), then create it exactly once
 (:mod:`.idempotency`) or, for an invoice pushed before, update that same invoice with its
 current ``SyncToken``. Auto-send uses QuickBooks' ``/send`` when the setting is on and the
 client has a billing email; otherwise the result's note says why it was not emailed.
@@ -30,7 +32,7 @@ from .idempotency import Attempts, create_once, write_once
 from .items import ItemResolver
 from .links import deep_link
 from .mappers import ResolvedRefs, credit_memo_payload, invoice_payload, money
-from .taxes import TaxCodes, us_transaction_code
+from .taxes import TaxCodes, us_tax_detail
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,9 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
     notes = [customer.note]
     refs = resolve_refs(ctx, connection, customer.id, invoice.lines, idempotency_key, notes)
     payload = invoice_payload(invoice, refs)
-    if not ctx.non_us:
-        code = us_transaction_code(connection, invoice.lines)
-        if code:
-            payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": code}}
     existing = (invoice.external.external_id if invoice.external else None) or \
         connection.refs.get("invoice", invoice.id)
+    _add_us_tax(ctx, connection, payload, invoice, updating=bool(existing))
     if existing:
         saved = _update(ctx.qbo, connection, "Invoice", existing, invoice.id, payload,
                         idempotency_key, number=f"invoice {invoice.number}")
@@ -151,22 +150,45 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
                             payload, idempotency_key, number=f"invoice {invoice.number}")
     connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
     changes.remember_pushed(connection, saved)  # reconciliation spots edits made in QuickBooks
-    notes.append(_total_check(saved, invoice.total, invoice.tax_total))
+    notes.append(_total_check(ctx, saved, invoice.total, invoice.tax_total))
     saved, emailed, note = _auto_send(ctx, connection, invoice, saved, idempotency_key)
     notes.append(note)
     return _result(connection, "Invoice", saved, notes, emailed)
 
 
-def _total_check(saved: dict, total: Decimal, tax_total: Decimal) -> str:
-    """QuickBooks computes tax itself (US: from the company's sales tax set-up): say so when its
-    total differs from the PSA's, so nobody finds out from the customer."""
+def _add_us_tax(ctx: Context, connection, payload: dict, doc, *, updating: bool) -> None:
+    """US companies: the PSA's tax amount (and mapped tax code) as ``TxnTaxDetail``, so the
+    QuickBooks total equals the PSA's (:func:`.taxes.us_tax_detail`). Non-US companies get a
+    tax code per line instead (:class:`.taxes.TaxCodes`)."""
+    if ctx.non_us:
+        return
+    detail = us_tax_detail(connection, doc.lines, doc.tax_total,
+                           using_sales_tax=ctx.company.using_sales_tax, updating=updating)
+    if detail:
+        payload["TxnTaxDetail"] = detail
+
+
+def _total_check(ctx: Context, saved: dict, total: Decimal, tax_total: Decimal,
+                 label: str = "invoice") -> str:
+    """Say so when QuickBooks' total differs from the PSA's, so nobody finds out from the
+    customer. US companies with sales tax on get the PSA's tax amount, so this is the safety
+    net for the rest: non-US companies (QuickBooks computes tax per line from the mapped tax
+    codes), US companies with sales tax off, or a tax amount QuickBooks did not keep."""
     booked = Decimal(str(saved.get("TotalAmt") or 0)).quantize(Decimal("0.01"))
     if abs(booked - Decimal(total)) < Decimal("0.01"):
         return ""
     tax = Decimal(str((saved.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
-    return (f"QuickBooks booked a total of {booked:.2f} (tax {tax:.2f}); the PSA invoice says "
-            f"{Decimal(total):.2f} (tax {Decimal(tax_total):.2f}). Check the tax rate mapping "
-            "and QuickBooks' sales tax settings.")
+    what = (f"QuickBooks booked a total of {booked:.2f} (tax {tax:.2f}); the PSA {label} says "
+            f"{Decimal(total):.2f} (tax {Decimal(tax_total):.2f}).")
+    if not ctx.non_us and not ctx.company.using_sales_tax:
+        return (f"{what} Sales tax is off in this QuickBooks company, so it books no tax. "
+                "Turn on sales tax in QuickBooks (Taxes > Sales tax) and push again, or book "
+                "the tax there by hand.")
+    if ctx.non_us:
+        return (f"{what} QuickBooks computes tax from each line's tax code: map each PSA tax "
+                "rate to a QuickBooks tax code of the same rate on the Manage page, then push "
+                "again.")
+    return f"{what} Check the tax rate mapping and QuickBooks' sales tax settings."
 
 
 def _auto_send(ctx: Context, connection, invoice: InvoiceData, saved: dict, idempotency_key: str):
@@ -219,6 +241,7 @@ def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> Syn
     payload = credit_memo_payload(credit, refs)
     existing = (credit.external.external_id if credit.external else None) or \
         connection.refs.get("credit_memo", credit.id)
+    _add_us_tax(ctx, connection, payload, credit, updating=bool(existing))
     number = f"credit note {credit.number}"
     if existing:
         saved = _update(ctx.qbo, connection, "CreditMemo", existing, credit.id, payload,
@@ -231,6 +254,7 @@ def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> Syn
             saved = _update(ctx.qbo, connection, "CreditMemo", str(saved["Id"]), credit.id,
                             payload, idempotency_key, number=number)
     connection.refs.remember("credit_memo", credit.id, str(saved["Id"]))
+    notes.append(_total_check(ctx, saved, credit.total, credit.tax_total, "credit note"))
     notes.append(_apply_credit(ctx, connection, credit, saved, customer.id, idempotency_key))
     return _result(connection, "CreditMemo", saved, notes)
 

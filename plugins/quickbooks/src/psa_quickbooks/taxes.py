@@ -1,9 +1,12 @@
 """Tax codes on lines (reference 12).
 
 * **US companies**: lines carry ``TAX`` (the line has a non-zero tax rate) or ``NON``; QuickBooks
-  takes the rate from the company's sales tax set-up. When the invoice's tax rate is mapped to
-  a QuickBooks tax code (e.g. "Springfield"), that code is sent as the transaction's
-  ``TxnTaxDetail.TxnTaxCodeRef`` (automated sales tax may replace it).
+  takes the rate from the company's sales tax set-up. With sales tax on, a document with a
+  taxed line (or any update of one pushed before) sends ``TxnTaxDetail``: the mapped QuickBooks
+  tax code of its tax rate as ``TxnTaxCodeRef`` (when mapped; automated sales tax may replace
+  it) and the PSA's tax amount as ``TotalTax``, QuickBooks' tax override (reference 3.3, 12),
+  so the document in the books equals the one the customer got even when QuickBooks' rate
+  differs (see :func:`us_tax_detail`).
 * **Other companies** (UK VAT, Canadian GST ...): every line needs a QuickBooks ``TaxCode``.
   Per line: the admin's mapping of the tax rate (kind ``tax_code``), else the one active tax
   code with exactly the rate's name, else the one active tax code whose sales rate equals the
@@ -20,6 +23,7 @@ from hookspecs import LineData, MappingError
 from host.integrations.matching import norm
 
 from .api import QboClient
+from .mappers import money
 
 
 def _rates(qbo: QboClient) -> dict[str, Decimal]:
@@ -102,3 +106,28 @@ def us_transaction_code(connection, lines) -> str | None:
             if mapped and mapped not in ("TAX", "NON"):
                 return str(mapped)
     return None
+
+
+def us_tax_detail(connection, lines, tax_total: Decimal, *, using_sales_tax: bool,
+                  updating: bool) -> dict | None:
+    """US: the ``TxnTaxDetail`` to send, or None to send none.
+
+    Sales tax off in QuickBooks: none (QuickBooks ignores tax fields then; the push notes the
+    total that differs). Otherwise, for a document with a taxed line: ``TxnTaxCodeRef`` = the
+    mapped code of the first taxed line's rate, if any (else QuickBooks uses the company's
+    default), and ``TotalTax`` = the PSA's tax total, which QuickBooks keeps instead of its own
+    computation. An update always sends ``TotalTax`` (0.00 when no line is taxed any more), so a
+    tax amount sent with an earlier version never stays on the document (QuickBooks keeps an
+    override it is sent again; see the sandbox's NOTES.md).
+    """
+    if not using_sales_tax:
+        return None
+    taxed = any(line.tax_rate is not None and line.tax_rate.rate != 0 for line in lines)
+    if not taxed and not updating:
+        return None
+    detail: dict = {}
+    code = us_transaction_code(connection, lines)
+    if code:
+        detail["TxnTaxCodeRef"] = {"value": code}
+    detail["TotalTax"] = money(tax_total)
+    return detail

@@ -12,7 +12,8 @@ from ._common import ResolvedRefs, header, ymd
 def invoice_payload(invoice: InvoiceData, refs: ResolvedRefs) -> dict[str, Any]:
     """Invoice create body. ``DocNumber`` only with custom transaction numbers; ``CurrencyRef``
     only with multicurrency; ``GlobalTaxCalculation`` only for non-US companies. TotalAmt and tax
-    are left for QBO to compute. ``EmailStatus`` is ``NotSet`` (sending is a separate call)."""
+    are left for QBO to compute (for US companies with sales tax on, :mod:`..push` adds the PSA's
+    tax amount as ``TxnTaxDetail``). ``EmailStatus`` is ``NotSet`` (sending is a separate call)."""
     payload = header(
         refs=refs,
         number_=invoice.number,
