@@ -102,7 +102,7 @@ def test_e2e_connect_picking_one_of_two_organisations_then_send_shows_the_xero_l
         env, xero_server):
     org, tenant = connect_us(env, xero_server, auto_send="y")
     page = tenant.user.page(f"/settings/integrations?business_unit={tenant.business_unit_id}")
-    assert "Hudson Advisory (US)" in page
+    assert "Hudson Advisory (US)" in page and "(!uS4hX)" in page  # name and short code shown
     from host.extensions import db
     from host.models import Connection
 
