@@ -208,3 +208,30 @@ def _rows(data):
     if isinstance(data, dict):
         data = data.get("connections", list(data.values()))
     return [r for r in data if isinstance(r, dict)]
+
+
+def test_e2e_credit_note_is_allocated_to_its_invoice_and_not_emailed(env, xero_server):
+    org, tenant = connect_us(env, xero_server, auto_send="y")
+    invoice_id = env.draft_invoice(tenant, amount="200.00")
+    send(tenant, invoice_id)
+    wait_synced(env, tenant, invoice_id)
+    page = f"/invoices/{invoice_id}/credit-notes/new"
+    resp = tenant.user.post_form(page, page, {"mode": "amount", "amount": "40.00",
+                                              "reason": "Late delivery"})
+    assert resp.status_code in (302, 303), resp.text
+    number = number_of(env, invoice_id)
+    (invoice,) = xero_invoices(xero_server, number)
+
+    def credited():
+        notes = httpx.get(f"{xero_server.url}/_sandbox/entities/{US_TENANT_ID}/credit_notes"
+                          ).json()
+        ours = [n for n in notes.values() if number in (n.get("Reference") or "")]
+        current = xero_invoices(xero_server, number)[0]
+        return ours if Decimal(str(current["AmountCredited"])) == Decimal("40.00") else None
+
+    (note,) = poll(credited, what="the credit note allocated in Xero")
+    assert note["Type"] == "ACCRECCREDIT" and note["Status"] in ("AUTHORISED", "PAID")
+    assert Decimal(str(note["Total"])) == Decimal("40.00")
+    emails = httpx.get(f"{xero_server.url}/_sandbox/entities/{US_TENANT_ID}/emails").json()
+    assert [e.get("InvoiceID") for e in emails] == [invoice["InvoiceID"]]  # the invoice only
+    assert len(xero_invoices(xero_server, number)) == 1
