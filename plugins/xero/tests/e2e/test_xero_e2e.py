@@ -235,3 +235,22 @@ def test_e2e_credit_note_is_allocated_to_its_invoice_and_not_emailed(env, xero_s
     emails = httpx.get(f"{xero_server.url}/_sandbox/entities/{US_TENANT_ID}/emails").json()
     assert [e.get("InvoiceID") for e in emails] == [invoice["InvoiceID"]]  # the invoice only
     assert len(xero_invoices(xero_server, number)) == 1
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "rate_limit", "headers": {"Retry-After": "1", "X-Rate-Limit-Problem": "minute"}},
+    {"kind": "status", "status": 500, "body": "Internal error"},
+], ids=["429-minute-limit", "500"])
+def test_e2e_throttled_or_failing_xero_is_retried_automatically_and_books_once(env,
+                                                                               xero_server,
+                                                                               fault):
+    org, tenant = connect_us(env, xero_server)
+    httpx.post(f"{xero_server.url}/_sandbox/faults", json={
+        "path": "/api.xro/2.0/Invoices$", "method": "PUT", "count": 1, **fault}
+    ).raise_for_status()
+    invoice_id = env.draft_invoice(tenant, amount="75.00")
+    send(tenant, invoice_id)
+    wait_synced(env, tenant, invoice_id, timeout=60)
+    row = env.sync_row(invoice_id)
+    assert row["attempts"] >= 2 and "error" in row["events"]
+    assert len(xero_invoices(xero_server, number_of(env, invoice_id))) == 1
