@@ -97,15 +97,40 @@ def books(payments_world):
     b.http.close()
 
 
-def send(env, tenant, amount="100.00") -> tuple[int, str]:
+def send(env, tenant, amount="100.00", lines=None) -> tuple[int, str]:
     """Draft and send an invoice from the host's page; returns (host id, QuickBooks Id)."""
-    invoice_id = env.draft_invoice(tenant, amount=amount)
+    invoice_id = env.draft_invoice(tenant, lines, amount=amount)
     resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
     assert resp.status_code in (302, 303)
     row = poll_for(lambda: env.sync_row(invoice_id), lambda r: r and r["status"] in (
         "synced", "failed"), what="the invoice pushed")
     assert row["status"] == "synced", row
     return invoice_id, row["external_id"]
+
+
+def add_tax_rate(env, tenant, name: str, rate: str) -> int:
+    from host.extensions import db
+    from host.models import TaxRate
+
+    with env.app.app_context():
+        row = TaxRate(organization_id=tenant.org_id, name=name, rate=Decimal(rate))
+        db.session.add(row)
+        db.session.commit()
+        rate_id = row.id
+        db.session.remove()
+    return rate_id
+
+
+def host_totals(env, invoice_id) -> tuple[Decimal, Decimal]:
+    """(total, tax) of a host invoice, as the customer's copy shows them."""
+    from host.extensions import db
+    from host.models import Invoice
+
+    with env.app.app_context():
+        invoice = db.session.get(Invoice, invoice_id)
+        out = (invoice.total, invoice.tax_total)
+        db.session.remove()
+    return out
 
 
 def host_payments(env, invoice_id) -> list[tuple]:
@@ -306,3 +331,27 @@ def test_an_invoice_edited_in_quickbooks_is_flagged_on_the_host_invoice(payments
     reconcile_now(env, tenant)
     panel = tenant.user.page(f"/invoices/{invoice_id}/sync")
     assert 'data-state="differs"' in panel and "Edited at the provider" in panel
+
+
+def test_a_full_payment_in_quickbooks_pays_a_taxed_invoice_at_a_rate_quickbooks_lacks(
+        payments_world, tenant, books):
+    """The demo's case: New York 8.875 % in the PSA, QuickBooks' default sales tax code at 8 %.
+    The invoice in QuickBooks carries the PSA's tax, so the customer paying the whole
+    QuickBooks balance pays the PSA invoice in full."""
+    env = payments_world.env
+    payments_world.webhooks("legacy")
+    rate_id = add_tax_rate(env, tenant, "US Sales Tax (NY)", "8.875")
+    invoice_id, qbo_id = send(env, tenant, lines=[
+        {"quantity": Decimal("22"), "unit_price": Decimal("150.00"),
+         "description": "Consulting, November", "tax_rate_id": rate_id}])
+    assert host_totals(env, invoice_id) == (Decimal("3592.88"), Decimal("292.88"))
+    booked = books.invoice(qbo_id)
+    assert (booked["TotalAmt"], booked["TxnTaxDetail"]["TotalTax"]) == (3592.88, 292.88)
+    assert booked["Balance"] == 3592.88  # not 3,564.00 (8 %)
+
+    payment = books.receive_payment(qbo_id, "3592.88")
+    poll(lambda: status_of(tenant, invoice_id) == "paid", what="paid")
+    assert host_payments(env, invoice_id) == [
+        ("provider", Decimal("3592.88"), f"{payment}:{qbo_id}", "recorded")]
+    assert books.invoice(qbo_id)["Balance"] == 0
+
