@@ -268,3 +268,19 @@ def test_expired_access_token_is_refreshed_at_xeros_token_endpoint(connection_fa
     assert result.ok, [(c.name, c.message) for c in result.checks]
     db.session.expire_all()
     assert db.session.get(Connection, conn.id).token_version > version  # rotated and stored
+
+
+def test_hook_on_invoice_sent_uses_the_contact_picked_on_the_reconciliation_page(
+        connected_connection, hook, sandbox_api, set_mapping):
+    from xero_testkit import invoice_data
+
+    from psa_xero.sandbox.seed import sid
+
+    client = client_data("Bluebird (PSA name)", "someone@else.test")
+    set_mapping(connected_connection, "client", client.id, sid(UK_TENANT_ID, "contact:bluebird"))
+    result = hook(connected_connection, "on_invoice_sent", invoice=invoice_data(client=client),
+                  idempotency_key="c-4")
+    doc = sandbox_api(UK_TENANT_ID, "invoices", result.external_id)
+    assert doc["Contact"]["ContactID"] == sid(UK_TENANT_ID, "contact:bluebird")
+    assert not [c for c in sandbox_api(UK_TENANT_ID, "contacts").values()
+                if c["Name"] == client.name]  # nothing created
