@@ -349,3 +349,22 @@ def test_hook_on_invoice_sent_edit_over_a_copy_edited_in_xero_says_so(connected_
     assert "had been edited in Xero" in result.note
     doc = one_invoice(sandbox_api, sample_invoice.number)
     assert [li["Description"] for li in doc["LineItems"]] == ["Consulting, revised"]
+
+
+def test_hook_on_invoice_sent_resend_after_a_tracking_remap_updates_the_lines(
+        xero_connection, hook, sandbox_api, set_mapping):
+    from psa_xero.sandbox.seed import sid
+
+    conn = xero_connection("uk", settings={"tracking_category": sid(UK_TENANT_ID,
+                                                                    "tracking:Region")})
+    invoice = invoice_data(lines=(line(class_label="North"),))
+    first = hook(conn, "on_invoice_sent", invoice=invoice, idempotency_key="remap-1")
+    dept = sid(UK_TENANT_ID, "tracking:Department")
+    set_mapping(conn, "tracking", "North", f"{dept}:{sid(UK_TENANT_ID, 'tracking:Department:Consulting')}")
+    again = hook(conn, "on_invoice_sent",
+                 invoice=replace(invoice, external=ExternalRef(first.external_id, first.number)),
+                 idempotency_key="remap-2")
+    assert again.external_id == first.external_id
+    doc = one_invoice(sandbox_api, invoice.number)
+    assert [(t["Name"], t["Option"]) for t in doc["LineItems"][0]["Tracking"]] == [
+        ("Department", "Consulting")]

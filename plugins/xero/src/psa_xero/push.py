@@ -272,7 +272,27 @@ def _same_document(existing: dict, wanted: dict) -> bool:
                 or _money(old.get("UnitAmount")) != _money(new.get("UnitAmount"))
                 or str(old.get("AccountCode", "")) != str(new.get("AccountCode", ""))
                 or (new.get("TaxType") and str(old.get("TaxType", "")) != str(new["TaxType"]))
-                or _money(old.get("DiscountRate")) != _money(new.get("DiscountRate"))):
+                or _money(old.get("DiscountRate")) != _money(new.get("DiscountRate"))
+                or str(old.get("ItemCode") or "") != str(new.get("ItemCode") or "")
+                or not _same_tracking(old.get("Tracking") or [], new.get("Tracking") or [])):
+            return False
+    return True
+
+
+def _same_tracking(old: list, new: list) -> bool:
+    """Tracking as Xero returns it (ids and names) against what we would send (ids, or
+    category and option names)."""
+    if len(old) != len(new):
+        return False
+    for entry in new:
+        if entry.get("TrackingOptionID"):
+            hit = any(str(o.get("TrackingOptionID", "")).lower()
+                      == str(entry["TrackingOptionID"]).lower() for o in old)
+        else:
+            hit = any(str(o.get("Name", "")).casefold() == str(entry.get("Name", "")).casefold()
+                      and str(o.get("Option", "")).casefold()
+                      == str(entry.get("Option", "")).casefold() for o in old)
+        if not hit:
             return False
     return True
 
