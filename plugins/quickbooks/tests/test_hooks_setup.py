@@ -57,8 +57,11 @@ def test_hook_test_connection_us_all_pass(qbo, qbo_connection, hook):
     assert result.ok
     assert {n: c.status for n, c in checks.items()} == {
         "Credentials and permissions": "pass", "Company": "pass", "US / non-US": "pass",
-        "Default product/service": "pass", "Income account": "pass", "Invoice numbers": "pass"}
+        "Default product/service": "pass", "Income account": "pass", "Invoice numbers": "pass",
+        "Sales tax": "pass"}
     assert "'Services'" in checks["Income account"].message
+    assert "Springfield (8 %)" in checks["Sales tax"].message
+    assert "PSA's tax amount is sent" in checks["Sales tax"].message
     assert "Sandbox Company US" in checks["Company"].message
     assert qbo.entities(US_REALM, "Invoice") == []  # read-only
 
@@ -73,9 +76,18 @@ def test_hook_test_connection_warns_on_contradicting_us_choice_and_classes(qbo, 
     assert result.ok  # warnings do not fail the test
 
 
+def test_hook_test_connection_us_sales_tax_off_warns(qbo, qbo_connection, hook):
+    qbo.preferences(US_REALM, {"TaxPrefs": {"UsingSalesTax": False}})
+    checks = checks_by_name(hook(qbo_connection("us"), "test_connection", write_check=False))
+    assert checks["Sales tax"].status == "warn"
+    assert "booked without it" in checks["Sales tax"].message
+    assert "Taxes > Sales tax" in checks["Sales tax"].fix
+
+
 def test_hook_test_connection_non_us_lists_tax_codes(qbo, qbo_connection, hook):
     checks = checks_by_name(hook(qbo_connection("uk"), "test_connection", write_check=False))
     assert checks["Tax codes"].status == "pass" and "20.0% S" in checks["Tax codes"].message
+    assert "Sales tax" not in checks  # a US check only
 
 
 def test_hook_test_connection_explains_custom_numbers(qbo, qbo_connection, hook):

@@ -4,7 +4,8 @@ Read-only checks: credentials and permissions (company info and preferences can 
 company file (subscription active, name, country, edition), the US / non-US choice against the
 company's country, the default product/service (exists, active, not a category, sellable) and
 its income account, invoice numbering (Custom transaction numbers explained), class tracking
-when class mapping is on, tax codes for a non-US company, closed books.
+when class mapping is on, tax codes for a non-US company, sales tax for a US one (what
+happens to the PSA's tax amount), closed books.
 
 The optional write check creates a throw-away customer and a 0.01 invoice for it, then deletes
 the invoice and makes the customer inactive (QuickBooks cannot delete customers) -- in
@@ -144,6 +145,41 @@ def _tax_codes(qbo: QboClient, connection, non_us: bool) -> Check | None:
                  "Manage page (same name or rate is matched automatically).")
 
 
+def _sales_tax(qbo: QboClient, company: company_mod.Company, non_us: bool) -> Check | None:
+    """US: what happens to the PSA's tax (reference 12): sales tax on -> the PSA's amount is
+    sent as ``TxnTaxDetail.TotalTax``; off -> QuickBooks books none."""
+    if non_us:
+        return None
+    name = "Sales tax"
+    if not company.using_sales_tax:
+        return Check(name, "warn",
+                     "Sales tax is off in QuickBooks: invoices that carry tax in the PSA are "
+                     "booked without it, so QuickBooks' totals are lower (the sync record says "
+                     "so on each one).",
+                     fix="Turn on sales tax in QuickBooks (Taxes > Sales tax), then test "
+                         "again. Leave it off only if the PSA's invoices carry no tax.")
+    sent = ("The PSA's tax amount is sent with each invoice and credit memo, so QuickBooks' "
+            "totals equal the PSA's.")
+    if company.automated_sales_tax:
+        return Check(name, "pass", "Automated sales tax is on: QuickBooks picks the tax codes "
+                     f"and spreads the amount over its rates. {sent}")
+    codes = TaxCodes(qbo, None)
+    default = next((c for c in codes.codes if str(c.get("Id")) == company.default_tax_code), None)
+    if default is None:
+        return Check(name, "warn",
+                     f"Sales tax is on but QuickBooks has no default sales tax code. {sent} "
+                     "Without a code on the invoice QuickBooks may not keep it.",
+                     fix="Map each PSA tax rate to a QuickBooks tax code on the Manage page "
+                         "(Tax codes), or set a default in QuickBooks (Taxes > Sales tax).")
+    rate = codes.rate_of(default)
+    shown = f"{default.get('Name')} ({rate.normalize():f} %)" if rate is not None else \
+        str(default.get("Name"))
+    return Check(name, "pass",
+                 f"Sales tax is on; QuickBooks' default code is {shown}. {sent} Map each PSA "
+                 "tax rate to the QuickBooks code of its jurisdiction on the Manage page so "
+                 "QuickBooks' sales tax reports file it under the right agency.")
+
+
 def _closed_books(company: company_mod.Company) -> Check | None:
     if not company.book_close_date:
         return None
@@ -224,6 +260,7 @@ def test_connection(connection, write_check: bool) -> TestResult:
     for step in (lambda: _default_item(qbo, settings), lambda: [_numbering(company)],
                  lambda: [_classes(settings, company)],
                  lambda: [_tax_codes(qbo, connection, non_us)],
+                 lambda: [_sales_tax(qbo, company, non_us)],
                  lambda: [_closed_books(company)]):
         try:
             checks.extend(step())

@@ -26,6 +26,7 @@ class Company:
     home_currency: str = ""
     using_sales_tax: bool = False
     automated_sales_tax: bool = False
+    default_tax_code: str = ""  # US: TaxPrefs.TaxGroupCodeRef, the code used when none is sent
     book_close_date: date | None = None
     subscription_status: str = ""
     edition: str = ""
@@ -70,6 +71,7 @@ def from_payloads(realm: str, info: dict, prefs: dict) -> Company:
         home_currency=str((cur.get("HomeCurrency") or {}).get("value") or ""),
         using_sales_tax=bool(tax.get("UsingSalesTax")),
         automated_sales_tax=bool(tax.get("PartnerTaxEnabled")),
+        default_tax_code=str((tax.get("TaxGroupCodeRef") or {}).get("value") or ""),
         book_close_date=_date(acc.get("BookCloseDate")),
         subscription_status=_name_value(info, "SubscriptionStatus"),
         edition=_name_value(info, "OfferingSku"),
