@@ -142,6 +142,26 @@ def test_hook_fetch_changes_removed_credit_allocation_comes_back_voided(conn, pu
     assert hook(conn, "fetch_changes", events=[event(inv_id)]).payments == ()
 
 
+def test_hook_fetch_changes_a_pass_that_fails_half_way_loses_nothing(conn, push, xero, hook,
+                                                                     faults):
+    _, pushed = push()
+    inv_id = pushed.external_id
+    note = xero.credit(xero.invoice(inv_id), "50.00")
+    paid = xero.pay_on_page(inv_id, "25.00")
+    hook(conn, "fetch_changes", events=[event(inv_id)])
+    xero.remove_allocation(note)
+    xero.delete_payment(paid["PaymentID"])
+    faults("status", path="/api.xro/2.0/Payments$", method="GET", status=503,
+           body="Service Unavailable")
+
+    with pytest.raises(ProviderDown):  # the host retries the delivery later
+        hook(conn, "fetch_changes", events=[event(inv_id)])
+    retried = hook(conn, "fetch_changes", events=[event(inv_id)])
+
+    assert {(p.kind, p.external_id, p.voided) for p in retried.payments} == {
+        ("credit", note["CreditNoteID"], True), ("payment", paid["PaymentID"], True)}
+
+
 def test_hook_fetch_changes_deleted_payment_comes_back_voided(conn, push, xero, hook):
     _, pushed = push()
     inv_id = pushed.external_id

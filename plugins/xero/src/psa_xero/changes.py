@@ -184,6 +184,9 @@ class _Collector:
     paid_fell: bool = False
     #: credit notes no longer allocated to an invoice they were seen on: CreditNoteID -> invoice
     credits_gone: dict[str, str] = field(default_factory=dict)
+    #: memory (refs) to write once the whole pass has succeeded: a pass that fails half-way
+    #: (throttled, Xero down) is retried and must see the same "before" again
+    _memory: dict[tuple[str, str], str] = field(default_factory=dict)
     _ours: dict[str, bool] = field(default_factory=dict)
 
     def ours(self, invoice_id: str) -> bool:
@@ -252,7 +255,7 @@ class _Collector:
         if before is not None and _amount(before) > paid:
             self.paid_fell = True
         if before is None or _amount(before) != paid:
-            refs.remember(PAID_REF, key, str(paid))
+            self._memory[(PAID_REF, key)] = str(paid)
 
     def _watch_credits(self, invoice_id: str, note_ids: list[str]) -> None:
         refs, key = self.connection.refs, invoice_id.lower()
@@ -263,7 +266,7 @@ class _Collector:
             self.credits_gone[gone] = invoice_id
         packed = _pack_ids(now)
         if (stored or "") != packed:
-            refs.remember(CREDITS_REF, key, packed)
+            self._memory[(CREDITS_REF, key)] = packed
 
     def add_gone(self, invoice_id: str) -> None:
         """An invoice of ours that Xero no longer has at all."""
@@ -284,6 +287,10 @@ class _Collector:
                  voided=True)
 
     def change_set(self, cursor: str | None = None) -> ChangeSet:
+        """The ChangeSet; call last: it also writes the pass's memory."""
+        for (kind, key), value in self._memory.items():
+            self.connection.refs.remember(kind, key, value)
+        self._memory.clear()
         records = []
         for (kind, _, voided), slot in self.payments.items():
             records.append(PaymentRecord(
