@@ -368,3 +368,15 @@ def test_hook_on_invoice_sent_resend_after_a_tracking_remap_updates_the_lines(
     doc = one_invoice(sandbox_api, invoice.number)
     assert [(t["Name"], t["Option"]) for t in doc["LineItems"][0]["Tracking"]] == [
         ("Department", "Consulting")]
+
+
+def test_hook_on_invoice_sent_never_adopts_an_invoice_linked_to_another_psa_invoice(
+        connected_connection, hook, sandbox_api):
+    client = client_data("Same Client Ltd", "ap@same.test")
+    first = invoice_data(number="INV-0001", client=client)
+    hook(connected_connection, "on_invoice_sent", invoice=first, idempotency_key="link-a")
+    second = invoice_data(number="INV-0001", client=client)  # another PSA invoice, same number
+    with pytest.raises(ConflictError) as err:
+        hook(connected_connection, "on_invoice_sent", invoice=second, idempotency_key="link-b")
+    assert "already linked to another PSA invoice" in err.value.message
+    one_invoice(sandbox_api, "INV-0001")

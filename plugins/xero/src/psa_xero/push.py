@@ -347,21 +347,29 @@ def _update(connection, xero: XeroClient, invoice, existing: dict, body: dict, k
                      action=f"updating invoice {number} in Xero")
 
 
-def _adopt_duplicate(xero: XeroClient, invoice, contact_id: str, exc: ConflictError) -> dict:
-    """After "Invoice # must be unique.": our own earlier write (same contact) is adopted."""
+def _adopt_duplicate(connection, xero: XeroClient, invoice, contact_id: str,
+                     exc: ConflictError) -> dict:
+    """After "Invoice # must be unique.": our own earlier write (same contact, and not linked
+    to another PSA invoice) is adopted."""
     found = [d for d in xero.invoices(numbers=[invoice.number])
              if d.get("Type") == "ACCREC" and str(d.get("InvoiceNumber")) == invoice.number]
-    ours = [d for d in found
-            if str((d.get("Contact") or {}).get("ContactID", "")).lower() == contact_id.lower()
-            and d.get("Status") not in CLOSED]
+    ours, linked = [], []
+    for doc in found:
+        if str((doc.get("Contact") or {}).get("ContactID", "")).lower() != contact_id.lower() \
+                or doc.get("Status") in CLOSED:
+            continue
+        owner = connection.refs.host_id_for(INVOICE_REF, str(doc["InvoiceID"]))
+        (ours if owner in (None, str(invoice.id)) else linked).append(doc)
     if len(ours) == 1:
         return ours[0]
-    other = found[0] if found else {}
+    other = (linked or found or [{}])[0]
     who = (other.get("Contact") or {}).get("Name") or "another contact"
     state = str(other.get("Status") or "").lower()
+    also = " and already linked to another PSA invoice" if linked else ""
     raise ConflictError(
         f"Xero already has invoice number {invoice.number} ({state + ', ' if state else ''}"
-        f"for {who}), so this invoice cannot be created with it. Xero said: {exc.message}",
+        f"for {who}{also}), so this invoice cannot be created with it. Xero said: "
+        f"{exc.message}",
         fix=f"Open {invoice.number} in Xero. If it is a different invoice, renumber it in Xero "
             "(a voided invoice keeps its number for ever) and retry; if it is this one, map "
             "the client to that contact on the Xero reconciliation page and retry.",
@@ -409,7 +417,7 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
         except ConflictError as exc:
             if "must be unique" not in exc.message:
                 raise
-            existing = _adopt_duplicate(xero, invoice, contact.contact_id, exc)
+            existing = _adopt_duplicate(connection, xero, invoice, contact.contact_id, exc)
             doc = _update(connection, xero, invoice, existing, body, key, notes)
     connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
     remember_fingerprint(connection, doc)  # X2: "the Xero copy differs" compares with it
