@@ -87,8 +87,9 @@ def test_http_statuses_map_to_categories():
                         retry_after=66975)
     assert isinstance(limited, RateLimited) and "5,000 calls per day" in limited.message
     assert limited.retry_after == 66975 and limited.retryable
-    offline = error_for(503, "Organisation offline", action="x")
+    offline = error_for(503, "Organisation offline", action="x", headers={"Retry-After": "30"})
     assert isinstance(offline, ProviderDown) and "Organisation offline" in offline.message
+    assert offline.retry_after == 30
     assert isinstance(error_for(500, "", action="x"), ProviderDown)
     query = error_for(400, json.dumps({"ErrorNumber": 16, "Type": "QueryParseException",
                                        "Message": "No property or field 'Nme' exists"}),

@@ -27,6 +27,7 @@ def test_hook_on_connect_lists_both_organisations_with_short_codes(connection_fa
     # the two charts differ (200 vs 4000): the admin chooses the account in the setup step
     assert "default_revenue_account" not in info.settings_defaults
     assert info.settings_defaults["auto_send"] is False
+    assert info.settings_defaults["bank_account_code"] == ""  # 090 vs 1000: the admin chooses
 
 
 def test_hook_on_connect_one_organisation_prefills_its_sales_account(connection_factory, mint,
@@ -36,6 +37,7 @@ def test_hook_on_connect_one_organisation_prefills_its_sales_account(connection_
     info = hook(conn, "on_connect", callback_params={})
     assert [t.id for t in info.tenants] == [US_TENANT_ID]
     assert info.settings_defaults["default_revenue_account"] == "4000"
+    assert info.settings_defaults["bank_account_code"] == "1000"
 
 
 # -- test_connection ---------------------------------------------------------------------------

@@ -42,14 +42,19 @@ def on_connect(connection, callback_params) -> ConnectionInfo:
                             "consent screen.")
     tenants: list[Tenant] = []
     defaults: list[str] = []
+    banks: list[str] = []
     for row in rows:
         xero = XeroClient(connection, tenant_id=str(row["tenantId"]))
-        short, country, code = "", "", ""
+        short, country, code, bank = "", "", "", ""
         try:
             org = xero.organisation()
             short = str(org.get("ShortCode") or "")
             country = str(org.get("CountryCode") or org.get("Version") or "")
-            code = _default_code(xero.accounts())
+            accounts = xero.accounts()
+            code = _default_code(accounts)
+            bank_codes = [str(a["Code"]) for a in accounts if lookups.is_bank_account(a)
+                          and a.get("Type") == "BANK"]
+            bank = bank_codes[0] if len(bank_codes) == 1 else ""
         except AuthError:
             raise
         except ProviderError:
@@ -58,9 +63,12 @@ def on_connect(connection, callback_params) -> ConnectionInfo:
                               name=str(row.get("tenantName") or row["tenantId"]),
                               short_code=short, country=country))
         defaults.append(code)
+        banks.append(bank)
     settings = {"auto_send": False, "tracking_category": "", "bank_account_code": ""}
     if defaults and all(d and d == defaults[0] for d in defaults):
         settings["default_revenue_account"] = defaults[0]
+    if banks and all(b and b == banks[0] for b in banks):
+        settings["bank_account_code"] = banks[0]  # the organisation's only bank account
     return ConnectionInfo(tenants=tuple(tenants), settings_defaults=settings)
 
 

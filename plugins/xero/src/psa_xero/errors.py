@@ -209,9 +209,14 @@ def error_for(status: int, text: str, *, action: str, headers: Any = None,
         return RateLimited(said + ".", retry_after=retry_after, code="429",
                            detail=problem or None)
     if status == 503:
+        wait = None
+        if headers is not None and headers.get("Retry-After"):
+            from host.integrations.handle import parse_retry_after
+
+            wait = parse_retry_after(str(headers.get("Retry-After")))
         return ProviderDown(
             f"Xero is unavailable ({_problem_text(body) or 'HTTP 503'}): maintenance, or "
-            f"{org} is offline.", code="503", detail=text[:500])
+            f"{org} is offline.", code="503", detail=text[:500], retry_after=wait)
     if status >= 500:
         return ProviderDown(
             f"Xero had an internal error (HTTP {status}) while {action}.", code=str(status),
