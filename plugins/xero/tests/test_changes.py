@@ -466,3 +466,29 @@ def test_hook_on_payment_invoice_gone_from_xero(conn, push, hook):
         hook(conn, "on_payment", payment=payment, idempotency_key="g-1")
 
     assert "no longer in Xero" in err.value.message
+
+
+def test_hook_on_payment_deleted_in_xero_after_booking_is_a_conflict(conn, push, xero, hook):
+    invoice, pushed = push()
+    payment = payment_data(invoice, pushed)
+    booked = hook(conn, "on_payment", payment=payment, idempotency_key="del-1")
+    xero.delete_payment(booked.external_id)
+
+    from hookspecs import ConflictError
+
+    with pytest.raises(ConflictError) as err:  # "push again" from the host's sync panel
+        hook(conn, "on_payment", payment=payment, idempotency_key="del-2")
+
+    assert "deleted there" in err.value.message and "reverse it in the PSA" in err.value.fix
+    assert xero.invoice(pushed.external_id)["Payments"] == []
+
+
+def test_hook_on_payment_long_reference_keeps_the_marker(conn, push, xero, hook):
+    invoice, pushed = push()
+    payment = payment_data(invoice, pushed, reference="R" * 300, pid=88)
+
+    hook(conn, "on_payment", payment=payment, idempotency_key="long-1")
+
+    (booked,) = xero.invoice(pushed.external_id)["Payments"]
+    assert len(booked["Reference"]) == 255
+    assert booked["Reference"].endswith(" [PSA payment #88]")
