@@ -266,6 +266,8 @@ class Connection(Protocol):
     tenant_id: str | None
     tenant_name: str | None
     settings: Mapping[str, Any]
+    #: The token response without its secrets, plus ``access_token_claims`` (the unverified
+    #: claims of a JWT access token, e.g. Xero's ``authentication_event_id``).
     token_extra: Mapping[str, Any]
     refs: ExternalRefs
     #: ``ProviderInfo.endpoints`` of the owning plugin (base URLs from the host configuration).

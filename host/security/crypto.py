@@ -107,8 +107,27 @@ def decrypt_tokens(ciphertext: str | None, app=None) -> dict[str, Any]:
 
 
 def token_extra(tokens: Mapping[str, Any]) -> dict[str, Any]:
-    """What a plugin may see of a token set: everything except the secrets themselves."""
-    return {k: v for k, v in tokens.items() if k not in SECRET_TOKEN_FIELDS}
+    """What a plugin may see of a token set: everything except the secrets themselves, plus
+    ``access_token_claims``: the claims of a JWT access token (decoded, NOT verified: facts
+    the provider put in the token, such as Xero's ``authentication_event_id``, never a basis
+    for trust)."""
+    extra = {k: v for k, v in tokens.items() if k not in SECRET_TOKEN_FIELDS}
+    claims = jwt_claims(tokens.get("access_token"))
+    if claims:
+        extra["access_token_claims"] = claims
+    return extra
+
+
+def jwt_claims(token: Any) -> dict[str, Any] | None:
+    """The payload of a compact JWT, unverified, or None when ``token`` is not one."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
+    payload = token.split(".")[1]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def rotate_connection_tokens(app=None) -> int:

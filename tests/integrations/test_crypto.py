@@ -68,3 +68,18 @@ def test_cli_rotates_keys_and_lists_plugins(app, connection_factory, db):
     assert TokenBox([new_key]).decrypt(conn.token_ciphertext)["access_token"] == "test-access"
     listing = runner.invoke(args=["integrations", "plugins"]).output
     assert "fakeprovider" in listing and "on_invoice_sent" in listing
+
+
+def test_token_extra_hides_secrets_and_reads_jwt_claims_unverified():
+    import base64
+    import json
+
+    from host.security.crypto import token_extra
+
+    claims = {"authentication_event_id": "ev-1", "sub": "u-1"}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    extra = token_extra({"access_token": f"eyJhbGciOiJSUzI1NiJ9.{body}.sig",
+                         "refresh_token": "r", "id_token": "i", "expires_in": 1800})
+    assert extra == {"expires_in": 1800, "access_token_claims": claims}
+    assert token_extra({"access_token": "opaque-token", "scope": "a"}) == {"scope": "a"}
+    assert "access_token_claims" not in token_extra({"access_token": "a.%%%.c"})

@@ -40,6 +40,15 @@ def test_hook_on_connect_one_organisation_prefills_its_sales_account(connection_
     assert info.settings_defaults["bank_account_code"] == "1000"
 
 
+def test_hook_on_connect_offers_only_the_organisations_of_this_authorization(
+        connection_factory, mint, hook):
+    mint((UK_TENANT_ID,))  # connected to the app in an earlier authorization
+    conn = connection_factory(tokens=mint((US_TENANT_ID,)), tenant=None, status="pending",
+                              setup_complete=False)
+    info = hook(conn, "on_connect", callback_params={})
+    assert [t.id for t in info.tenants] == [US_TENANT_ID]
+
+
 # -- test_connection ---------------------------------------------------------------------------
 
 

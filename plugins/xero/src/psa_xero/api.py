@@ -196,9 +196,11 @@ class XeroClient:
 
     # -- identity (tenant-less) ----------------------------------------------------------------
 
-    def connections(self) -> list[dict]:
-        """``GET /connections``: every organisation this grant reaches."""
-        _, data, _ = self.request("GET", "connections", accounting=False,
+    def connections(self, auth_event_id: str | None = None) -> list[dict]:
+        """``GET /connections``: every organisation this user connected to the app, or only
+        those of one authorization (``?authEventId=``)."""
+        params = {"authEventId": auth_event_id} if auth_event_id else None
+        _, data, _ = self.request("GET", "connections", accounting=False, params=params,
                                   action="listing the organisations you connected")
         return list(data or [])
 

@@ -1,7 +1,8 @@
 """Connecting and disconnecting: which organisations a grant reaches, and leaving one.
 
-``on_connect`` lists ``GET /connections`` (tenant-less; every organisation the user ticked on
-Xero's consent screen, and earlier ones of this app), keeps the ``ORGANISATION`` tenants and
+``on_connect`` lists ``GET /connections?authEventId=`` (tenant-less; the organisations the user
+ticked on Xero's consent screen in this authorization, whose id is the access token's
+``authentication_event_id`` claim), keeps the ``ORGANISATION`` tenants and
 reads each one's ``/Organisation`` for its short code (deep links) and country. With several
 organisations the host asks the admin to pick one. Settings defaults: the usual sales account
 (``200``, ``4000`` ...) when every offered organisation has it as an active revenue account.
@@ -33,7 +34,11 @@ def _default_code(accounts: list[dict]) -> str:
 
 def on_connect(connection, callback_params) -> ConnectionInfo:
     base = XeroClient(connection)
-    rows = [c for c in base.connections()
+    # Only the organisations ticked in THIS authorization (reference 1.5): /connections alone
+    # also lists every organisation the user connected to this app before.
+    claims = connection.token_extra.get("access_token_claims") or {}
+    event = claims.get("authentication_event_id")
+    rows = [c for c in base.connections(event)
             if str(c.get("tenantType") or "ORGANISATION").upper() == "ORGANISATION"
             and c.get("tenantId")]
     if not rows:
