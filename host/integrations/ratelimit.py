@@ -1,9 +1,15 @@
-"""Provider rate limits shared by every process: a token bucket per (scope, limit) in the DB.
+"""Provider rate limits shared by every process: a sliding-window log per (scope, limit) in the DB.
 
-``acquire(engine, key, rate)`` takes one request slot, sleeping until one is free. The bucket row
-is read and written in one short transaction that starts with a write (an upsert), so SQLite
-takes its write lock first and PostgreSQL locks the row: two workers never spend the same token.
-The caller's session is not used (its transaction is not disturbed).
+``acquire(engine, key, rate)`` takes one request slot, sleeping until one is free. A limit of
+N requests per W seconds keeps one row per request sent in the last W seconds (a lease in
+``concurrency_leases`` that expires W seconds after the request): a request goes out only while
+fewer than N are in the window, so **no W-second span ever holds more than N requests** -- what
+the providers count (Xero: 60 per minute, 5,000 per day; QuickBooks: 500 per minute). A token
+bucket would let a full burst plus its refill through in the first window (about 2N).
+
+Every decision runs in one short transaction that starts with a write on an anchor row
+(``rate_limit_buckets``), so SQLite takes its write lock first and PostgreSQL locks the row:
+two workers never take the same slot. The caller's session is not used.
 
 Keys: ``conn:<connection id>:<limit index>`` for per-connection limits (one QuickBooks company,
 one Xero tenant), ``app:<provider key>:<limit index>`` for app-wide limits.
@@ -42,25 +48,11 @@ def _insert_ignore(engine: Engine, key: str, capacity: float, now: float):
 
 
 def try_take(engine: Engine, key: str, limit: RateLimit, now: float | None = None) -> float:
-    """Take one token if there is one. Returns 0 on success, else the seconds to wait."""
-    now = time.time() if now is None else now
-    capacity = float(limit.requests)
-    refill = capacity / float(limit.per_seconds)  # tokens per second
-    with engine.begin() as conn:
-        conn.execute(_insert_ignore(engine, key, capacity, now))
-        row = conn.execute(
-            sa.select(_table.c.tokens, _table.c.updated_at)
-            .where(_table.c.key == key)
-            .with_for_update()
-        ).one()
-        tokens = min(capacity, row.tokens + max(0.0, now - row.updated_at) * refill)
-        if tokens >= 1.0:
-            conn.execute(
-                _table.update().where(_table.c.key == key).values(tokens=tokens - 1.0, updated_at=now)
-            )
-            return 0.0
-        conn.execute(_table.update().where(_table.c.key == key).values(tokens=tokens, updated_at=now))
-        return (1.0 - tokens) / refill
+    """Take one slot of ``limit`` if the window has one. Returns 0 on success, else the
+    seconds until the oldest request in the window leaves it."""
+    lease_id, wait = _take_slot(engine, f"window:{key}", limit.requests,
+                                ttl=float(limit.per_seconds), now=now)
+    return 0.0 if lease_id is not None else wait
 
 
 def acquire(
@@ -91,21 +83,30 @@ def acquire(
 def try_lease(engine: Engine, key: str, max_concurrent: int, ttl: float,
               now: float | None = None) -> int | None:
     """Take an in-flight slot: the lease id, or None when ``max_concurrent`` are taken."""
+    return _take_slot(engine, key, max_concurrent, ttl=ttl, now=now)[0]
+
+
+def _take_slot(engine: Engine, key: str, capacity: int, *, ttl: float,
+               now: float | None = None) -> tuple[int | None, float]:
+    """A slot among ``capacity`` live leases of ``key`` (each lives ``ttl`` seconds unless
+    released): ``(lease id, 0)``, or ``(None, seconds until the first one expires)``."""
     now = time.time() if now is None else now
     lock_key = f"lease-lock:{key}"
     with engine.begin() as conn:
-        # the write on the anchor row serializes lease decisions for this key across processes
+        # the write on the anchor row serializes decisions for this key across processes
         conn.execute(_insert_ignore(engine, lock_key, 0.0, now))
         conn.execute(_table.update().where(_table.c.key == lock_key).values(updated_at=now))
-        conn.execute(_leases.delete().where(_leases.c.key == key, _leases.c.expires_at < now))
-        taken = conn.execute(
-            sa.select(sa.func.count()).select_from(_leases).where(_leases.c.key == key)
-        ).scalar_one()
-        if taken >= max_concurrent:
-            return None
-        return conn.execute(
+        conn.execute(_leases.delete().where(_leases.c.key == key, _leases.c.expires_at <= now))
+        taken, first_expiry = conn.execute(
+            sa.select(sa.func.count(), sa.func.min(_leases.c.expires_at))
+            .where(_leases.c.key == key)
+        ).one()
+        if taken >= capacity:
+            return None, max(0.001, float(first_expiry) - now)
+        lease_id = conn.execute(
             _leases.insert().values(key=key, expires_at=now + ttl).returning(_leases.c.id)
         ).scalar_one()
+        return lease_id, 0.0
 
 
 def release(engine: Engine, lease_id: int) -> None:

@@ -1,8 +1,9 @@
-"""Provider limits shared by every process: token buckets (RateLimitBucket) and in-flight
-request leases (ConcurrencyLease).
+"""Provider limits shared by every process: leases (ConcurrencyLease) -- one per request in a
+rate-limit window, one per request in flight -- and anchor rows (RateLimitBucket) whose row lock
+serializes the decisions for one key.
 
-Every worker process and web process reads and updates the same row under a row lock, so a
-provider's "500 requests per minute per company" holds however many workers run. See
+Every worker process and web process takes the same anchor's lock, so a provider's "500
+requests per minute per company" holds however many workers run. See
 ``host.integrations.ratelimit``.
 """
 
@@ -15,6 +16,8 @@ from host.extensions import db
 
 
 class RateLimitBucket(db.Model):
+    """The lock anchor of one limit key (``tokens`` is unused since the sliding window)."""
+
     __tablename__ = "rate_limit_buckets"
 
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
@@ -26,7 +29,9 @@ class RateLimitBucket(db.Model):
 
 
 class ConcurrencyLease(db.Model):
-    """One in-flight request to a provider (``max_concurrency`` per connection, all workers).
+    """One request counted against a limit: in flight (``max_concurrency`` per connection,
+    released when the answer arrives) or inside a rate-limit window (``window:<key>``, expires
+    when it leaves the window).
 
     A lease expires on its own (``expires_at``, epoch seconds) so a crashed worker cannot hold a
     slot for ever.

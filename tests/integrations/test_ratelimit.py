@@ -1,4 +1,5 @@
-"""Shared token buckets: limits hold across connections to the same database (processes)."""
+"""Shared rate limits: sliding windows and in-flight leases hold across connections to the same
+database (processes)."""
 
 import threading
 
@@ -19,15 +20,31 @@ def engines(app, db):
     second.dispose()
 
 
-def test_bucket_allows_the_declared_burst_then_asks_to_wait(engines):
+def test_window_allows_the_declared_burst_then_waits_for_the_oldest_to_leave(engines):
     limit = RateLimit(requests=3, per_seconds=60)
     first, second = engines
-    now = 1000.0
-    waits = [ratelimit.try_take(e, "conn:1:0", limit, now=now) for e in (first, second, first)]
+    waits = [ratelimit.try_take(e, "conn:1:0", limit, now=t)
+             for e, t in ((first, 1000.0), (second, 1010.0), (first, 1020.0))]
     assert waits == [0.0, 0.0, 0.0]
-    wait = ratelimit.try_take(second, "conn:1:0", limit, now=now)
-    assert wait == pytest.approx(20.0)  # one token per 20 s
-    assert ratelimit.try_take(first, "conn:1:0", limit, now=now + 20.0) == 0.0
+    assert ratelimit.try_take(second, "conn:1:0", limit, now=1030.0) == pytest.approx(30.0)
+    assert ratelimit.try_take(first, "conn:1:0", limit, now=1060.0) == 0.0  # the first left
+
+
+def test_no_window_ever_holds_more_than_the_limit(engines):
+    """A provider counting 'N per W seconds' never sees N+1 in any W-second span (a token
+    bucket would let about 2N through in the first window)."""
+    limit = RateLimit(requests=5, per_seconds=60)
+    first, _ = engines
+    sent, now = [], 0.0
+    while now < 300.0:
+        wait = ratelimit.try_take(first, "conn:8:0", limit, now=now)
+        if wait == 0.0:
+            sent.append(now)
+            now += 1.0
+        else:
+            now += wait
+    assert len(sent) >= 25
+    assert max(sum(1 for t in sent if start <= t < start + 60) for start in sent) == 5
 
 
 def test_connections_have_separate_buckets_app_scope_is_shared(engines):
@@ -116,4 +133,5 @@ def test_handle_never_exceeds_max_concurrency(app, connection_factory, db):
         t.join(30)
     assert state["peak"] == 2
     with db.engine.connect() as c:
-        assert c.execute(sa.text("SELECT count(*) FROM concurrency_leases")).scalar() == 0
+        in_flight = sa.text("SELECT count(*) FROM concurrency_leases WHERE key LIKE :k")
+        assert c.execute(in_flight, {"k": "%inflight"}).scalar() == 0
