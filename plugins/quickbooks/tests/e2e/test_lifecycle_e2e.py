@@ -1,0 +1,378 @@
+"""Issue 4, points 3, 4, 5, 6 and 7 end to end, over real HTTP with the worker process: the life
+of an invoice after its first push.
+
+* edited in the host and sent again ("Send again" on the invoice page): the SAME QuickBooks
+  invoice is updated (SyncToken), with the new lines and amounts, and the project's payment
+  terms give its DueDate;
+* voided in the host: voided in QuickBooks;
+* voided or deleted in QuickBooks: shown on the host invoice after reconciliation, and neither
+  "Send again" nor Retry ever makes a second QuickBooks invoice;
+* a refusal that needs the admin (a closed books period) is shown on the invoice's sync panel
+  with its fix, and Retry after the fix books it once;
+* Disconnect stops both directions; reconnecting the same company resumes with the earlier
+  links (an edited invoice updates the QuickBooks invoice pushed before the disconnect).
+
+Uses the ``payments_world`` of this folder's conftest (sandbox + host + worker process).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from host.integrations.e2e import (
+    invoice_status,
+    poll,
+    poll_for,
+    provider_link,
+    retry_action,
+    sync_error,
+    sync_status,
+)
+from psa_quickbooks.sandbox import DEMO_CLIENT_ID, US_REALM
+
+pytestmark = pytest.mark.e2e
+SETUP = {"default_item": "2"}
+_n = itertools.count(1)
+
+
+def consent(authorize_url: str) -> str:
+    resp = httpx.post(authorize_url, data={"action": "authorize", "realm_id": US_REALM},
+                      follow_redirects=False, timeout=15)
+    assert resp.status_code in (302, 303), resp.text
+    return resp.headers["Location"]
+
+
+def disconnect(tenant) -> None:
+    page = f"/settings/integrations?business_unit={tenant.business_unit_id}"
+    resp = tenant.user.post_form(page, f"/settings/integrations/connections/"
+                                       f"{tenant.connection_id}/disconnect")
+    assert resp.status_code in (302, 303)
+
+
+@pytest.fixture
+def tenant(payments_world):
+    env = payments_world.env
+    payments_world.control("DELETE", "faults")
+    payments_world.webhooks(None)
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent, setup=SETUP)
+    yield tenant
+    payments_world.control("DELETE", "faults")
+    disconnect(tenant)
+
+
+class Books:
+    """The sandbox company through its Accounting API (what a bookkeeper does in QuickBooks)."""
+
+    def __init__(self, world):
+        self.world = world
+        self.http = httpx.Client(base_url=world.sandbox_url, timeout=15)
+        self.token = world.control("POST", "tokens", json={
+            "client_id": DEMO_CLIENT_ID, "realm_id": US_REALM}).json()["access_token"]
+
+    def api(self, method, path, body=None, **params):
+        params.setdefault("minorversion", 75)
+        r = self.http.request(method, f"/v3/company/{US_REALM}/{path}", params=params, json=body,
+                              headers={"Authorization": f"Bearer {self.token}",
+                                       "Accept": "application/json"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def invoice(self, ident) -> dict:
+        return self.api("GET", f"invoice/{ident}")["Invoice"]
+
+    def void_invoice(self, ident) -> None:
+        current = self.invoice(ident)
+        self.api("POST", "invoice", {"Id": ident, "SyncToken": current["SyncToken"]},
+                 operation="void")
+
+    def delete_invoice(self, ident) -> None:
+        current = self.invoice(ident)
+        self.api("POST", "invoice", {"Id": ident, "SyncToken": current["SyncToken"]},
+                 operation="delete")
+
+
+@pytest.fixture
+def books(payments_world):
+    b = Books(payments_world)
+    yield b
+    b.http.close()
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def stored(world, entity: str) -> list[dict]:
+    return world.control("GET", f"companies/{US_REALM}/entities/{entity}").json()[entity]
+
+
+def invoices_of(world, customer_name: str) -> list[dict]:
+    customers = [c["Id"] for c in stored(world, "Customer") if c["DisplayName"] == customer_name]
+    assert len(customers) == 1, customers
+    return [i for i in stored(world, "Invoice") if i["CustomerRef"]["value"] == customers[0]]
+
+
+def sales_lines(invoice: dict) -> list[tuple]:
+    return [(ln["Description"], ln["SalesItemLineDetail"]["Qty"],
+             ln["SalesItemLineDetail"]["UnitPrice"], ln["Amount"])
+            for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+
+
+def new_invoice(world, tenant, lines=None, project=None) -> tuple[int, str]:
+    n = next(_n)
+    name = f"E2E Lifecycle Client {n}"
+    invoice_id = world.env.draft_invoice(tenant, lines=lines, project=project, client={
+        "name": name, "billing_email": f"ap{n}@lifecycle-e2e.test"})
+    return invoice_id, name
+
+
+def press_send(tenant, invoice_id) -> None:
+    """The invoice page's #send-invoice button ("Send", or "Send again" once sent)."""
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert re.search(r'id="send-invoice"', page)
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
+    assert resp.status_code in (302, 303), resp.text
+
+
+def wait_record(world, invoice_id, object_type="invoice", status=("synced",), after=None,
+                timeout=60.0) -> dict:
+    """The newest record of the invoice once it has settled (synced or failed) with a key
+    other than ``after`` (a previous operation's key)."""
+    env = world.env
+
+    def settled(r):
+        return r and r["status"] in ("synced", "failed") and r["key"] != after
+
+    try:
+        row = poll_for(lambda: env.sync_row(invoice_id, object_type), settled, timeout=timeout,
+                       what=f"the {object_type} record settled")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; record {env.sync_row(invoice_id, object_type)}; worker "
+                             f"log {env.worker_log()[-2000:]}") from None
+    assert row["status"] in status, (row, env.worker_log()[-3000:])
+    return row
+
+
+def edit_invoice(tenant, invoice_id, changes: dict, new_line: dict | None = None) -> None:
+    """Edit through the host's /invoices/<id>/edit form: ``changes`` = {line position:
+    {field: value}}; ``new_line`` = the form's extra line."""
+    html = tenant.user.page(f"/invoices/{invoice_id}/edit")
+    line_ids = list(dict.fromkeys(re.findall(r'name="description-(\d+)"', html)))
+    data = {"issue_date": re.search(r'name="issue_date"[^>]*value="([^"]+)"', html).group(1)}
+    for pos, line_id in enumerate(line_ids):
+        for field in ("description", "quantity", "unit_price", "discount"):
+            value = re.search(rf'name="{field}-{line_id}" value="([^"]*)"', html).group(1)
+            data[f"{field}-{line_id}"] = changes.get(pos, {}).get(field, value)
+    for field, value in (new_line or {}).items():
+        data[f"new-{field}"] = value
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}/edit", f"/invoices/{invoice_id}/edit",
+                                 data)
+    assert resp.status_code in (302, 303), resp.text[-2000:]
+
+
+def reconcile_now(env, connection_id: int) -> None:
+    from host.extensions import db
+    from host.models import Connection
+    from host.sync.queue import task
+
+    with env.app.app_context():
+        before = db.session.get(Connection, connection_id).reconciled_at
+        db.session.remove()
+        task("reconcile_connection")(connection_id)
+
+    def done():
+        with env.app.app_context():
+            after = db.session.get(Connection, connection_id).reconciled_at
+            db.session.remove()
+        return after is not None and after != before
+
+    poll(done, what="the reconciliation pass")
+
+
+def host_due_date(env, invoice_id) -> date:
+    from host.extensions import db
+    from host.models import Invoice
+
+    with env.app.app_context():
+        due = db.session.get(Invoice, invoice_id).due_date
+        db.session.remove()
+    return due
+
+
+# -- tests ----------------------------------------------------------------------------------------
+
+
+def test_an_invoice_edited_in_the_host_and_sent_again_updates_the_same_quickbooks_invoice(
+        payments_world, tenant):
+    world, env = payments_world, payments_world.env
+    invoice_id, client = new_invoice(world, tenant, project={"due_days": 45}, lines=[
+        {"quantity": Decimal("10"), "unit_price": Decimal("150"), "description": "Consulting"},
+        {"quantity": Decimal("1"), "unit_price": Decimal("80"), "description": "Travel"}])
+    press_send(tenant, invoice_id)
+    first = wait_record(world, invoice_id)
+    [booked] = invoices_of(world, client)
+    assert booked["Id"] == first["external_id"] and booked["TotalAmt"] == 1580
+    due = host_due_date(env, invoice_id)
+    assert due - timedelta(days=45) == date.fromisoformat(booked["TxnDate"])  # project override
+    assert booked["DueDate"] == due.isoformat()
+
+    edit_invoice(tenant, invoice_id, {0: {"quantity": "12", "description": "Consulting (12 h)"}},
+                 new_line={"description": "Workshop", "quantity": "1", "unit_price": "400.00"})
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert "Send again" in page
+    press_send(tenant, invoice_id)
+    second = wait_record(world, invoice_id, after=first["key"])
+    assert second["operation"] == "update"
+
+    [updated] = invoices_of(world, client)  # still exactly one invoice for the customer
+    assert updated["Id"] == booked["Id"] and updated["DocNumber"] == booked["DocNumber"]
+    assert int(updated["SyncToken"]) > int(booked["SyncToken"])
+    assert sales_lines(updated) == [("Consulting (12 h)", 12, 150, 1800), ("Travel", 1, 80, 80),
+                                    ("Workshop", 1, 400, 400)]
+    assert updated["TotalAmt"] == 2280 and updated["DueDate"] == due.isoformat()
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert sync_status(page) == "synced"
+    assert provider_link(page)[2].strip() == booked["DocNumber"]
+
+
+def test_voiding_in_the_host_voids_the_quickbooks_invoice(payments_world, tenant, books):
+    world = payments_world
+    invoice_id, client = new_invoice(world, tenant)
+    press_send(tenant, invoice_id)
+    pushed = wait_record(world, invoice_id)
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/void")
+    assert resp.status_code in (302, 303)
+    wait_record(world, invoice_id, "invoice_void")
+    [voided] = invoices_of(world, client)
+    assert voided["Id"] == pushed["external_id"]
+    assert voided["TotalAmt"] == 0 and voided["Balance"] == 0
+    assert voided["PrivateNote"].startswith("Voided")
+    assert invoice_status(tenant.user.page(f"/invoices/{invoice_id}")) == "void"
+
+
+@pytest.mark.parametrize("how", ["void", "delete"])
+def test_an_invoice_voided_or_deleted_in_quickbooks_is_shown_and_never_recreated(
+        payments_world, tenant, books, how):
+    world, env = payments_world, payments_world.env
+    invoice_id, client = new_invoice(world, tenant)
+    press_send(tenant, invoice_id)
+    first = wait_record(world, invoice_id)
+    (books.void_invoice if how == "void" else books.delete_invoice)(first["external_id"])
+
+    reconcile_now(env, tenant.connection_id)
+    panel = tenant.user.page(f"/invoices/{invoice_id}/sync")
+    state = {"void": ("voided", "Voided at the provider"),
+             "delete": ("deleted", "Deleted at the provider")}[how]
+    assert f'data-state="{state[0]}"' in panel and state[1] in panel, panel
+
+    # the admin edits and sends again: refused with the reason, nothing made in QuickBooks
+    edit_invoice(tenant, invoice_id, {0: {"unit_price": "120.00"}})
+    press_send(tenant, invoice_id)
+    again = wait_record(world, invoice_id, status=("failed",), after=first["key"])
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    error = sync_error(page)
+    assert error and error["fix"], page
+    word = "voided" if how == "void" else "deleted"
+    assert f"{word} in QuickBooks" in error["message"]
+    kept = [i["Id"] for i in invoices_of(world, client)] if how == "void" else []
+    assert kept == ([first["external_id"]] if how == "void" else [])
+
+    # Retry gives the same answer and still makes no second invoice
+    action = retry_action(page)
+    assert action
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}", action)
+    assert resp.status_code in (302, 303)
+    poll_for(lambda: env.sync_row(invoice_id), lambda r: r["status"] == "failed"
+             and r["attempts"] >= 1 and "retry" in r["events"], what="the retry settled")
+    customers = [c["Id"] for c in stored(world, "Customer") if c["DisplayName"] == client]
+    assert [i["Id"] for i in stored(world, "Invoice")
+            if i["CustomerRef"]["value"] in customers] == kept
+    assert again["external_id"] == first["external_id"]
+
+
+def test_a_closed_books_period_is_shown_on_the_sync_panel_and_retry_after_the_fix_books_it(
+        payments_world, tenant):
+    world = payments_world
+    prefs = f"companies/{US_REALM}/preferences"
+    closed = (date.today() + timedelta(days=7)).isoformat()
+    world.control("POST", prefs, json={"AccountingInfoPrefs": {"BookCloseDate": closed}})
+    try:
+        invoice_id, client = new_invoice(world, tenant)
+        press_send(tenant, invoice_id)
+        failed = wait_record(world, invoice_id, status=("failed",))
+        page = tenant.user.page(f"/invoices/{invoice_id}")
+        error = sync_error(page)
+        assert error and error["category"] == "validation", page
+        assert "closed" in error["message"] and "reopen" in error["fix"]
+        assert "Provider code 6200" in page
+        assert failed["attempts"] == 1  # not retried automatically: the admin must act
+        customers = [c["Id"] for c in stored(world, "Customer") if c["DisplayName"] == client]
+        assert [i for i in stored(world, "Invoice")
+                if i["CustomerRef"]["value"] in customers] == []
+    finally:
+        world.control("POST", prefs, json={"AccountingInfoPrefs": {"BookCloseDate": "2000-01-31"}})
+
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}", retry_action(page))
+    assert resp.status_code in (302, 303)
+    row = poll_for(lambda: world.env.sync_row(invoice_id), lambda r: r["status"] == "synced",
+                   what="the retried push")
+    assert [i["Id"] for i in invoices_of(world, client)] == [row["external_id"]]
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert sync_status(page) == "synced" and sync_error(page) is None and provider_link(page)
+
+
+def test_disconnect_stops_both_directions_and_reconnecting_the_same_company_resumes(
+        payments_world, books):
+    world, env = payments_world, payments_world.env
+    world.webhooks("legacy")
+    org = env.new_org()
+    tenant = env.connect(org, "quickbooks", consent=consent, setup=SETUP)
+    invoice_id, client = new_invoice(world, tenant)
+    press_send(tenant, invoice_id)
+    first = wait_record(world, invoice_id)
+    disconnect(tenant)
+
+    # QuickBooks -> host stopped: a payment in QuickBooks is notified but not applied
+    deliveries = env.delivery_count()
+    r = books.http.post(f"/company/{US_REALM}/invoices/{first['external_id']}/payments",
+                        data={"amount": "25.00"})
+    assert r.status_code in (302, 303), r.text
+    poll(lambda: env.delivery_count() > deliveries, what="QuickBooks' notification received")
+    from host.extensions import db
+    from host.models import WebhookDelivery
+
+    def settled():
+        with env.app.app_context():
+            rows = db.session.scalars(db.select(WebhookDelivery.status)).all()
+            db.session.remove()
+        return all(s in ("processed", "ignored", "failed") for s in rows)
+
+    poll(settled, what="the delivery handled")
+    assert invoice_status(tenant.user.page(f"/invoices/{invoice_id}")) == "sent"
+
+    # host -> QuickBooks stopped: an edit sent again while disconnected is not pushed
+    edit_invoice(tenant, invoice_id, {0: {"unit_price": "130.00"}})
+    press_send(tenant, invoice_id)
+    assert env.sync_row(invoice_id)["key"] == first["key"]
+    assert books.invoice(first["external_id"])["TotalAmt"] == 100
+
+    # reconnect the same company on the same business unit: the earlier links are used
+    again = env.connect(org, "quickbooks", consent=consent, setup=SETUP, user=tenant.user)
+    try:
+        edit_invoice(tenant, invoice_id, {0: {"unit_price": "140.00"}})
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id, after=first["key"])
+        assert row["external_id"] == first["external_id"] and row["operation"] == "update"
+        [updated] = invoices_of(world, client)
+        assert updated["Id"] == first["external_id"] and updated["TotalAmt"] == 140
+        # the payment made in QuickBooks while disconnected is caught by the next pass
+        reconcile_now(env, again.connection_id)
+        assert invoice_status(tenant.user.page(f"/invoices/{invoice_id}")) == "partially_paid"
+    finally:
+        world.webhooks(None)
+        disconnect(again)
