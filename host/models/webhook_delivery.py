@@ -34,6 +34,9 @@ class WebhookDelivery(db.Model):
     event_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     tenant_ids: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     processed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    #: When a delivery parked for a retry (the provider throttled or was down) is due again;
+    #: the sweeper leaves it alone until then (it honours the provider's Retry-After).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
 
     def __repr__(self) -> str:
         return f"<WebhookDelivery {self.id} {self.provider_key} {self.status}>"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -106,7 +107,7 @@ def process_delivery(delivery_id: int) -> str:
                     _attempts(delivery_id), base=float(current_app.config.get(
                         "SYNC_BACKOFF_BASE_SECONDS", 30)), retry_after=error.retry_after)
                 _finish(delivery_id, "received", f"{error.message} Retrying in {round(delay)} s.",
-                        processed=False)
+                        processed=False, next_attempt_at=utcnow() + timedelta(seconds=delay))
                 task("process_delivery").schedule(args=(delivery_id,), delay=delay)
                 return "received"
             notes.append(f"Tenant {tenant_id}: {error.message}")
@@ -124,10 +125,12 @@ def _attempts(delivery_id: int) -> int:
     return db.session.get(WebhookDelivery, delivery_id).attempts
 
 
-def _finish(delivery_id: int, status: str, error: str | None, processed: bool = True) -> str:
+def _finish(delivery_id: int, status: str, error: str | None, processed: bool = True,
+            next_attempt_at=None) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     delivery.status = status
     delivery.error = error
+    delivery.next_attempt_at = next_attempt_at
     if processed:
         delivery.processed_at = utcnow()
     db.session.commit()

@@ -83,15 +83,18 @@ def sweep() -> int:
 
 def stale_delivery_ids(now=None) -> list[int]:
     """Webhook deliveries stored but not processed for ``SYNC_STALE_PENDING_SECONDS`` (a lost
-    queue message, a worker killed while processing). Processing again is idempotent."""
+    queue message, a worker killed while processing). A delivery parked for a retry counts
+    from its ``next_attempt_at`` (the provider's Retry-After), not from its arrival.
+    Processing again is idempotent."""
     from host.models.webhook_delivery import WebhookDelivery
 
     now = now or utcnow()
     stale_after = float(current_app.config.get("SYNC_STALE_PENDING_SECONDS", 300))
+    due = sa.func.coalesce(WebhookDelivery.next_attempt_at, WebhookDelivery.received_at)
     return list(db.session.scalars(sa.select(WebhookDelivery.id).where(
         WebhookDelivery.status.in_(("received", "processing")),
         WebhookDelivery.processed_at.is_(None),
-        WebhookDelivery.received_at <= now - timedelta(seconds=stale_after),
+        due <= now - timedelta(seconds=stale_after),
     ).order_by(WebhookDelivery.id)))
 
 

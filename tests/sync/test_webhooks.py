@@ -140,3 +140,34 @@ def test_invoice_voided_at_the_provider_is_shown_and_not_recreated(
     assert 'data-state="voided"' in panel
     assert "Voided at the provider" in panel
     assert len(LEDGER.invoices()) == 1
+
+
+def test_a_delivery_parked_for_a_retry_is_left_alone_until_it_is_due(
+        app, client, org, db, connection):
+    """The sweeper must not re-run a delivery waiting out the provider's Retry-After: it would
+    spend every attempt inside the provider's window (Xero's minute or day limit)."""
+    from datetime import timedelta
+
+    from host.models.mixins import utcnow
+    from host.sync.sweeper import stale_delivery_ids
+
+    invoice, record = _synced_invoice(app, org, db)
+    body, headers = LEDGER.record_payment(record.external_id, Decimal("100.00"))
+    client.post("/webhooks/fakeprovider", data=body, headers=headers)
+    LEDGER.fail_next_read()  # fetching the payment answers 503
+    drain(app)
+    (delivery,) = _deliveries(db)
+    assert delivery.status == "received" and "Retrying in" in delivery.error
+    assert delivery.next_attempt_at > utcnow()
+    stale = timedelta(seconds=app.config["SYNC_STALE_PENDING_SECONDS"] + 1)
+    delivery.received_at = utcnow() - stale * 10  # arrived long ago ...
+    db.session.commit()
+    assert stale_delivery_ids() == []  # ... but it is not due yet
+    assert stale_delivery_ids(now=delivery.next_attempt_at + stale) == [delivery.id]
+    app.extensions["psa_huey"].flush()
+    from host.sync.deliveries import process_delivery
+
+    process_delivery(delivery.id)
+    (delivery,) = _deliveries(db)
+    assert delivery.status == "processed" and delivery.next_attempt_at is None
+    assert fresh_invoice(invoice.id).status == "paid"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 19:21:48.113991
+Create Date: 2026-11-23 20:03:05.558588
 
 """
 from alembic import op
@@ -55,6 +55,7 @@ def upgrade():
     sa.Column('event_count', sa.Integer(), nullable=False),
     sa.Column('tenant_ids', sa.JSON(), nullable=False),
     sa.Column('processed_at', sa.DateTime(), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
     sa.UniqueConstraint('provider_key', 'dedupe_key', name=op.f('uq_webhook_deliveries_provider_key_dedupe_key'))
     )
