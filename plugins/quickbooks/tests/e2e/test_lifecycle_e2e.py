@@ -376,3 +376,36 @@ def test_disconnect_stops_both_directions_and_reconnecting_the_same_company_resu
     finally:
         world.webhooks(None)
         disconnect(again)
+
+
+def test_a_dead_grant_shows_the_reconnect_banner_and_reconnecting_pushes_the_waiting_invoice_once(
+        payments_world, tenant):
+    """Point 1 and the auth fault of point 6: the company revokes the app at Intuit (the refresh
+    token is dead); the invoice waits with an auth error on its sync panel, every page shows the
+    Reconnect banner, and Reconnect (the same company) pushes it exactly once."""
+    world, env = payments_world, payments_world.env
+    world.control("POST", "disconnect", json={"client_id": DEMO_CLIENT_ID, "realm_id": US_REALM})
+    invoice_id, client = new_invoice(world, tenant)
+    press_send(tenant, invoice_id)
+    row = poll_for(lambda: env.sync_row(invoice_id), lambda r: r and r["status"] in (
+        "waiting_reauth", "synced", "failed"), what="the push met the dead grant")
+    assert row["status"] == "waiting_reauth", row
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    error = sync_error(page)
+    assert error and error["category"] == "auth" and "Reconnect" in error["fix"], page
+    assert 'class="banner reconnect-banner"' in page and "needs to be reconnected" in page
+    customers = [c for c in stored(world, "Customer") if c["DisplayName"] == client]
+    assert customers == []  # nothing reached QuickBooks
+
+    # the banner's Reconnect button: Intuit's consent for the same company, back to the host
+    start = tenant.user.post_form(f"/invoices/{invoice_id}", "/oauth/quickbooks/start", {
+        "business_unit": tenant.business_unit_id, "reconnect": tenant.connection_id})
+    assert start.status_code in (302, 303), start.text
+    callback = httpx.URL(consent(start.headers["Location"]))
+    done = tenant.user.http.get(f"{callback.path}?{callback.query.decode()}")
+    assert done.status_code in (302, 303), done.text
+    row = wait_record(world, invoice_id)
+    assert [i["Id"] for i in invoices_of(world, client)] == [row["external_id"]]
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert "reconnect-banner" not in page and sync_status(page) == "synced"
+    assert provider_link(page)[2].strip() == row["number"]
