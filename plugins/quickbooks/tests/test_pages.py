@@ -61,3 +61,73 @@ def test_manage_page_lists_quickbooks_choices_in_the_mapping_tables(admin_client
     for label in ("Products and services", "Income accounts", "Tax codes", "Classes"):
         assert label in html
     assert "Sales of Product Income" in html and "Springfield" in html
+
+
+def previews_on(html: str, kind: str) -> dict[str, tuple[str, str]]:
+    """{PSA name: (outcome, QuickBooks cell text)} of one table of the reconciliation page."""
+    section = re.search(rf'<section class="card" id="preview-{kind}">(.*?)</section>', html,
+                        re.S).group(1)
+    rows = re.findall(r'<tr class="preview outcome-([a-z]+)" data-host-id="\d+">\s*<td>([^<]*)'
+                      r'</td>.*?</td>\s*<td>(.*?)</td>', section, re.S)
+    return {name.strip(): (outcome, re.sub(r"\s+", " ", cell).strip())
+            for outcome, name, cell in rows}
+
+
+def test_reconciliation_page_shows_match_create_and_ambiguous_and_the_admin_fixes_them(
+        admin_client, qbo, qbo_connection, db, org):
+    """Point 3: before automatic push, the host's reconciliation pass page (with this plugin's
+    previews) shows which clients and service types match, will be created (or use the default
+    product/service), or are ambiguous; the admin's picks are saved and then shown as matches."""
+    from host.models import Client, ServiceType
+    from psa_quickbooks.sandbox import US_REALM
+
+    conn = qbo_connection("us")
+    token = qbo.tokens(US_REALM)["access_token"]
+
+    def create(resource, body):
+        r = qbo.http.post(f"/v3/company/{US_REALM}/{resource}", params={"minorversion": 75},
+                          json=body, headers={"Authorization": f"Bearer {token}",
+                                              "Accept": "application/json"})
+        assert r.status_code == 200, r.text
+        return r.json()[resource.capitalize()]
+
+    holdings = create("customer", {"DisplayName": "Acme Holdings",
+                                   "PrimaryEmailAddr": {"Address": "ap@acme.example"}})
+    income = qbo.entity(US_REALM, "Item", "2")["IncomeAccountRef"]
+    kit = [create("item", {"Name": name, "Type": "Service", "Sku": "KIT-1",
+                           "IncomeAccountRef": income}) for name in ("Kit A", "Kit B")]
+    db.session.add_all([
+        Client(organization_id=org.id, name="Globex", billing_email="billing@globex.example"),
+        Client(organization_id=org.id, name="Acme", billing_email="ap@acme.example"),
+        Client(organization_id=org.id, name="Northwind Supplies"),
+        Client(organization_id=org.id, name="Brand New Co", billing_email="ap@brandnew.test"),
+        ServiceType(organization_id=org.id, name="Consulting"),
+        ServiceType(organization_id=org.id, name="Kit", sku="KIT-1"),
+        ServiceType(organization_id=org.id, name="Gardening")])
+    db.session.commit()
+    acme = db.session.scalars(db.select(Client).filter_by(name="Acme")).one().id
+    kit_type = db.session.scalars(db.select(ServiceType).filter_by(name="Kit")).one().id
+
+    url = f"/settings/integrations/connections/{conn.id}/reconciliation"
+    html = admin_client.get(url).get_data(as_text=True)
+    clients = previews_on(html, "client")
+    assert clients["Globex"] == ("match", "Globex Corporation")  # billing email
+    assert clients["Acme"][0] == "ambiguous"  # two customers have this billing email
+    assert "Acme Holdings" in clients["Acme"][1] and "Acme Ltd" in clients["Acme"][1]
+    assert clients["Northwind Supplies"] == ("create", "Northwind Supplies (2)")  # a vendor's
+    assert clients["Brand New Co"] == ("create", "Brand New Co")
+    services = previews_on(html, "service_type")
+    assert services["Consulting"] == ("match", "Consulting")  # exact name
+    assert services["Kit"][0] == "ambiguous" and "Kit A" in services["Kit"][1]
+    assert services["Gardening"] == ("default", "Professional Services:Consulting")
+    assert "2 customers have this billing email; choose one" in html
+
+    form = {"csrf_token": csrf_token(admin_client, url), f"pick-client-{acme}": holdings["Id"],
+            f"pick-service_type-{kit_type}": kit[1]["Id"], "auto_push": "1"}
+    assert admin_client.post(url, data=form).status_code in (302, 303)
+    html = admin_client.get(url).get_data(as_text=True)
+    assert previews_on(html, "client")["Acme"] == ("match", "Acme Holdings")
+    assert previews_on(html, "service_type")["Kit"] == ("match", "Kit B")
+    assert "chosen by an admin" in html and "mapped by an admin" in html
+    assert re.search(r'id="auto-push" value="1"\s+checked', html)
+    assert qbo.entities(US_REALM, "Customer")[-1]["DisplayName"] == "Acme Holdings"  # none made
