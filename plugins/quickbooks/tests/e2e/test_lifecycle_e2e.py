@@ -409,3 +409,63 @@ def test_a_dead_grant_shows_the_reconnect_banner_and_reconnecting_pushes_the_wai
     page = tenant.user.page(f"/invoices/{invoice_id}")
     assert "reconnect-banner" not in page and sync_status(page) == "synced"
     assert provider_link(page)[2].strip() == row["number"]
+
+
+@pytest.mark.parametrize("fault", ["lost-response", "expired-token"])
+def test_uk_company_fault_on_the_push_still_books_one_vat_invoice(payments_world, fault):
+    """Acceptance for the non-US company end to end: a write committed whose response is lost,
+    or an expired access token, still gives one invoice with the VAT code, tax and due date."""
+    from host.extensions import db
+    from host.models import TaxRate
+    from psa_quickbooks.sandbox import UK_REALM
+
+    world, env = payments_world, payments_world.env
+    world.control("DELETE", "faults")
+
+    def uk_consent(authorize_url: str) -> str:
+        resp = httpx.post(authorize_url, data={"action": "authorize", "realm_id": UK_REALM},
+                          follow_redirects=False, timeout=15)
+        assert resp.status_code in (302, 303), resp.text
+        return resp.headers["Location"]
+
+    def uk(entity):
+        return world.control("GET", f"companies/{UK_REALM}/entities/{entity}").json()[entity]
+
+    codes = {c["Name"]: c["Id"] for c in uk("TaxCode")}
+    org = env.new_org()
+    tenant = env.connect(org, "quickbooks", consent=uk_consent, setup={
+        "default_item": "2", "non_us": "y", "untaxed_tax_code": codes["0.0% Z"]})
+    with env.app.app_context():
+        vat = TaxRate(organization_id=tenant.org_id, name="VAT 20%", rate=Decimal("20"))
+        db.session.add(vat)
+        db.session.commit()
+        vat_id = vat.id
+        db.session.remove()
+    try:
+        if fault == "lost-response":
+            world.control("POST", "faults", json={"method": "POST", "path": "/invoice$",
+                                                  "count": 1, "kind": "drop_after_commit"})
+        else:
+            world.control("POST", "clock/advance", json={"seconds": 3700})
+        invoice_id, client = new_invoice(world, tenant, project={"due_days": 14}, lines=[
+            {"quantity": Decimal("8"), "unit_price": Decimal("95"), "description": "Support",
+             "tax_rate_id": vat_id},
+            {"quantity": Decimal("1"), "unit_price": Decimal("40"), "description": "Parking"}])
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id, timeout=90)
+        if fault == "lost-response":
+            assert row["attempts"] >= 2, row
+        customers = [c["Id"] for c in uk("Customer") if c["DisplayName"] == client]
+        [booked] = [i for i in uk("Invoice") if i["CustomerRef"]["value"] in customers]
+        assert booked["Id"] == row["external_id"]
+        lines = [(ln["Description"], ln["Amount"], ln["SalesItemLineDetail"]["TaxCodeRef"]["value"])
+                 for ln in booked["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+        assert lines == [("Support", 760, codes["20.0% S"]), ("Parking", 40, codes["0.0% Z"])]
+        assert booked["TxnTaxDetail"]["TotalTax"] == 152 and booked["TotalAmt"] == 952
+        assert booked["DueDate"] == host_due_date(env, invoice_id).isoformat()
+        page = tenant.user.page(f"/invoices/{invoice_id}")
+        assert provider_link(page)[2].strip() == booked["DocNumber"]
+        assert "realmId=" + UK_REALM in provider_link(page)[0]
+    finally:
+        world.control("DELETE", "faults")
+        disconnect(tenant)
