@@ -238,7 +238,9 @@ class ConnectionHandle:
         """An in-flight slot when the provider declared ``max_concurrency`` (else None)."""
         if not self._info.max_concurrency:
             return None
-        return ratelimit.lease(self._engine, f"conn:{self.id}:inflight", self._info.max_concurrency,
+        owner = f"tenant:{self.provider_key}:{self.tenant_id}" if self.tenant_id else \
+            f"conn:{self.id}"
+        return ratelimit.lease(self._engine, f"{owner}:inflight", self._info.max_concurrency,
                                ttl=self._timeout * 2 + 10, max_wait=self._max_rate_wait)
 
     def release_slot(self, lease_id: int | None) -> None:
@@ -247,7 +249,7 @@ class ConnectionHandle:
 
     def wait_for_rate_limits(self) -> None:
         for index, limit in enumerate(self._info.rate_limits):
-            key = ratelimit.bucket_key(limit, index, self.provider_key, self.id)
+            key = ratelimit.bucket_key(limit, index, self.provider_key, self.id, self.tenant_id)
             ratelimit.acquire(self._engine, key, limit, max_wait=self._max_rate_wait)
 
 

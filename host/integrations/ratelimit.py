@@ -11,8 +11,9 @@ Every decision runs in one short transaction that starts with a write on an anch
 (``rate_limit_buckets``), so SQLite takes its write lock first and PostgreSQL locks the row:
 two workers never take the same slot. The caller's session is not used.
 
-Keys: ``conn:<connection id>:<limit index>`` for per-connection limits (one QuickBooks company,
-one Xero tenant), ``app:<provider key>:<limit index>`` for app-wide limits.
+Keys: ``tenant:<provider key>:<tenant id>:<limit>`` for per-connection limits (one QuickBooks
+company, one Xero tenant: shared by every connection to it), ``conn:<connection id>:<limit>``
+before the tenant is known, ``app:<provider key>:<limit>`` for app-wide limits.
 
 ``lease(engine, key, max_concurrent)`` bounds in-flight requests (``ProviderInfo.max_concurrency``:
 QuickBooks 10, Xero 5 per tenant) the same way, with leases that expire on their own.
@@ -33,9 +34,15 @@ _table = RateLimitBucket.__table__
 _leases = ConcurrencyLease.__table__
 
 
-def bucket_key(limit: RateLimit, index: int, provider_key: str, connection_id: int) -> str:
+def bucket_key(limit: RateLimit, index: int, provider_key: str, connection_id: int,
+               tenant_id: str | None = None) -> str:
+    """``tenant_id`` (the company / organisation the connection books to): per-connection
+    limits are counted per tenant, so two connections to one company (two business units
+    booking to the same QuickBooks company) share the provider's per-company limit."""
     if limit.scope == "app":
         return f"app:{provider_key}:{limit.name or index}"
+    if tenant_id:
+        return f"tenant:{provider_key}:{tenant_id}:{limit.name or index}"
     return f"conn:{connection_id}:{limit.name or index}"
 
 

@@ -243,3 +243,21 @@ def test_every_code_has_a_category_message_and_fix(code, cls, words):
 def test_bare_statuses_are_typed(status, cls):
     err = faults.error_for(status, "")
     assert isinstance(err, cls) and err.message and err.fix
+
+
+def test_throttling_limit_is_counted_per_company_across_connections(qbo, qbo_connection, hook,
+                                                                    db, org):
+    """Point 6, "Throttling limits hold per company": Intuit's 500/minute and 10 in flight are
+    per company, so two business units booking to the same QuickBooks company share one
+    window (counted in the database, so across worker processes too)."""
+    from host.models.rate_limit import ConcurrencyLease
+
+    first = qbo_connection("us", business_unit_id=org.business_unit_ids[0])
+    second = qbo_connection("us", business_unit_id=org.business_unit_ids[1])
+    for conn in (first, second):
+        hook(conn, "list_mapping_choices", kind="class")
+    keys = db.session.scalars(db.select(ConcurrencyLease.key)).all()
+    us_window = [k for k in keys if US_REALM in k]
+    assert len(us_window) >= 2 and set(us_window) == {
+        f"window:tenant:quickbooks:{US_REALM}:realm-per-minute"}, keys
+    assert not any(k.startswith("window:conn:") for k in keys)
