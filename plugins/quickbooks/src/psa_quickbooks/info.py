@@ -51,8 +51,9 @@ MAPPING_KINDS = (
                      "variant \"<item> (<account>)\", created once."),
     MappingKind("tax_code", "Tax codes", "tax_rate",
                 help="Non-US companies: the QuickBooks tax code for each tax rate (every line "
-                     "needs one). US companies: lines are TAX or NON and QuickBooks computes "
-                     "the rate."),
+                     "needs one). US companies: lines are TAX or NON, the invoice carries the "
+                     "PSA's tax amount, and the mapped code tells QuickBooks which sales tax "
+                     "agency it is filed under (unmapped: the company's default code)."),
     MappingKind("class", "Classes", "class_label",
                 help="The QuickBooks class for each contract-line class (needs class tracking "
                      "per line in QuickBooks)."),
