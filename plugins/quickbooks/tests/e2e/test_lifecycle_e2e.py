@@ -469,3 +469,72 @@ def test_uk_company_fault_on_the_push_still_books_one_vat_invoice(payments_world
     finally:
         world.control("DELETE", "faults")
         disconnect(tenant)
+
+
+def test_auto_send_emails_through_quickbooks_or_says_why_not(payments_world):
+    """Point 4: with "Automatically send invoice to the customer" on, QuickBooks emails the
+    invoice to the billing email; a client without one is pushed, not emailed, and the invoice's
+    sync panel says why."""
+    world, env = payments_world, payments_world.env
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent,
+                         setup={**SETUP, "auto_send": "y"})
+    try:
+        invoice_id, client = new_invoice(world, tenant)
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id)
+        [booked] = invoices_of(world, client)
+        assert booked["EmailStatus"] == "EmailSent"
+        assert booked["BillEmail"]["Address"] in row["note"] and "Emailed" in row["note"]
+
+        n = next(_n)
+        silent = env.draft_invoice(tenant, client={"name": f"E2E No Email {n}",
+                                                   "billing_email": ""})
+        press_send(tenant, silent)
+        row = wait_record(world, silent)
+        [booked] = invoices_of(world, f"E2E No Email {n}")
+        assert booked["EmailStatus"] != "EmailSent"
+        panel = tenant.user.page(f"/invoices/{silent}/sync")
+        assert "not emailed" in panel and "no billing email" in panel
+    finally:
+        disconnect(tenant)
+
+
+def test_one_quickbooks_payment_for_two_invoices_pays_each_host_invoice(payments_world, tenant,
+                                                                         books):
+    """Point 5: one payment received in QuickBooks against two invoices of the customer
+    updates each host invoice (found by the reconciliation pass)."""
+    from host.extensions import db
+    from host.models import Invoice
+    from host.services.invoicing import create_invoice, send_invoice
+
+    world, env = payments_world, payments_world.env
+    first_id, client = new_invoice(world, tenant)
+    press_send(tenant, first_id)
+    first = wait_record(world, first_id)
+    with env.app.app_context():
+        project = db.session.get(Invoice, first_id).project
+        second = create_invoice(project, [{"quantity": 1, "unit_price": Decimal("250.00"),
+                                           "description": "Second month"}])
+        send_invoice(second)
+        second_id = second.id
+        db.session.remove()
+    second_row = wait_record(world, second_id)
+    booked = invoices_of(world, client)
+    assert sorted(i["Id"] for i in booked) == sorted([first["external_id"],
+                                                      second_row["external_id"]])
+    customer = booked[0]["CustomerRef"]["value"]
+    books.api("POST", "payment", {
+        "CustomerRef": {"value": customer}, "TotalAmt": 300.00, "PaymentRefNum": "WIRE-77",
+        "Line": [{"Amount": 100.00, "LinkedTxn": [{"TxnId": first["external_id"],
+                                                   "TxnType": "Invoice"}]},
+                 {"Amount": 200.00, "LinkedTxn": [{"TxnId": second_row["external_id"],
+                                                   "TxnType": "Invoice"}]}]})
+    reconcile_now(env, tenant.connection_id)
+    assert invoice_status(tenant.user.page(f"/invoices/{first_id}")) == "paid"
+    assert invoice_status(tenant.user.page(f"/invoices/{second_id}")) == "partially_paid"
+    reconcile_now(env, tenant.connection_id)  # a second pass records nothing twice
+    with env.app.app_context():
+        paid = {i: [p.amount for p in db.session.get(Invoice, i).payments]
+                for i in (first_id, second_id)}
+        db.session.remove()
+    assert paid == {first_id: [Decimal("100.00")], second_id: [Decimal("200.00")]}
