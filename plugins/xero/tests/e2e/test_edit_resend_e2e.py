@@ -1,0 +1,225 @@
+"""Issue 6, point 4 ("edits re-sent update the same invoice where Xero allows it, and otherwise
+the record says why") end to end, over real HTTP with the worker process.
+
+* An invoice edited in the host after it was sent (the invoice's Edit page: a changed line, a
+  new discount, an added line and a later issue date) and then sent again ("Send again" on the
+  invoice page) updates the SAME Xero invoice: one invoice with that number, the new lines,
+  discount, amounts, and the due date from the project's payment terms.
+* When money was applied to the invoice in Xero (a payment or a credit note the host has not
+  heard of yet: the session sandbox's webhooks are off), Xero does not allow the change: the
+  re-send fails with a conflict whose message says why and what to do, the Xero invoice stays
+  as it was, and no second invoice is made.
+
+Every exchange with the sandbox during a test (here: the worker's) is checked against Xero's
+OpenAPI documents by the autouse fixture of ``plugins/xero/tests/conftest.py``; each test also
+checks that the worker's update really was among the recorded exchanges.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import itertools
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+
+from host.integrations.e2e import E2E, poll_for, provider_link, sync_error, sync_status
+from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
+
+pytestmark = pytest.mark.e2e
+_n = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def env(psa_template_db, tmp_path_factory, xero_server):
+    from xero_testkit import xero_config
+
+    e2e = E2E(psa_template_db(("xero",)), tmp_path_factory.mktemp("xero-edit-e2e"),
+              plugins=("xero",), config=xero_config(xero_server.url))
+    e2e.start()
+    yield e2e
+    e2e.stop()
+
+
+def consent(sandbox_url: str):
+    def run(authorize_url: str) -> str:
+        params = dict(parse_qsl(urlsplit(authorize_url).query))
+        resp = httpx.post(f"{sandbox_url}/identity/connect/authorize",
+                          data={**params, "action": "allow",
+                                "tenant": [UK_TENANT_ID, US_TENANT_ID]})
+        assert resp.status_code == 302, resp.text
+        return resp.headers["location"]
+    return run
+
+
+@pytest.fixture
+def tenant(env, xero_server):
+    return env.connect(env.new_org(), "xero", consent=consent(xero_server.url),
+                       tenant_id=US_TENANT_ID, setup={"default_revenue_account": "4000"})
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def new_invoice(env, tenant, lines, project=None) -> int:
+    n = next(_n)
+    return env.draft_invoice(tenant, lines=lines, project=project, client={
+        "name": f"Edit Resend Client {n}", "billing_email": f"ap{n}@edit-e2e.test"})
+
+
+def press_send(tenant, invoice_id: int) -> None:
+    """The invoice page's #send-invoice button ("Send", or "Send again" once sent)."""
+    assert 'id="send-invoice"' in tenant.user.page(f"/invoices/{invoice_id}")
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
+    assert resp.status_code in (302, 303), resp.text
+
+
+def wait_record(env, invoice_id: int, after: str | None = None, timeout: float = 60.0) -> dict:
+    """The newest invoice record once settled (synced or failed), with a key other than
+    ``after`` (the previous send's key)."""
+    def settled(r):
+        return r and r["status"] in ("synced", "failed") and r["key"] != after
+
+    try:
+        return poll_for(lambda: env.sync_row(invoice_id), settled, timeout=timeout,
+                        what="the invoice record settled")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; record {env.sync_row(invoice_id)}; worker log "
+                             f"{env.worker_log()[-2000:]}") from None
+
+
+def edit_invoice(tenant, invoice_id: int, changes: dict, new_line: dict | None = None,
+                 issue_date: str | None = None) -> None:
+    """Edit through the host's /invoices/<id>/edit form: ``changes`` = {line position:
+    {field: value}}; ``new_line`` = the form's extra line."""
+    page = tenant.user.page(f"/invoices/{invoice_id}/edit")
+    line_ids = list(dict.fromkeys(re.findall(r'name="description-(\d+)"', page)))
+    data = {"issue_date": issue_date or re.search(
+        r'name="issue_date"[^>]*value="([^"]+)"', page).group(1)}
+    for pos, line_id in enumerate(line_ids):
+        for field in ("description", "quantity", "unit_price", "discount"):
+            value = re.search(rf'name="{field}-{line_id}" value="([^"]*)"', page).group(1)
+            data[f"{field}-{line_id}"] = changes.get(pos, {}).get(field, html_lib.unescape(value))
+    for field, value in (new_line or {}).items():
+        data[f"new-{field}"] = value
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}/edit", f"/invoices/{invoice_id}/edit",
+                                 data)
+    assert resp.status_code in (302, 303), resp.text[-2000:]
+
+
+def host_invoice(env, invoice_id: int):
+    from host.extensions import db
+    from host.models import Invoice
+
+    with env.app.app_context():
+        inv = db.session.get(Invoice, invoice_id)
+        out = (inv.number, inv.issue_date, inv.due_date, inv.total)
+        db.session.remove()
+    return out
+
+
+def in_xero(xero_server, number: str) -> list[dict]:
+    rows = httpx.get(f"{xero_server.url}/_sandbox/entities/{US_TENANT_ID}/invoices").json()
+    return [r for r in rows.values() if r.get("InvoiceNumber") == number]
+
+
+def lines_of(doc: dict) -> list[tuple]:
+    return [(ln["Description"], Decimal(str(ln["Quantity"])), Decimal(str(ln["UnitAmount"])),
+             Decimal(str(ln.get("DiscountRate") or 0)), Decimal(str(ln["LineAmount"])),
+             ln["AccountCode"]) for ln in doc["LineItems"]]
+
+
+def worker_updates(xero_server, invoice_id: str) -> list[dict]:
+    """The recorded POST /Invoices/{id} exchanges (sent by the worker process; the autouse
+    fixture validates each against the OpenAPI documents after the test)."""
+    return [ex for ex in list(xero_server.sandbox.exchanges)
+            if ex["method"] == "POST" and ex["path"] == f"/api.xro/2.0/Invoices/{invoice_id}"]
+
+
+# -- tests -----------------------------------------------------------------------------------------
+
+
+def test_e2e_an_invoice_edited_in_the_host_and_sent_again_updates_the_same_xero_invoice(
+        env, tenant, xero_server):
+    invoice_id = new_invoice(env, tenant, project={"due_days": 45}, lines=[
+        {"quantity": Decimal("10"), "unit_price": Decimal("150"), "description": "Consulting"},
+        {"quantity": Decimal("1"), "unit_price": Decimal("80"), "description": "Travel"}])
+    press_send(tenant, invoice_id)
+    first = wait_record(env, invoice_id)
+    assert first["status"] == "synced", first
+    number, issued, due, _ = host_invoice(env, invoice_id)
+    (booked,) = in_xero(xero_server, number)
+    assert booked["InvoiceID"] == first["external_id"]
+    assert Decimal(str(booked["Total"])) == Decimal("1580.00")
+    assert booked["DueDate"][:10] == (issued + timedelta(days=45)).isoformat()
+
+    later = (issued + timedelta(days=3)).isoformat()
+    edit_invoice(tenant, invoice_id,
+                 {0: {"quantity": "12", "description": "Consulting (12 h)", "discount": "10"}},
+                 new_line={"description": "Workshop", "quantity": "1", "unit_price": "400.00"},
+                 issue_date=later)
+    assert "Send again" in tenant.user.page(f"/invoices/{invoice_id}")
+    press_send(tenant, invoice_id)
+    second = wait_record(env, invoice_id, after=first["key"])
+    assert second["status"] == "synced", second
+    assert second["operation"] == "update" and second["external_id"] == booked["InvoiceID"]
+
+    _, issued2, due2, total2 = host_invoice(env, invoice_id)
+    assert issued2.isoformat() == later and due2 == issued2 + timedelta(days=45)
+    (updated,) = in_xero(xero_server, number)  # still exactly one invoice with that number
+    assert updated["InvoiceID"] == booked["InvoiceID"] and updated["Status"] == "AUTHORISED"
+    assert lines_of(updated) == [
+        ("Consulting (12 h)", Decimal("12"), Decimal("150"), Decimal("10"), Decimal("1620"),
+         "4000"),
+        ("Travel", Decimal("1"), Decimal("80"), Decimal("0"), Decimal("80"), "4000"),
+        ("Workshop", Decimal("1"), Decimal("400"), Decimal("0"), Decimal("400"), "4000")]
+    assert Decimal(str(updated["Total"])) == total2 == Decimal("2100.00")
+    assert updated["Date"][:10] == later
+    assert updated["DueDate"][:10] == due2.isoformat()
+    assert worker_updates(xero_server, booked["InvoiceID"])  # the worker's update was checked
+    page = tenant.user.page(f"/invoices/{invoice_id}")
+    assert sync_status(page) == "synced" and provider_link(page)[2].strip() == number
+
+
+@pytest.mark.parametrize("applied", ["payment", "credit note"])
+def test_e2e_an_edit_sent_again_after_money_was_applied_in_xero_says_why_and_changes_nothing(
+        env, tenant, xero_server, applied):
+    from xero_books import Xero
+
+    invoice_id = new_invoice(env, tenant, lines=[
+        {"quantity": Decimal("1"), "unit_price": Decimal("200"), "description": "Audit"}])
+    press_send(tenant, invoice_id)
+    first = wait_record(env, invoice_id)
+    number = host_invoice(env, invoice_id)[0]
+    (booked,) = in_xero(xero_server, number)
+    accountant = Xero(xero_server.url, tenant=US_TENANT_ID, revenue="4000", bank="1000")
+    try:
+        if applied == "payment":
+            accountant.pay_on_page(booked["InvoiceID"], "50.00")
+        else:
+            accountant.credit(accountant.invoice(booked["InvoiceID"]), "50.00")
+    finally:
+        accountant.close()
+
+    edit_invoice(tenant, invoice_id, {0: {"unit_price": "260.00"}})
+    press_send(tenant, invoice_id)
+    second = wait_record(env, invoice_id, after=first["key"])
+    assert second["status"] == "failed" and second["error_category"] == "conflict", second
+
+    panel = tenant.user.page(f"/invoices/{invoice_id}/sync")
+    error = sync_error(panel)
+    assert error["category"] == "conflict"
+    message, fix = html_lib.unescape(error["message"]), html_lib.unescape(error["fix"])
+    what = "50.00 paid" if applied == "payment" else "50.00 credited"
+    assert f"Invoice {number} already has money applied in Xero ({what})" in message
+    assert "the edit was not pushed" in message
+    assert "credit note in the PSA for the difference" in fix
+    (unchanged,) = in_xero(xero_server, number)  # still one invoice, Xero's copy untouched
+    assert unchanged["InvoiceID"] == booked["InvoiceID"]
+    assert Decimal(str(unchanged["Total"])) == Decimal("200.00")
+    assert [ln[:3] for ln in lines_of(unchanged)] == [("Audit", Decimal("1"), Decimal("200"))]
+    assert not worker_updates(xero_server, booked["InvoiceID"])
