@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 STATE_TEXT = {
     "voided": "Voided at the provider. The host invoice was not changed; void it here too if "
               "that was intended.",
-    "deleted": "Deleted at the provider. It will not be re-created automatically; push it "
-               "again if it was deleted by mistake.",
+    "deleted": "Deleted at the provider. It will not be re-created automatically; if it was "
+               "deleted by mistake, void this invoice here and issue a new one.",
     "differs": "Edited at the provider: its amounts or lines no longer match this invoice.",
 }
 

@@ -347,6 +347,25 @@ def test_hook_on_invoice_voided_voids_it_in_quickbooks(qbo, qbo_connection, hook
     assert again.note == "Already voided in QuickBooks."
 
 
+def test_hook_on_invoice_voided_of_invoice_deleted_in_quickbooks_is_done(qbo, qbo_connection,
+                                                                         hook):
+    """Deleted in QuickBooks, then voided in the PSA (what the deletion's fix says to do): the
+    void succeeds with a note instead of failing on the missing invoice; nothing is created."""
+    conn = qbo_connection("us")
+    pushed = hook(conn, "on_invoice_sent", invoice=make_invoice(), idempotency_key="vd-1")
+    QboRaw(qbo, US_REALM).post("invoice", {"Id": pushed.external_id, "SyncToken": pushed.version},
+                               operation="delete")
+    invoice = make_invoice(external=ExternalRef(pushed.external_id, pushed.number, pushed.version))
+    with pytest.raises(NotFoundError) as err:
+        hook(conn, "on_invoice_sent", invoice=invoice, idempotency_key="vd-2")
+    assert "void this invoice in the PSA" in err.value.fix
+    result = hook(conn, "on_invoice_voided", invoice=replace(invoice, status="void"),
+                  idempotency_key="vd-3")
+    assert result.external_id == pushed.external_id and result.number == pushed.number
+    assert "deleted in QuickBooks" in result.note
+    assert invoices(qbo, US_REALM) == []
+
+
 def test_hook_on_credit_note_creates_a_credit_memo_applied_to_the_invoice(qbo, qbo_connection,
                                                                           hook):
     conn = qbo_connection("us", settings={"auto_send": True})

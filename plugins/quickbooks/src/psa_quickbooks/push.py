@@ -93,12 +93,14 @@ def _read_pushed(qbo: QboClient, entity: str, ident: str, number: str) -> dict:
     try:
         return qbo.read(entity, ident)
     except NotFoundError as exc:
-        label = "invoice" if entity == "Invoice" else "credit memo"
+        label, doc = ("invoice", "invoice") if entity == "Invoice" else \
+            ("credit memo", "credit note")
         raise NotFoundError(
             f"The QuickBooks {label} {ident} for {number} was deleted in QuickBooks; it is not "
             "re-created automatically.",
-            fix=f"If the {label} should be in QuickBooks, push it again as a new one from the "
-                "sync panel; otherwise leave it.", code=exc.code, detail=exc.detail) from exc
+            fix=f"If it was deleted by mistake, void this {doc} in the PSA (nothing more is "
+                f"sent for it) and issue a new one: the new {doc} is pushed as a new QuickBooks "
+                f"{label}. Otherwise leave it.", code=exc.code, detail=exc.detail) from exc
 
 
 def _is_voided(obj: dict) -> bool:
@@ -217,7 +219,12 @@ def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> Sy
     number = f"invoice {invoice.number}"
     attempts = Attempts(connection, "invoice-void", invoice.id)
     for attempt in (1, 2):
-        current = _read_pushed(qbo, "Invoice", ident, number)
+        try:
+            current = _read_pushed(qbo, "Invoice", ident, number)
+        except NotFoundError:
+            # deleted in QuickBooks: nothing left to void there, and that is what the PSA wants
+            return SyncResult(external_id=str(ident), number=invoice.external.number,
+                              note="Already deleted in QuickBooks; nothing to void there.")
         if _is_voided(current):
             return _result(connection, "Invoice", current, ["Already voided in QuickBooks."])
         token = str(current["SyncToken"])
