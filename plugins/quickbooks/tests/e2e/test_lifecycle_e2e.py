@@ -546,3 +546,74 @@ def test_one_quickbooks_payment_for_two_invoices_pays_each_host_invoice(payments
                 for i in (first_id, second_id)}
         db.session.remove()
     assert paid == {first_id: [Decimal("100.00")], second_id: [Decimal("200.00")]}
+
+
+def consent_to(realm: str):
+    def pick(authorize_url: str) -> str:
+        resp = httpx.post(authorize_url, data={"action": "authorize", "realm_id": realm},
+                          follow_redirects=False, timeout=15)
+        assert resp.status_code in (302, 303), resp.text
+        return resp.headers["Location"]
+
+    return pick
+
+
+def test_classes_company_books_line_classes_service_dates_and_discounts(payments_world):
+    """Acceptance "class": a company tracking classes per line gets each contract-line class as
+    the line's ClassRef, with the service date and the discount folded into the amount."""
+    from psa_quickbooks.sandbox import CLASSES_REALM
+
+    world, env = payments_world, payments_world.env
+
+    def company(entity):
+        return world.control("GET", f"companies/{CLASSES_REALM}/entities/{entity}").json()[entity]
+
+    classes = {c["Name"]: c["Id"] for c in company("Class")}
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent_to(CLASSES_REALM),
+                         setup={**SETUP, "use_classes": "y"})
+    try:
+        invoice_id, client = new_invoice(world, tenant, lines=[
+            {"quantity": Decimal("4"), "unit_price": Decimal("150"), "description": "Design",
+             "class_label": "East", "service_date": "2026-11-03", "discount_percent": "10"},
+            {"quantity": Decimal("2"), "unit_price": Decimal("100"), "description": "Build",
+             "class_label": "West", "service_date": "2026-11-10"}])
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id)
+        customers = [c["Id"] for c in company("Customer") if c["DisplayName"] == client]
+        [booked] = [i for i in company("Invoice") if i["CustomerRef"]["value"] in customers]
+        assert booked["Id"] == row["external_id"]
+        lines = [(ln["Description"], ln["Amount"], ln["SalesItemLineDetail"]["ClassRef"]["value"],
+                  ln["SalesItemLineDetail"]["ServiceDate"])
+                 for ln in booked["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+        assert lines == [("Design (less 10% discount)", 540, classes["East"], "2026-11-03"),
+                         ("Build", 200, classes["West"], "2026-11-10")]
+        assert booked["TotalAmt"] == 740
+        assert provider_link(tenant.user.page(f"/invoices/{invoice_id}"))[2].strip() == \
+            booked["DocNumber"]
+    finally:
+        disconnect(tenant)
+
+
+def test_custom_transaction_numbers_company_gets_the_host_number(payments_world):
+    """Point 4: with Custom Transaction Numbers on, DocNumber is the PSA's invoice number (and
+    the host shows it as the QuickBooks number)."""
+    from host.extensions import db
+    from host.models import Invoice
+    from psa_quickbooks.sandbox import CUSTOM_NUMBERS_REALM
+
+    world, env = payments_world, payments_world.env
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent_to(CUSTOM_NUMBERS_REALM),
+                         setup=SETUP)
+    try:
+        invoice_id, client = new_invoice(world, tenant)
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id)
+        with env.app.app_context():
+            number = db.session.get(Invoice, invoice_id).number
+            db.session.remove()
+        booked = world.control("GET", f"companies/{CUSTOM_NUMBERS_REALM}/entities/Invoice/"
+                                      f"{row['external_id']}").json()["Invoice"]
+        assert booked["DocNumber"] == number == row["number"]
+        assert provider_link(tenant.user.page(f"/invoices/{invoice_id}"))[2].strip() == number
+    finally:
+        disconnect(tenant)
