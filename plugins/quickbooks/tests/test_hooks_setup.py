@@ -63,7 +63,10 @@ def test_hook_test_connection_us_all_pass(qbo, qbo_connection, hook):
     assert "Springfield (8 %)" in checks["Sales tax"].message
     assert "PSA's tax amount is sent" in checks["Sales tax"].message
     assert "Sandbox Company US" in checks["Company"].message
-    assert qbo.entities(US_REALM, "Invoice") == []  # read-only
+    assert qbo.entities(US_REALM, "Invoice") == []  # read-only: nothing but reads was sent
+    sent = qbo.requests(path="/v3/company")
+    writes = [r for r in sent if r["method"] != "GET" and "/query" not in r["path"]]
+    assert len(sent) >= 3 and writes == []
 
 
 def test_hook_test_connection_warns_on_contradicting_us_choice_and_classes(qbo, qbo_connection,
