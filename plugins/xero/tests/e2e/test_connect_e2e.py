@@ -1,0 +1,135 @@
+"""Issue 6, point 1 end to end, over real HTTP: the authorization the host sends the admin to
+(granular scopes, PKCE), the code exchange with its verifier, and the organisation picker
+offering only the organisations ticked in THIS authorization (Xero's ``/connections`` also
+lists organisations connected to the app earlier; the plugin filters by the access token's
+``authentication_event_id``).
+
+Every exchange with the sandbox is checked against Xero's OpenAPI documents by the autouse
+fixture of ``plugins/xero/tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+import httpx
+import pytest
+
+from psa_xero.info import SCOPES
+from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def env(psa_template_db, tmp_path_factory, xero_server):
+    from xero_testkit import xero_config
+
+    from host.integrations.e2e import E2E
+
+    e2e = E2E(psa_template_db(("xero",)), tmp_path_factory.mktemp("xero-connect-e2e"),
+              plugins=("xero",), config=xero_config(xero_server.url))
+    e2e.start()
+    yield e2e
+    e2e.stop()
+
+
+def consent(sandbox_url: str, tenants, seen: list):
+    def run(authorize_url: str) -> str:
+        seen.append(authorize_url)
+        params = dict(parse_qsl(urlsplit(authorize_url).query))
+        resp = httpx.post(f"{sandbox_url}/identity/connect/authorize",
+                          data={**params, "action": "allow", "tenant": list(tenants)})
+        assert resp.status_code == 302, resp.text
+        return resp.headers["location"]
+    return run
+
+
+def connection_row(env, connection_id: int):
+    from host.extensions import db
+    from host.models import Connection
+
+    with env.app.app_context():
+        conn = db.session.get(Connection, connection_id)
+        row = (conn.tenant_id, conn.tenant_name, conn.tenant_short_code, conn.status)
+        db.session.remove()
+    return row
+
+
+def test_e2e_authorization_asks_for_granular_scopes_with_pkce_and_sends_the_verifier(
+        env, xero_server):
+    seen: list[str] = []
+    tenant = env.connect(env.new_org(), "xero",
+                         consent=consent(xero_server.url, (UK_TENANT_ID, US_TENANT_ID), seen),
+                         tenant_id=UK_TENANT_ID, setup={"default_revenue_account": "200"})
+    (url,) = seen
+    params = parse_qs(urlsplit(url).query)
+    assert urlsplit(url).path == "/identity/connect/authorize"
+    scopes = params["scope"][0].split()
+    assert sorted(scopes) == sorted(SCOPES)
+    assert {"accounting.invoices", "accounting.payments", "accounting.contacts",
+            "accounting.settings.read", "offline_access"} <= set(scopes)
+    assert not {"accounting.transactions", "accounting.settings"} & set(scopes)  # broad ones
+    assert params["response_type"] == ["code"] and params["code_challenge_method"] == ["S256"]
+    challenge = params["code_challenge"][0]
+    assert len(challenge) == 43  # base64url of a SHA-256, no padding
+
+    # the code exchange: the sandbox refuses it ("invalid code_verifier") unless the verifier
+    # hashes to this challenge (psa_xero.sandbox.identity.pkce_ok), so a 200 here is the proof
+    token_calls = [ex for ex in list(xero_server.sandbox.exchanges)
+                   if ex["method"] == "POST" and ex["path"] == "/connect/token"]
+    assert [ex["status"] for ex in token_calls] == [200]
+    assert b"refresh_token" in token_calls[0]["response_body"]
+    tenant_id, name, short, status = connection_row(env, tenant.connection_id)
+    assert (tenant_id, name, short, status) == (UK_TENANT_ID, "Ashdown Consulting (UK)",
+                                                "!uK7dA", "connected")
+
+
+def test_e2e_a_later_authorization_offers_only_its_own_organisations(env, xero_server):
+    # an earlier Connect (another business unit) ticked the UK organisation
+    first = env.connect(env.new_org(), "xero",
+                        consent=consent(xero_server.url, (UK_TENANT_ID,), []),
+                        setup={"default_revenue_account": "200"})
+    assert connection_row(env, first.connection_id)[0] == UK_TENANT_ID
+    # this one ticks only the US organisation: no picker (the UK one is not offered again)
+    second = env.connect(env.new_org(), "xero",
+                         consent=consent(xero_server.url, (US_TENANT_ID,), []),
+                         setup={"default_revenue_account": "4000"})
+    assert connection_row(env, second.connection_id)[:3] == (US_TENANT_ID,
+                                                             "Hudson Advisory (US)", "!uS4hX")
+    # both organisations are connected to the app at Xero (what /connections alone lists)
+    rows = httpx.get(f"{xero_server.url}/_sandbox/connections").json()
+    rows = rows.get("connections", list(rows.values())) if isinstance(rows, dict) else rows
+    assert {UK_TENANT_ID, US_TENANT_ID} <= {r.get("tenantId") for r in rows}
+
+
+def test_e2e_two_organisations_in_one_authorization_ask_the_admin_to_pick(env, xero_server):
+    """The host's organisation picker lists exactly the two ticked organisations (name and
+    short code); the one picked is stored and shown."""
+    import re
+
+    org = env.new_org()
+    user = env.user().login(org.admin_email, org.password)
+    bu = org.business_unit_ids[0]
+    start = user.post_form(f"/settings/integrations?business_unit={bu}", "/oauth/xero/start",
+                           {"business_unit": bu})
+    assert start.status_code in (302, 303), start.text
+    callback = httpx.URL(consent(xero_server.url, (UK_TENANT_ID, US_TENANT_ID), [])(
+        start.headers["Location"]))
+    picker = user.http.get(f"{callback.path}?{callback.query.decode()}")
+    assert picker.status_code == 200, picker.text[-1000:]
+    assert sorted(re.findall(r'name="tenant" value="([^"]+)"', picker.text)) == sorted(
+        [UK_TENANT_ID, US_TENANT_ID])
+    assert "Ashdown Consulting (UK)" in picker.text and "Hudson Advisory (US)" in picker.text
+    action = re.search(r'action="([^"]*/tenant/\d+)"', picker.text).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', picker.text).group(1)
+    chosen = user.http.post(action, data={"csrf_token": token, "tenant": US_TENANT_ID})
+    assert chosen.status_code in (302, 303), chosen.text
+    setup = chosen.headers["Location"]
+    connection_id = int(re.search(r"/connections/(\d+)/setup", setup).group(1))
+    done = user.post_form(setup, setup, {"default_revenue_account": "4000", "action": "finish"})
+    assert done.status_code in (302, 303), done.text[-1000:]
+    assert connection_row(env, connection_id) == (US_TENANT_ID, "Hudson Advisory (US)",
+                                                  "!uS4hX", "connected")
+    page = user.page(f"/settings/integrations?business_unit={bu}")
+    assert "Hudson Advisory (US)" in page and "!uS4hX" in page
