@@ -617,3 +617,39 @@ def test_custom_transaction_numbers_company_gets_the_host_number(payments_world)
         assert provider_link(tenant.user.page(f"/invoices/{invoice_id}"))[2].strip() == number
     finally:
         disconnect(tenant)
+
+
+def test_a_credit_note_goes_as_a_credit_memo_applied_to_the_invoice_and_never_emailed(
+        payments_world):
+    """Point 4: a credit note issued from the invoice page (auto-send on) becomes a QuickBooks
+    credit memo for the same customer, applied to the invoice, and is not emailed."""
+    from host.extensions import db
+    from host.models import CreditNote
+
+    world, env = payments_world, payments_world.env
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent,
+                         setup={**SETUP, "auto_send": "y"})
+    try:
+        invoice_id, client = new_invoice(world, tenant)
+        press_send(tenant, invoice_id)
+        pushed = wait_record(world, invoice_id)
+        resp = tenant.user.post_form(f"/invoices/{invoice_id}/credit-notes/new",
+                                     f"/invoices/{invoice_id}/credit-notes/new",
+                                     {"mode": "amount", "amount": "40.00", "reason": "Goodwill"})
+        assert resp.status_code in (302, 303), resp.text[-1500:]
+        with env.app.app_context():
+            note_id = db.session.scalars(db.select(CreditNote.id).filter_by(
+                invoice_id=invoice_id)).one()
+            db.session.remove()
+        row = wait_record(world, note_id, "credit_note")
+        memo = world.control("GET", f"companies/{US_REALM}/entities/CreditMemo/"
+                                    f"{row['external_id']}").json()["CreditMemo"]
+        [booked] = invoices_of(world, client)
+        assert memo["CustomerRef"]["value"] == booked["CustomerRef"]["value"]
+        assert memo["TotalAmt"] == 40 and memo.get("EmailStatus") != "EmailSent"
+        assert booked["Id"] == pushed["external_id"] and booked["Balance"] == 60
+        assert len([m for m in stored(world, "CreditMemo")
+                    if m["CustomerRef"]["value"] == booked["CustomerRef"]["value"]]) == 1
+        assert invoice_status(tenant.user.page(f"/invoices/{invoice_id}")) == "partially_paid"
+    finally:
+        disconnect(tenant)
