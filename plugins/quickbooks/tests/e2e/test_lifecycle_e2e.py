@@ -653,3 +653,24 @@ def test_a_credit_note_goes_as_a_credit_memo_applied_to_the_invoice_and_never_em
         assert invoice_status(tenant.user.page(f"/invoices/{invoice_id}")) == "partially_paid"
     finally:
         disconnect(tenant)
+
+
+def test_multicurrency_company_gets_the_invoice_currency(payments_world, tenant):
+    """Point 4: "currency when the company uses multicurrency" -- a EUR client's invoice is a
+    EUR invoice for a EUR customer in QuickBooks."""
+    world = payments_world
+    prefs = f"companies/{US_REALM}/preferences"
+    world.control("POST", prefs, json={"CurrencyPrefs": {"MultiCurrencyEnabled": True}})
+    try:
+        n = next(_n)
+        name = f"E2E Euro Client {n}"
+        invoice_id = world.env.draft_invoice(tenant, client={
+            "name": name, "billing_email": f"ap{n}@euro-e2e.test", "currency": "EUR"})
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id)
+        [booked] = invoices_of(world, name)
+        assert booked["Id"] == row["external_id"] and booked["CurrencyRef"]["value"] == "EUR"
+        customer = [c for c in stored(world, "Customer") if c["DisplayName"] == name][0]
+        assert customer["CurrencyRef"]["value"] == "EUR"
+    finally:
+        world.control("POST", prefs, json={"CurrencyPrefs": {"MultiCurrencyEnabled": False}})
