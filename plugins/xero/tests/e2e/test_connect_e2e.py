@@ -133,3 +133,72 @@ def test_e2e_two_organisations_in_one_authorization_ask_the_admin_to_pick(env, x
                                                   "!uS4hX", "connected")
     page = user.page(f"/settings/integrations?business_unit={bu}")
     assert "Hudson Advisory (US)" in page and "!uS4hX" in page
+
+
+def _to_setup(env, xero_server, tenants=(US_TENANT_ID,)):
+    """Connect through the host's pages up to the setup step; (user, setup path, id)."""
+    import re
+
+    org = env.new_org()
+    user = env.user().login(org.admin_email, org.password)
+    bu = org.business_unit_ids[0]
+    start = user.post_form(f"/settings/integrations?business_unit={bu}", "/oauth/xero/start",
+                           {"business_unit": bu})
+    callback = httpx.URL(consent(xero_server.url, tenants, [])(start.headers["Location"]))
+    done = user.http.get(f"{callback.path}?{callback.query.decode()}")
+    assert done.status_code in (302, 303), done.text[-1000:]
+    setup = done.headers["Location"]
+    return user, setup, int(re.search(r"/connections/(\d+)/setup", setup).group(1))
+
+
+def _checks(html: str) -> dict[str, tuple[str, str, str]]:
+    """{check name: (status, message, fix)} of the setup page's test result."""
+    import html as html_lib
+    import re
+
+    found = re.findall(r'<li class="check check-[a-z]+" data-status="([a-z]+)">.*?<strong>'
+                       r'([^<]+)</strong>: ([^<]*?)\s*(?:<div class="fix muted">Fix: ([^<]*)'
+                       r'</div>)?\s*</li>', html, re.S)
+    return {name: (status, html_lib.unescape(msg.strip()), html_lib.unescape(fix.strip()))
+            for status, name, msg, fix in found}
+
+
+def test_e2e_setup_test_shows_xeros_message_and_a_fix_then_passes_and_finishes(env,
+                                                                               xero_server):
+    user, setup, connection_id = _to_setup(env, xero_server)
+    page = user.page(setup)
+    assert 'name="default_revenue_account"' in page and 'name="auto_send"' in page
+
+    # Xero refuses: the page shows Xero's own words and what to do
+    httpx.post(f"{xero_server.url}/_sandbox/faults", json={
+        "kind": "status", "path": "/api.xro/2.0/Organisation$", "method": "GET", "count": 1,
+        "status": 503, "body": "Organisation offline", "headers": {"Retry-After": "30"}}
+    ).raise_for_status()
+    failed = user.post_form(setup, setup, {"default_revenue_account": "4000", "action": "test"})
+    assert failed.status_code == 200
+    assert 'id="test-result" data-ok="false"' in failed.text
+    (status, message, fix), = _checks(failed.text).values()
+    assert status == "fail" and "Organisation offline" in message and fix
+
+    # an expense account is not a revenue account: refused with the reason
+    wrong = user.post_form(setup, setup, {"default_revenue_account": "6000", "action": "test"})
+    assert wrong.status_code == 200 and 'id="test-result"' not in wrong.text
+    assert "not a revenue account" in wrong.text
+
+    ok = user.post_form(setup, setup, {"default_revenue_account": "4000", "auto_send": "y",
+                                       "write_check": "1", "action": "test"})
+    checks = _checks(ok.text)
+    assert 'id="test-result" data-ok="true"' in ok.text, checks
+    assert checks["Default revenue account"][0] == "pass"
+    assert checks["Write access"][0] == "pass"
+    finish = user.post_form(setup, setup, {"default_revenue_account": "4000", "auto_send": "y",
+                                           "action": "finish"})
+    assert finish.status_code in (302, 303)
+    from host.extensions import db
+    from host.models import Connection
+
+    with env.app.app_context():
+        conn = db.session.get(Connection, connection_id)
+        assert conn.setup_complete and conn.settings["default_revenue_account"] == "4000"
+        assert conn.settings["auto_send"] is True
+        db.session.remove()
