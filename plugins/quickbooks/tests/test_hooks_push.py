@@ -142,6 +142,26 @@ def test_hook_on_invoice_sent_edit_updates_the_same_invoice(qbo, qbo_connection,
     assert stored[0]["TotalAmt"] == 1800
 
 
+def test_hook_on_invoice_sent_edit_over_a_copy_edited_in_quickbooks_says_so(qbo, qbo_connection,
+                                                                           hook):
+    conn = qbo_connection("us")
+    first = hook(conn, "on_invoice_sent", invoice=make_invoice(), idempotency_key="ed-1")
+    current = qbo.entity(US_REALM, "Invoice", first.external_id)
+    lines = sales_lines(current)
+    lines[0]["Amount"] = 900
+    lines[0]["SalesItemLineDetail"].update(Qty=6, UnitPrice=150)
+    QboRaw(qbo, US_REALM).post("invoice", {"Id": first.external_id, "SyncToken":
+                                           current["SyncToken"], "sparse": True, "Line": lines})
+    ref = ExternalRef(first.external_id, first.number, first.version)
+    second = hook(conn, "on_invoice_sent", invoice=make_invoice(external=ref, memo="v2"),
+                  idempotency_key="ed-2")
+    assert "had been edited in QuickBooks" in second.note
+    assert qbo.entity(US_REALM, "Invoice", first.external_id)["TotalAmt"] == 1580  # PSA's again
+    third = hook(conn, "on_invoice_sent", invoice=make_invoice(external=ref, memo="v3"),
+                 idempotency_key="ed-3")
+    assert "edited in QuickBooks" not in (third.note or "")
+
+
 def test_hook_on_invoice_sent_edit_of_invoice_deleted_in_quickbooks_is_not_recreated(
         qbo, qbo_connection, hook):
     conn = qbo_connection("us")

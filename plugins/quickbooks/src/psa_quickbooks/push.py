@@ -108,12 +108,20 @@ def _is_voided(obj: dict) -> bool:
 
 
 def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payload: dict,
-            idempotency_key: str, *, number: str) -> dict:
+            idempotency_key: str, *, number: str, notes: list[str] | None = None) -> dict:
     """Update ``ident`` to ``payload`` with its current SyncToken; a stale token (5010: edited
-    in QuickBooks meanwhile) is re-read and retried once."""
+    in QuickBooks meanwhile) is re-read and retried once. An invoice whose amounts or lines
+    were edited in QuickBooks since the last push is still replaced by the PSA's version (the
+    PSA owns it), and ``notes`` says so."""
     attempts = Attempts(connection, f"{entity.lower()}-update", host_id)
     for attempt in (1, 2):
         current = _read_pushed(qbo, entity, ident, number)
+        if attempt == 1 and notes is not None and entity == "Invoice":
+            pushed = connection.refs.get(changes.FINGERPRINT, str(ident))
+            if pushed and pushed != changes.fingerprint(current):
+                notes.append(f"The QuickBooks copy of {number} had been edited in QuickBooks "
+                             "since the last push; the PSA's version replaced it (QuickBooks' "
+                             "audit log shows the earlier edit).")
         if _is_voided(current):
             raise ValidationError(
                 f"The QuickBooks {entity.lower()} {ident} for {number} is voided in QuickBooks; "
@@ -142,7 +150,7 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
     _add_us_tax(ctx, connection, payload, invoice, updating=bool(existing))
     if existing:
         saved = _update(ctx.qbo, connection, "Invoice", existing, invoice.id, payload,
-                        idempotency_key, number=f"invoice {invoice.number}")
+                        idempotency_key, number=f"invoice {invoice.number}", notes=notes)
     else:
         saved, stale = create_once(ctx.qbo, connection, "Invoice", invoice.id, payload,
                                    idempotency_key, action=f"creating invoice {invoice.number}")
