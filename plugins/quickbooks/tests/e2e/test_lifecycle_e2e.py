@@ -674,3 +674,43 @@ def test_multicurrency_company_gets_the_invoice_currency(payments_world, tenant)
         assert customer["CurrencyRef"]["value"] == "EUR"
     finally:
         world.control("POST", prefs, json={"CurrencyPrefs": {"MultiCurrencyEnabled": False}})
+
+
+def test_uk_company_payment_in_quickbooks_pays_the_host_invoice(payments_world):
+    """Point 5 for the non-US company: a VAT invoice paid in full in QuickBooks (the sandbox's
+    "Receive payment") is paid in the host through the signed webhook, once."""
+    from host.extensions import db
+    from host.models import Payment, TaxRate
+    from psa_quickbooks.sandbox import UK_REALM
+
+    world, env = payments_world, payments_world.env
+    world.webhooks("cloudevents")
+    codes = {c["Name"]: c["Id"] for c in world.control(
+        "GET", f"companies/{UK_REALM}/entities/TaxCode").json()["TaxCode"]}
+    tenant = env.connect(env.new_org(), "quickbooks", consent=consent_to(UK_REALM), setup={
+        "default_item": "2", "non_us": "y", "untaxed_tax_code": codes["0.0% Z"]})
+    try:
+        with env.app.app_context():
+            vat = TaxRate(organization_id=tenant.org_id, name="VAT 20%", rate=Decimal("20"))
+            db.session.add(vat)
+            db.session.commit()
+            vat_id = vat.id
+            db.session.remove()
+        invoice_id, client = new_invoice(world, tenant, lines=[
+            {"quantity": Decimal("5"), "unit_price": Decimal("100"), "description": "Support",
+             "tax_rate_id": vat_id}])
+        press_send(tenant, invoice_id)
+        row = wait_record(world, invoice_id)
+        r = httpx.post(f"{world.sandbox_url}/company/{UK_REALM}/invoices/{row['external_id']}"
+                       "/payments", data={"amount": "600.00"}, timeout=15)
+        assert r.status_code in (302, 303), r.text
+        poll(lambda: invoice_status(tenant.user.page(f"/invoices/{invoice_id}")) == "paid",
+             what="the UK invoice paid in the host")
+        with env.app.app_context():
+            paid = [(p.source, p.amount) for p in db.session.scalars(
+                db.select(Payment).filter_by(invoice_id=invoice_id))]
+            db.session.remove()
+        assert paid == [("provider", Decimal("600.00"))]
+    finally:
+        world.webhooks(None)
+        disconnect(tenant)
