@@ -714,3 +714,34 @@ def test_uk_company_payment_in_quickbooks_pays_the_host_invoice(payments_world):
     finally:
         world.webhooks(None)
         disconnect(tenant)
+
+
+def test_an_inactive_product_is_explained_on_the_sync_panel_and_retry_after_reactivating_books_it(
+        payments_world, tenant, books):
+    """Point 6, "inactive item", end to end: the default product/service made inactive in
+    QuickBooks stops the push with a mapping error naming it and a fix; reactivated, Retry books
+    the invoice once."""
+    world = payments_world
+
+    def set_active(active: bool) -> None:
+        item = books.api("GET", "item/2")["Item"]
+        books.api("POST", "item", {"Id": "2", "SyncToken": item["SyncToken"], "sparse": True,
+                                   "Active": active})
+
+    set_active(False)
+    try:
+        invoice_id, client = new_invoice(world, tenant)
+        press_send(tenant, invoice_id)
+        wait_record(world, invoice_id, status=("failed",))
+        page = tenant.user.page(f"/invoices/{invoice_id}")
+        error = sync_error(page)
+        assert error and error["category"] == "mapping", page
+        assert "Consulting" in error["message"] and "inactive" in error["message"]
+        assert "Reactivate" in error["fix"] or "reactivate" in error["fix"]
+    finally:
+        set_active(True)
+    resp = tenant.user.post_form(f"/invoices/{invoice_id}", retry_action(page))
+    assert resp.status_code in (302, 303)
+    row = poll_for(lambda: world.env.sync_row(invoice_id), lambda r: r["status"] == "synced",
+                   what="the retried push")
+    assert [i["Id"] for i in invoices_of(world, client)] == [row["external_id"]]
