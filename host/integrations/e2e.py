@@ -20,6 +20,7 @@ strings, numbers, booleans or lists of strings.
 
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import re
@@ -302,6 +303,135 @@ class E2E:
                 "error_category": record.error_category, "events": [e.kind for e in record.events]}
             db.session.remove()
         return row
+
+    # -- what a user does on the invoice pages -----------------------------------------------
+    def press_send(self, tenant: Tenant, invoice_id: int) -> None:
+        """The invoice page's ``#send-invoice`` button ("Send", or "Send again" once sent)."""
+        assert 'id="send-invoice"' in tenant.user.page(f"/invoices/{invoice_id}")
+        resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
+        assert resp.status_code in (302, 303), resp.text
+
+    def edit_invoice(self, tenant: Tenant, invoice_id: int, changes: dict | None = None,
+                     new_line: dict | None = None, issue_date: str | None = None) -> None:
+        """Edit through the host's ``/invoices/<id>/edit`` form: ``changes`` = {line position:
+        {field: value}} (description, quantity, unit_price, discount); ``new_line`` = the
+        form's extra line (``{"description": ..., "quantity": ..., ...}``)."""
+        page = tenant.user.page(f"/invoices/{invoice_id}/edit")
+        line_ids = list(dict.fromkeys(re.findall(r'name="description-(\d+)"', page)))
+        data = {"issue_date": issue_date or re.search(
+            r'name="issue_date"[^>]*value="([^"]+)"', page).group(1)}
+        for pos, line_id in enumerate(line_ids):
+            for field in ("description", "quantity", "unit_price", "discount"):
+                value = re.search(rf'name="{field}-{line_id}" value="([^"]*)"', page).group(1)
+                data[f"{field}-{line_id}"] = (changes or {}).get(pos, {}).get(
+                    field, html.unescape(value))
+        for field, value in (new_line or {}).items():
+            data[f"new-{field}"] = value
+        resp = tenant.user.post_form(f"/invoices/{invoice_id}/edit",
+                                     f"/invoices/{invoice_id}/edit", data)
+        assert resp.status_code in (302, 303), resp.text[-2000:]
+
+    def wait_record(self, object_id: int, object_type: str = "invoice", *,
+                    after: str | None = None, status: tuple[str, ...] | None = ("synced",),
+                    timeout: float = 60.0) -> dict:
+        """The newest sync record of the object once it settled (synced or failed) with an
+        idempotency key other than ``after`` (a previous operation's); asserts its status is
+        in ``status`` (None: either). Timeouts and surprises show the record and the worker
+        log."""
+        def settled(row):
+            return row and row["status"] in ("synced", "failed") and row["key"] != after
+
+        try:
+            row = poll_for(lambda: self.sync_row(object_id, object_type), settled,
+                           timeout=timeout, what=f"the {object_type} record settled")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; record {self.sync_row(object_id, object_type)}; "
+                                 f"worker log {self.worker_log()[-3000:]}") from None
+        assert status is None or row["status"] in status, (row, self.worker_log()[-3000:])
+        return row
+
+    def send_and_wait(self, tenant: Tenant, invoice_id: int, **wait) -> dict:
+        """Press Send and wait for the push to settle (see :meth:`wait_record`)."""
+        before = self.sync_row(invoice_id)
+        self.press_send(tenant, invoice_id)
+        return self.wait_record(invoice_id, after=before["key"] if before else None, **wait)
+
+    def reconcile(self, connection_id: int, timeout: float = 60.0) -> None:
+        """Queue one reconciliation pass (the periodic job) and wait until the worker ran
+        it; a failed pass raises with the reason the Manage page shows."""
+        from host.extensions import db
+        from host.models import Connection
+        from host.sync.queue import task
+
+        def state():
+            with self.app.app_context():
+                row = db.session.get(Connection, connection_id)
+                found = (row.reconciled_at, row.reconcile_error)
+                db.session.remove()
+            return found
+
+        before = state()[0]
+        with self.app.app_context():
+            db.session.get(Connection, connection_id).reconcile_error = None
+            db.session.commit()
+            task("reconcile_connection")(connection_id)
+            db.session.remove()
+        poll(lambda: state()[0] not in (None, before) or state()[1], timeout=timeout,
+             what="the reconciliation pass")
+        assert not state()[1], f"the reconciliation pass failed: {state()[1]}"
+
+    # -- what the host recorded -----------------------------------------------------------------
+    def invoice_facts(self, invoice_id: int) -> dict:
+        """number, status, issue/due date, total, tax, paid and balance of a host invoice."""
+        from host.extensions import db
+        from host.models import Invoice
+
+        with self.app.app_context():
+            inv = db.session.get(Invoice, invoice_id)
+            facts = {"number": inv.number, "status": inv.status, "issue_date": inv.issue_date,
+                     "due_date": inv.due_date, "total": inv.total, "tax_total": inv.tax_total,
+                     "amount_paid": inv.amount_paid, "balance": inv.balance}
+            db.session.remove()
+        return facts
+
+    def host_payments(self, invoice_id: int) -> list[tuple]:
+        """(source, amount, external id, status) of the invoice's payments, oldest first."""
+        from host.extensions import db
+        from host.models import Payment
+
+        with self.app.app_context():
+            rows = [(p.source, p.amount, p.external_id, p.status) for p in db.session.scalars(
+                db.select(Payment).filter_by(invoice_id=invoice_id).order_by(Payment.id))]
+            db.session.remove()
+        return rows
+
+    def deliveries(self) -> list[tuple]:
+        """(id, status, error) of every stored webhook delivery, oldest first."""
+        from host.extensions import db
+        from host.models import WebhookDelivery
+
+        with self.app.app_context():
+            rows = [(d.id, d.status, d.error) for d in db.session.scalars(
+                db.select(WebhookDelivery).order_by(WebhookDelivery.id))]
+            db.session.remove()
+        return rows
+
+    def all_deliveries_processed(self, at_least: int) -> bool:
+        rows = self.deliveries()
+        return len(rows) >= at_least and all(status == "processed" for _, status, _ in rows)
+
+    def add_tax_rate(self, tenant: Tenant, name: str, rate: str) -> int:
+        """A tax rate of the tenant's organization (percent as text, ``"8.875"``)."""
+        from host.extensions import db
+        from host.models import TaxRate
+
+        with self.app.app_context():
+            row = TaxRate(organization_id=tenant.org_id, name=name, rate=Decimal(rate))
+            db.session.add(row)
+            db.session.commit()
+            rate_id = row.id
+            db.session.remove()
+        return rate_id
 
     def delivery_count(self) -> int:
         from host.extensions import db
