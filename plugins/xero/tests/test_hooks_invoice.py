@@ -285,8 +285,13 @@ def test_hook_on_invoice_voided_voids_it(connected_connection, hook, sandbox_api
                   idempotency_key="void-b")
     assert result.external_id == first.external_id
     assert one_invoice(sandbox_api, sample_invoice.number)["Status"] == "VOIDED"
-    # voiding again (a retry) is harmless
-    hook(connected_connection, "on_invoice_voided", invoice=pushed, idempotency_key="void-b")
+    assert not result.note
+    # voiding again (a retry, or voided in Xero meanwhile) is harmless and says so
+    again = hook(connected_connection, "on_invoice_voided", invoice=pushed,
+                 idempotency_key="void-b")
+    assert again.external_id == first.external_id
+    assert again.note == (f"Invoice {sample_invoice.number} was already voided in Xero; "
+                          "nothing else was changed there.")
 
 
 def test_hook_on_invoice_voided_with_a_payment_says_why(connected_connection, hook, handle,

@@ -447,8 +447,9 @@ def on_invoice_voided(connection, invoice, key: str) -> SyncResult:
                             fix="It was deleted in Xero; nothing to void there.")
     number = existing.get("InvoiceNumber") or invoice.number
     status = str(existing.get("Status") or "")
-    if status == "VOIDED":
-        return _result(connection, xero, existing)
+    if status == "VOIDED":  # voided in Xero already (by the accountant, or a lost answer)
+        return _result(connection, xero, existing, note=(
+            f"Invoice {number} was already voided in Xero; nothing else was changed there."))
     if status == "DELETED":
         raise NotFoundError(f"Invoice {number} was deleted in Xero.",
                             fix="Nothing to void in Xero.")
