@@ -10,7 +10,11 @@ of an invoice after its first push.
 * a refusal that needs the admin (a closed books period) is shown on the invoice's sync panel
   with its fix, and Retry after the fix books it once;
 * Disconnect stops both directions; reconnecting the same company resumes with the earlier
-  links (an edited invoice updates the QuickBooks invoice pushed before the disconnect).
+  links (an edited invoice updates the QuickBooks invoice pushed before the disconnect);
+* a dead grant: auth error on the panel, the Reconnect banner, Reconnect pushes once;
+* the UK company with a lost response or an expired token, and paid in QuickBooks;
+* auto-send, a credit memo, one payment for two invoices, classes, custom transaction
+  numbers, multicurrency, an inactive product/service fixed then retried.
 
 Uses the ``payments_world`` of this folder's conftest (sandbox + host + worker process).
 """
