@@ -73,3 +73,30 @@ def test_reconciliation_page_shows_xero_matches_and_the_admins_pick_is_pushed(
     doc = sandbox_api(UK_TENANT_ID, "invoices", result.external_id)
     assert doc["Contact"]["ContactID"] == chosen != sid(UK_TENANT_ID, "contact:acme")
     assert len(sandbox_api(UK_TENANT_ID, "contacts")) == before
+
+
+def test_hook_on_invoice_sent_matches_the_contact_by_contact_number_before_name(
+        connected_connection, hook, handle, sandbox_api):
+    """Client -> contact: email first, then the contact number (``PSA-<client id>``, which the
+    plugin gives every contact it creates), then the name. A client renamed in the PSA whose
+    email changed too is still found by its number; a same-named contact is not taken."""
+    from xero_testkit import client_data, invoice_data
+
+    from psa_xero.api import XeroClient
+
+    xero = XeroClient(handle(connected_connection))
+    ours = xero.put("Contacts", {"Contacts": [{"Name": "Zephyr Old Name Ltd",
+                                               "ContactNumber": "PSA-7301",
+                                               "EmailAddress": "old@zephyr.test"}]},
+                    key=None, action="the contact pushed long ago")
+    namesake = xero.put("Contacts", {"Contacts": [{"Name": "Zephyr Holdings",
+                                                   "EmailAddress": "other@zephyr.test"}]},
+                        key=None, action="another contact with the new name")
+    client = client_data("Zephyr Holdings", "new@zephyr.test", cid=7301)
+    previews = hook(connected_connection, "preview_matches", kind="client", records=[client])
+    assert [(p.outcome, p.external_id) for p in previews] == [("match", ours["ContactID"])]
+
+    result = hook(connected_connection, "on_invoice_sent", invoice=invoice_data(client=client),
+                  idempotency_key="number-1")
+    doc = sandbox_api(UK_TENANT_ID, "invoices", result.external_id)
+    assert doc["Contact"]["ContactID"] == ours["ContactID"] != namesake["ContactID"]
