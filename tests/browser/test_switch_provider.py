@@ -31,7 +31,7 @@ def world(psa_template_db, tmp_path_factory):
     from psa_quickbooks.sandbox import create_app as qbo_app
     from psa_xero.sandbox import create_app as xero_app
 
-    qbo, xero = qbo_app({}), xero_app({})
+    qbo, xero = qbo_app({}), xero_app({"SANDBOX_RECORD_EXCHANGES": True})
     qbo_server, xero_server = ServerThread(qbo).start(), ServerThread(xero).start()
     config = _provider_config(qbo_server.url, xero_server.url)
     env = E2E(psa_template_db(("quickbooks", "xero")), tmp_path_factory.mktemp("switch"),
@@ -39,6 +39,7 @@ def world(psa_template_db, tmp_path_factory):
     try:
         env.start()
         env.qbo_url, env.xero_url = qbo_server.url, xero_server.url
+        env.xero_sandbox = xero.extensions["xero_sandbox"]
         yield env
     finally:
         env.stop()
@@ -182,3 +183,17 @@ def test_switching_quickbooks_to_xero_keeps_one_connection_and_the_quickbooks_hi
     revokes = httpx.get(f"{env.qbo_url}/_sandbox/requests", timeout=15,
                         params={"path": "/oauth2/v1/tokens/revoke"}).json()["requests"]
     assert revokes, "QuickBooks was not told (no token revocation)"
+
+    # Every exchange with Xero (the host's and its worker's) follows Xero's OpenAPI documents.
+    from psa_xero.sandbox.openapi_check import validate_exchange
+
+    exchanges = list(env.xero_sandbox.exchanges)
+    assert any(ex["method"] == "PUT" and ex["path"] == "/api.xro/2.0/Invoices"
+               for ex in exchanges)
+    problems = [f"{ex['method']} {ex['path']}: {p}" for ex in exchanges
+                for p in validate_exchange(ex["method"], ex["path"], query=ex["query"],
+                                           headers=ex["headers"], body=ex["body"],
+                                           status=ex["status"],
+                                           response_headers=ex["response_headers"],
+                                           response_body=ex["response_body"])]
+    assert not problems, "\n".join(problems)
