@@ -111,6 +111,9 @@ class ProviderInfo:
     #: Settings-form fields also editable under Settings > Financials > GL Accounts, where an
     #: accountant looks for them (Xero's default revenue account).
     financial_settings: tuple[str, ...] = ()
+    #: How the provider names a tenant's id when the host shows it next to the tenant's name
+    #: (QuickBooks: "Company ID" for the realmId); empty: the id is not shown.
+    tenant_id_label: str = ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ class Tile:
     #: replaces (the confirmation dialog names it), and that provider's label
     replaces: Connection | None = None
     replaces_label: str = ""
+    #: ``ProviderInfo.tenant_id_label`` ("Company ID"): the tenant id is shown with it
+    tenant_id_label: str = ""
 
 
 def tiles_for(bu: BusinessUnit) -> list[Tile]:
@@ -45,7 +47,8 @@ def tiles_for(bu: BusinessUnit) -> list[Tile]:
     for key, info in sorted(registry.items(), key=lambda kv: kv[1].label.lower()):
         conn = active.get(key)
         tile = Tile(key, info.label, info.logo_svg, info.description,
-                    conn.status if conn else "not_connected", conn)
+                    conn.status if conn else "not_connected", conn,
+                    tenant_id_label=info.tenant_id_label)
         other = next((c for k, c in active.items() if k != key and c.category == "financial"),
                      None)
         if other is not None:

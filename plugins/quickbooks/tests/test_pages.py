@@ -131,3 +131,20 @@ def test_reconciliation_page_shows_match_create_and_ambiguous_and_the_admin_fixe
     assert "chosen by an admin" in html and "mapped by an admin" in html
     assert re.search(r'id="auto-push" value="1"\s+checked', html)
     assert qbo.entities(US_REALM, "Customer")[-1]["DisplayName"] == "Acme Holdings"  # none made
+
+
+def test_tile_and_manage_page_show_the_company_name_and_its_realm_id(admin_client,
+                                                                     qbo_connection, org):
+    from psa_quickbooks.sandbox import DEFAULT_REALMS
+
+    conn = qbo_connection("uk")
+    realm = DEFAULT_REALMS["uk"]
+    tiles = admin_client.get(f"/settings/integrations?business_unit={conn.business_unit_id}"
+                             ).get_data(as_text=True)
+    tile = re.search(r'<section class="tile" data-provider="quickbooks".*?</section>', tiles,
+                     re.S).group(0)
+    assert '<span class="tenant-name">Sandbox uk</span>' in tile
+    assert f'<span class="tenant-id muted">· Company ID {realm}</span>' in tile
+    manage = admin_client.get(f"/settings/integrations/connections/{conn.id}").get_data(
+        as_text=True)
+    assert f"Company ID {realm}" in manage

@@ -100,4 +100,5 @@ def provider_info(config: Mapping[str, Any]) -> ProviderInfo:
         number_label="QuickBooks invoice number",
         supports_webhooks=True,
         endpoints=urls,
+        tenant_id_label="Company ID",
     )
