@@ -50,15 +50,19 @@ def test_hook_on_invoice_sent_one_invoice_per_call_and_the_retry_repeats_its_ide
 
 
 def test_concurrent_calls_to_one_organisation_stay_within_xeros_limit(
-        connected_connection, handle, xero_server):
+        xero_connection, org, handle, xero_server):
     """Xero allows 5 calls in flight per organisation (429 ``X-Rate-Limit-Problem:
-    concurrent`` beyond). Ten handles (as ten workers would hold) calling at once: the host's
-    shared lease keeps at most 5 in flight, so Xero never refuses one."""
+    concurrent`` beyond). Ten handles (as ten workers would hold), of two business units'
+    connections to the same organisation, calling at once: the host's lease, shared per
+    organisation, keeps at most 5 in flight, so Xero never refuses one."""
     from psa_xero.api import XeroClient
 
+    first = xero_connection("uk")
+    second = xero_connection("uk", business_unit_id=org.business_unit_ids[1])
+    assert first.id != second.id and first.tenant_id == second.tenant_id
     httpx.post(f"{xero_server.url}/_sandbox/limits",
                json={"concurrent": 5, "slow_ms": 300}).raise_for_status()
-    handles = [handle(connected_connection) for _ in range(10)]
+    handles = [handle(conn) for conn in (first, second) for _ in range(5)]
 
     def call(h):
         return XeroClient(h).organisation()["ShortCode"]
