@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import html as html_lib
 import itertools
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 
-from host.integrations.e2e import E2E, poll_for, provider_link, sync_error, sync_status
+from host.integrations.e2e import E2E, provider_link, sync_error, sync_status
 from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
 
 pytestmark = pytest.mark.e2e
@@ -71,46 +70,6 @@ def new_invoice(env, tenant, lines, project=None) -> int:
         "name": f"Edit Resend Client {n}", "billing_email": f"ap{n}@edit-e2e.test"})
 
 
-def press_send(tenant, invoice_id: int) -> None:
-    """The invoice page's #send-invoice button ("Send", or "Send again" once sent)."""
-    assert 'id="send-invoice"' in tenant.user.page(f"/invoices/{invoice_id}")
-    resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
-    assert resp.status_code in (302, 303), resp.text
-
-
-def wait_record(env, invoice_id: int, after: str | None = None, timeout: float = 60.0) -> dict:
-    """The newest invoice record once settled (synced or failed), with a key other than
-    ``after`` (the previous send's key)."""
-    def settled(r):
-        return r and r["status"] in ("synced", "failed") and r["key"] != after
-
-    try:
-        return poll_for(lambda: env.sync_row(invoice_id), settled, timeout=timeout,
-                        what="the invoice record settled")
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; record {env.sync_row(invoice_id)}; worker log "
-                             f"{env.worker_log()[-2000:]}") from None
-
-
-def edit_invoice(tenant, invoice_id: int, changes: dict, new_line: dict | None = None,
-                 issue_date: str | None = None) -> None:
-    """Edit through the host's /invoices/<id>/edit form: ``changes`` = {line position:
-    {field: value}}; ``new_line`` = the form's extra line."""
-    page = tenant.user.page(f"/invoices/{invoice_id}/edit")
-    line_ids = list(dict.fromkeys(re.findall(r'name="description-(\d+)"', page)))
-    data = {"issue_date": issue_date or re.search(
-        r'name="issue_date"[^>]*value="([^"]+)"', page).group(1)}
-    for pos, line_id in enumerate(line_ids):
-        for field in ("description", "quantity", "unit_price", "discount"):
-            value = re.search(rf'name="{field}-{line_id}" value="([^"]*)"', page).group(1)
-            data[f"{field}-{line_id}"] = changes.get(pos, {}).get(field, html_lib.unescape(value))
-    for field, value in (new_line or {}).items():
-        data[f"new-{field}"] = value
-    resp = tenant.user.post_form(f"/invoices/{invoice_id}/edit", f"/invoices/{invoice_id}/edit",
-                                 data)
-    assert resp.status_code in (302, 303), resp.text[-2000:]
-
-
 def host_invoice(env, invoice_id: int):
     from host.extensions import db
     from host.models import Invoice
@@ -148,8 +107,8 @@ def test_e2e_an_invoice_edited_in_the_host_and_sent_again_updates_the_same_xero_
     invoice_id = new_invoice(env, tenant, project={"due_days": 45}, lines=[
         {"quantity": Decimal("10"), "unit_price": Decimal("150"), "description": "Consulting"},
         {"quantity": Decimal("1"), "unit_price": Decimal("80"), "description": "Travel"}])
-    press_send(tenant, invoice_id)
-    first = wait_record(env, invoice_id)
+    env.press_send(tenant, invoice_id)
+    first = env.wait_record(invoice_id, status=None)
     assert first["status"] == "synced", first
     number, issued, due, _ = host_invoice(env, invoice_id)
     (booked,) = in_xero(xero_server, number)
@@ -158,13 +117,13 @@ def test_e2e_an_invoice_edited_in_the_host_and_sent_again_updates_the_same_xero_
     assert booked["DueDate"][:10] == (issued + timedelta(days=45)).isoformat()
 
     later = (issued + timedelta(days=3)).isoformat()
-    edit_invoice(tenant, invoice_id,
+    env.edit_invoice(tenant, invoice_id,
                  {0: {"quantity": "12", "description": "Consulting (12 h)", "discount": "10"}},
                  new_line={"description": "Workshop", "quantity": "1", "unit_price": "400.00"},
                  issue_date=later)
     assert "Send again" in tenant.user.page(f"/invoices/{invoice_id}")
-    press_send(tenant, invoice_id)
-    second = wait_record(env, invoice_id, after=first["key"])
+    env.press_send(tenant, invoice_id)
+    second = env.wait_record(invoice_id, after=first["key"], status=None)
     assert second["status"] == "synced", second
     assert second["operation"] == "update" and second["external_id"] == booked["InvoiceID"]
 
@@ -192,8 +151,8 @@ def test_e2e_an_edit_sent_again_after_money_was_applied_in_xero_says_why_and_cha
 
     invoice_id = new_invoice(env, tenant, lines=[
         {"quantity": Decimal("1"), "unit_price": Decimal("200"), "description": "Audit"}])
-    press_send(tenant, invoice_id)
-    first = wait_record(env, invoice_id)
+    env.press_send(tenant, invoice_id)
+    first = env.wait_record(invoice_id, status=None)
     number = host_invoice(env, invoice_id)[0]
     (booked,) = in_xero(xero_server, number)
     accountant = Xero(xero_server.url, tenant=US_TENANT_ID, revenue="4000", bank="1000")
@@ -205,9 +164,9 @@ def test_e2e_an_edit_sent_again_after_money_was_applied_in_xero_says_why_and_cha
     finally:
         accountant.close()
 
-    edit_invoice(tenant, invoice_id, {0: {"unit_price": "260.00"}})
-    press_send(tenant, invoice_id)
-    second = wait_record(env, invoice_id, after=first["key"])
+    env.edit_invoice(tenant, invoice_id, {0: {"unit_price": "260.00"}})
+    env.press_send(tenant, invoice_id)
+    second = env.wait_record(invoice_id, after=first["key"], status=None)
     assert second["status"] == "failed" and second["error_category"] == "conflict", second
 
     panel = tenant.user.page(f"/invoices/{invoice_id}/sync")

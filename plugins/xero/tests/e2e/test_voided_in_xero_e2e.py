@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from host.integrations.e2e import E2E, poll, poll_for, retry_action, sync_error
+from host.integrations.e2e import E2E, poll_for, retry_action, sync_error
 from psa_xero.sandbox import US_TENANT_ID
 
 pytestmark = pytest.mark.e2e
@@ -44,31 +44,6 @@ def consent(sandbox_url: str):
     return run
 
 
-def settled(env, invoice_id, object_type="invoice", after=None, timeout=60.0) -> dict:
-    return poll_for(lambda: env.sync_row(invoice_id, object_type),
-                    lambda r: r and r["status"] in ("synced", "failed") and r["key"] != after,
-                    timeout=timeout, what=f"the {object_type} record settled")
-
-
-def reconcile_now(env, connection_id: int) -> None:
-    from host.extensions import db
-    from host.models import Connection
-    from host.sync.queue import task
-
-    with env.app.app_context():
-        before = db.session.get(Connection, connection_id).reconciled_at
-        db.session.remove()
-        task("reconcile_connection")(connection_id)
-
-    def done():
-        with env.app.app_context():
-            after = db.session.get(Connection, connection_id).reconciled_at
-            db.session.remove()
-        return after is not None and after != before
-
-    poll(done, what="the reconciliation pass")
-
-
 def test_e2e_an_invoice_voided_in_xero_is_shown_and_never_recreated(env, xero_server):
     from xero_books import Xero
 
@@ -80,7 +55,7 @@ def test_e2e_an_invoice_voided_in_xero_is_shown_and_never_recreated(env, xero_se
                          setup={"default_revenue_account": "4000"})
     invoice_id = env.draft_invoice(tenant, amount="150.00")
     tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
-    first = settled(env, invoice_id)
+    first = env.wait_record(invoice_id, status=None)
     assert first["status"] == "synced", first
     xero_id = first["external_id"]
 
@@ -90,7 +65,7 @@ def test_e2e_an_invoice_voided_in_xero_is_shown_and_never_recreated(env, xero_se
     finally:
         accountant.close()
 
-    reconcile_now(env, tenant.connection_id)
+    env.reconcile(tenant.connection_id)
     panel = tenant.user.page(f"/invoices/{invoice_id}/sync")
     assert 'data-state="voided"' in panel and "Voided at the provider" in panel, panel[-3000:]
 
@@ -102,7 +77,7 @@ def test_e2e_an_invoice_voided_in_xero_is_shown_and_never_recreated(env, xero_se
         number = inv.number
         db.session.remove()
     tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/send")
-    again = settled(env, invoice_id, after=first["key"])
+    again = env.wait_record(invoice_id, after=first["key"], status=None)
     assert again["status"] == "failed" and again["error_category"] == "conflict", again
     page = tenant.user.page(f"/invoices/{invoice_id}")
     error = sync_error(page)
@@ -121,7 +96,7 @@ def test_e2e_an_invoice_voided_in_xero_is_shown_and_never_recreated(env, xero_se
     # voiding it in the PSA too: nothing to do in Xero, and the record says so
     resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/void")
     assert resp.status_code in (302, 303)
-    void = settled(env, invoice_id, "invoice_void")
+    void = env.wait_record(invoice_id, "invoice_void", status=None)
     assert void["status"] == "synced", void
     assert "already voided in Xero" in (void["note"] or ""), void
     rows = httpx.get(f"{xero_server.url}/_sandbox/entities/{US_TENANT_ID}/invoices").json()
