@@ -96,6 +96,10 @@ def setup(connection_id: int):
                 return redirect(url_for("integrations.index", business_unit=conn.business_unit_id))
             result = _test(conn, {**(conn.settings or {}), **data},
                            bool(request.form.get("write_check")))
+            if result.ok:  # a passing Test completes the setup with the settings tested
+                conn.settings = {**(conn.settings or {}), **data}
+                conn.setup_complete = True
+                db.session.commit()
         return render_template("integrations/setup.html", conn=conn, info=info, form=form,
                                result=result, tab="integrations")
     finally:

@@ -47,6 +47,10 @@ def test_hook_test_connection_from_the_wizard_then_finish(admin_client, live, db
     checks = re.findall(r'data-status="(pass|warn|fail)"', tested.get_data(as_text=True))
     assert checks == ["pass", "pass", "pass"]
     assert "Created and removed a test product" in tested.get_data(as_text=True)
+    # a passing Test completes the setup with the settings it tested
+    assert 'id="setup-complete"' in tested.get_data(as_text=True)
+    db.session.refresh(live)
+    assert live.setup_complete and live.settings["default_item"] == "2"
     done = admin_client.post(url, data={"csrf_token": token, "default_item": "2",
                                         "auto_send": "y", "action": "finish"})
     assert done.status_code == 302
@@ -57,13 +61,17 @@ def test_hook_test_connection_from_the_wizard_then_finish(admin_client, live, db
     assert 'data-status="connected"' in tiles and 'class="button manage"' in tiles
 
 
-def test_failed_check_shows_the_fix(admin_client, live):
+def test_failed_check_shows_the_fix(admin_client, live, db):
     url = f"/settings/integrations/connections/{live.id}/setup"
     fakeledger.LEDGER.custom_numbers = False
     html = admin_client.post(url, data={"csrf_token": csrf_token(admin_client, url),
                                         "default_item": "1", "action": "test"}).get_data(True)
     assert 'data-ok="false"' in html and 'data-status="fail"' in html
     assert "Fix: Turn on custom transaction numbers in the Fake Ledger." in html
+    assert 'id="setup-complete"' not in html
+    live_row = db.session.get(type(live), live.id)
+    db.session.refresh(live_row)
+    assert not live_row.setup_complete  # a failing Test does not complete the setup
 
 
 def test_hook_list_mapping_choices_feed_the_mapping_table(admin_client, live, db, org):
