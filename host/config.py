@@ -45,6 +45,11 @@ def defaults(instance_dir: Path) -> dict:
         "SYNC_LEASE_SECONDS": 300,
         "SYNC_SWEEP_SECONDS": 60,
         "RECONCILE_INTERVAL_MINUTES": 15,
+        # Provider calls: timeout, and how long one may wait for a rate-limit slot in the
+        # worker (a job holds on) and in a web request (an admin is looking at the page).
+        "PSA_HTTP_TIMEOUT": 30,
+        "PSA_RATE_LIMIT_MAX_WAIT": 120,
+        "PSA_RATE_LIMIT_MAX_WAIT_WEB": 5,
         "WTF_CSRF_TIME_LIMIT": None,
         # Own cookie names: browsers share cookies across ports, so with Flask's default
         # "session" any other app on the same host name (the demo's sandboxes on 127.0.0.1)

@@ -134,6 +134,12 @@ class ProviderHttpClient(httpx.Client):
             raise ProviderDown(f"{self.provider_label} could not be reached") from exc
 
 
+def _period(seconds: float) -> str:
+    named = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
+    return named.get(int(seconds), f"{seconds:g} seconds") if seconds == int(seconds) else \
+        f"{seconds:g} seconds"
+
+
 def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -250,7 +256,27 @@ class ConnectionHandle:
     def wait_for_rate_limits(self) -> None:
         for index, limit in enumerate(self._info.rate_limits):
             key = ratelimit.bucket_key(limit, index, self.provider_key, self.id, self.tenant_id)
-            ratelimit.acquire(self._engine, key, limit, max_wait=self._max_rate_wait)
+            try:
+                ratelimit.acquire(self._engine, key, limit, max_wait=self._max_rate_wait)
+            except RateLimited as exc:
+                wait = round(exc.retry_after or 0)
+                raise RateLimited(
+                    f"{self.provider_label} allows {limit.requests} requests per "
+                    f"{_period(limit.per_seconds)} for this company, and they are used up: the "
+                    f"next one is possible in {wait} s.",
+                    fix="Nothing to change: work in the queue waits and retries by itself; on a "
+                        "settings page, try again in a moment.",
+                    retry_after=exc.retry_after) from exc
+
+
+def _max_rate_wait(app) -> float:
+    """How long a request may wait for a rate-limit slot: long in the worker (a job holds
+    on rather than failing), short in a web request (an admin is looking at the page)."""
+    from flask import has_request_context
+
+    if has_request_context():
+        return float(app.config.get("PSA_RATE_LIMIT_MAX_WAIT_WEB", 5))
+    return float(app.config.get("PSA_RATE_LIMIT_MAX_WAIT", 120))
 
 
 def handle_for(connection, *, settings: Mapping[str, Any] | None = None, app=None,
@@ -267,5 +293,5 @@ def handle_for(connection, *, settings: Mapping[str, Any] | None = None, app=Non
     return ConnectionHandle(
         row=connection, info=info, engine=db.engine, box=token_box(app), settings=settings,
         timeout=float(app.config.get("PSA_HTTP_TIMEOUT", 30)), transport=transport,
-        max_rate_wait=float(app.config.get("PSA_RATE_LIMIT_MAX_WAIT", 120)),
+        max_rate_wait=_max_rate_wait(app),
     )

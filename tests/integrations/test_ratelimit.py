@@ -135,3 +135,27 @@ def test_handle_never_exceeds_max_concurrency(app, connection_factory, db):
     with db.engine.connect() as c:
         in_flight = sa.text("SELECT count(*) FROM concurrency_leases WHERE key LIKE :k")
         assert c.execute(in_flight, {"k": "%inflight"}).scalar() == 0
+
+
+def test_a_web_request_waits_briefly_and_says_which_limit_is_used_up(app, connection_factory,
+                                                                       db):
+    import dataclasses
+
+    import httpx
+
+    from host.integrations.handle import handle_for
+
+    registry = app.extensions["psa_registry"]
+    registry._infos["fakeprovider"] = dataclasses.replace(
+        registry["fakeprovider"], rate_limits=(RateLimit(requests=1, per_seconds=60),))
+    conn = connection_factory()
+    app.config["PSA_RATE_LIMIT_MAX_WAIT_WEB"] = 0.5
+    ok = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    with app.test_request_context("/settings/integrations"):
+        handle = handle_for(conn, transport=ok)
+        handle.http.get("https://ledger.test/one")
+        with pytest.raises(RateLimited) as err:
+            handle.http.get("https://ledger.test/two")
+    assert err.value.message.startswith(
+        "Fake Ledger allows 1 requests per minute for this company, and they are used up")
+    assert err.value.fix and 55 <= err.value.retry_after <= 60
