@@ -22,11 +22,12 @@ Customer, Item or CreditMemo event is dropped here.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
 from hookspecs import ValidationError, WebhookEvent
 from host.integrations.signatures import verify_signed_delivery
+from host.integrations.timestamps import utc_datetime
 
 #: Host configuration key holding the app's webhook verifier token.
 VERIFIER_TOKEN_CONFIG = "QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"
@@ -63,28 +64,17 @@ def _malformed(reason: str) -> ValidationError:
 
 
 def _time(value: Any, where: str, field: str, required: bool) -> datetime | None:
-    """An event time in UTC. CloudEvents ``time`` has nanoseconds, which Python cannot hold:
-    the fraction is cut to microseconds."""
+    """An event time in UTC (CloudEvents ``time`` has nanoseconds: cut to microseconds)."""
     if value is None or value == "":
         if required:
             raise _malformed(f"{where} has no {field}")
         return None
     if not isinstance(value, str):
         raise _malformed(f"{where} has a {field} that is not a string")
-    text = value.strip()
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    if "." in text:
-        head, _, rest = text.partition(".")
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = head + "." + rest[:min(digits, 6)].ljust(1, "0") + rest[digits:]
     try:
-        moment = datetime.fromisoformat(text)
+        return utc_datetime(value)
     except ValueError:
         raise _malformed(f"{where} has an unreadable {field} {value!r}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str | None:

@@ -14,11 +14,12 @@ category: a payment shows up as an ``INVOICE``/``UPDATE`` of the invoice it pays
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
 from hookspecs import ValidationError, WebhookEvent
 from host.integrations.signatures import verify_signed_delivery
+from host.integrations.timestamps import utc_datetime
 
 #: Host configuration key holding the webhook key from Xero's developer portal.
 WEBHOOK_KEY_CONFIG = "XERO_WEBHOOK_KEY"
@@ -51,16 +52,10 @@ def _event_time(value: Any, index: int) -> datetime:
     """``eventDateUtc`` ("2026-03-10T09:15:42.517", no zone; the sandbox adds ``Z``) in UTC."""
     if not isinstance(value, str) or not value:
         raise _malformed(f"event {index} has no eventDateUtc")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
+        return utc_datetime(value)
     except ValueError:
         raise _malformed(f"event {index} has an unreadable eventDateUtc {value!r}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def parse(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
