@@ -473,6 +473,34 @@ def test_hook_on_invoice_sent_multicurrency_sends_the_currency(qbo, qbo_connecti
         "value"] == "EUR"
 
 
+def test_hook_on_invoice_sent_multicurrency_never_books_to_a_customer_in_another_currency(
+        qbo, qbo_connection, hook, org):
+    conn = qbo_connection("us")
+    qbo.preferences(US_REALM, {"CurrencyPrefs": {"MultiCurrencyEnabled": True}})
+    client = ClientData(id=13, name="Euro GmbH", billing_email="ap@euro.example")
+    dollars = hook(conn, "on_invoice_sent", invoice=make_invoice(client=client, currency="usd"),
+                   idempotency_key="fx-usd")
+    usd_customer = qbo.entity(US_REALM, "Invoice", dollars.external_id)["CustomerRef"]["value"]
+
+    # the same client later invoiced in EUR from another business unit (nothing remembered)
+    other = qbo_connection("us", business_unit_id=org.business_unit_ids[1])
+    euros = hook(other, "on_invoice_sent", invoice=make_invoice(id=2, number="INV-2",
+                                                                client=client, currency="eur"),
+                 idempotency_key="fx-eur")
+    inv = qbo.entity(US_REALM, "Invoice", euros.external_id)
+    customer = qbo.entity(US_REALM, "Customer", inv["CustomerRef"]["value"])
+    assert customer["Id"] != usd_customer and customer["CurrencyRef"]["value"] == "EUR"
+    assert customer["DisplayName"] == "Euro GmbH (2)"
+    assert "billed in USD" in euros.note or "cannot be used" in euros.note
+
+    # remembered link to the USD customer + a EUR invoice: a clear mapping error, not a fault
+    with pytest.raises(MappingError) as err:
+        hook(conn, "on_invoice_sent", invoice=make_invoice(id=3, number="INV-3", client=client,
+                                                           currency="eur"),
+             idempotency_key="fx-eur-linked")
+    assert "billed in USD" in err.value.message and "EUR" in err.value.fix
+
+
 def test_hook_on_invoice_sent_uses_the_customer_chosen_on_the_reconciliation_page(
         qbo, qbo_connection, hook, db):
     from host.models.external_ref import ConnectionMapping

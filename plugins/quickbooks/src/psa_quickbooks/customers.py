@@ -36,21 +36,29 @@ class Resolved:
     note: str = ""
 
 
-def candidates(qbo: QboClient) -> list[Candidate]:
+def candidates(qbo: QboClient, currency: str | None = None) -> list[Candidate]:
     """Every customer (inactive ones occupy their name but are not usable) and every vendor
-    (QuickBooks keeps one namespace for customers, vendors and employees)."""
-    out = [Candidate(external_id=str(c["Id"]), name=c.get("DisplayName", ""),
-                     email=(c.get("PrimaryEmailAddr") or {}).get("Address", ""),
-                     usable=c.get("Active", True) is not False,
-                     kind="customer" if c.get("Active", True) is not False else "inactive customer")
-           for c in qbo.query_all("Customer", "Active IN (true, false)")]
+    (QuickBooks keeps one namespace for customers, vendors and employees). With ``currency``
+    (a multicurrency company), a customer billed in another currency is not usable either:
+    a QuickBooks customer has one currency for life."""
+    out = []
+    for c in qbo.query_all("Customer", "Active IN (true, false)"):
+        active = c.get("Active", True) is not False
+        own = (c.get("CurrencyRef") or {}).get("value")
+        other_currency = bool(currency and own and own.upper() != currency)
+        kind = ("inactive customer" if not active else
+                f"customer billed in {own}" if other_currency else "customer")
+        out.append(Candidate(external_id=str(c["Id"]), name=c.get("DisplayName", ""),
+                             email=(c.get("PrimaryEmailAddr") or {}).get("Address", ""),
+                             usable=active and not other_currency, kind=kind))
     out += [Candidate(external_id=str(v["Id"]), name=v.get("DisplayName", ""), usable=False,
                       kind="vendor")
             for v in qbo.query_all("Vendor", "Active IN (true, false)")]
     return out
 
 
-def _linked(qbo: QboClient, client: ClientData, ident: str, how: str) -> Resolved:
+def _linked(qbo: QboClient, client: ClientData, ident: str, how: str,
+            currency: str | None = None) -> Resolved:
     try:
         customer = qbo.read("Customer", ident)
     except NotFoundError as exc:
@@ -64,6 +72,14 @@ def _linked(qbo: QboClient, client: ClientData, ident: str, how: str) -> Resolve
             f"{client.name!r} is inactive in QuickBooks.",
             fix="Reactivate the customer in QuickBooks, or link the client to another customer "
                 "on the integration's reconciliation page, then retry.", code="6250")
+    own = (customer.get("CurrencyRef") or {}).get("value")
+    if currency and own and own.upper() != currency:
+        raise MappingError(
+            f"The QuickBooks customer {customer.get('DisplayName', ident)!r} {how} client "
+            f"{client.name!r} is billed in {own}, and this invoice is in {currency}: a "
+            "QuickBooks customer keeps one currency.",
+            fix=f"Link the client to a customer billed in {currency} on the integration's "
+                "reconciliation page (or create one in QuickBooks), then retry.")
     return Resolved(str(customer["Id"]), customer.get("DisplayName", ""))
 
 
@@ -73,13 +89,13 @@ def resolve(qbo: QboClient, connection, client: ClientData, idempotency_key: str
     ``currency``: multicurrency companies only, the currency a new customer is created in."""
     chosen = connection.mapping("client", client.id)
     if chosen:
-        found = _linked(qbo, client, chosen, "chosen for")
+        found = _linked(qbo, client, chosen, "chosen for", currency)
         connection.refs.remember("customer", client.id, found.id)
         return found
     known = connection.refs.get("customer", client.id)
     if known:
-        return _linked(qbo, client, known, "linked to")
-    pool = candidates(qbo)
+        return _linked(qbo, client, known, "linked to", currency)
+    pool = candidates(qbo, currency)
     preview = match_client(client, pool)
     if preview.outcome == "match":
         connection.refs.remember("customer", client.id, preview.external_id)
