@@ -18,10 +18,16 @@ import pytest
 from host.sandbox_kit import ServerThread
 from psa_xero.sandbox import DEMO_CLIENT_ID, UK_TENANT_ID, US_TENANT_ID
 from psa_xero.sandbox import create_app as create_sandbox
-from psa_xero.sandbox.openapi_check import validate_exchange
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from xero_testkit import UK_NAME, US_NAME, invoice_data, sign, xero_config  # noqa: E402
+from xero_testkit import (  # noqa: E402
+    UK_NAME,
+    US_NAME,
+    invoice_data,
+    openapi_problems,
+    sign,
+    xero_config,
+)
 
 PLUGIN_SCOPE = ("openid profile email offline_access accounting.invoices accounting.payments "
                 "accounting.contacts accounting.settings.read")
@@ -40,17 +46,6 @@ def xero_server():
 def _in_own_suite(request) -> bool:
     parts = set(request.node.path.parts)
     return not ({"sandbox", "browser"} & parts)
-
-
-def openapi_problems(sandbox) -> list[str]:
-    problems: list[str] = []
-    for ex in list(sandbox.exchanges):
-        found = validate_exchange(
-            ex["method"], ex["path"], query=ex["query"], headers=ex["headers"], body=ex["body"],
-            status=ex["status"], response_headers=ex["response_headers"],
-            response_body=ex["response_body"])
-        problems += [f"{ex['method']} {ex['path']}?{ex['query']}: {p}" for p in found]
-    return problems
 
 
 @pytest.fixture(autouse=True)

@@ -9,19 +9,23 @@ import re
 
 import httpx
 
-from psa_xero.sandbox import UK_TENANT_ID
+from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
 
 ACCOUNTANT = "xero-web-ui"
+#: each sandbox organisation's first revenue account and its bank account
+ACCOUNTS = {UK_TENANT_ID: ("200", "090"), US_TENANT_ID: ("4000", "1000")}
 
 
 class Xero:
-    """An accountant working in an organisation (another app than the plugin's)."""
+    """An accountant working in an organisation (another app than the plugin's); a context
+    manager closing its client. ``revenue`` / ``bank``: the account codes it books to (default:
+    the organisation's first revenue account and its bank account)."""
 
-    def __init__(self, url: str, tenant: str = UK_TENANT_ID, revenue: str = "200",
-                 bank: str = "090") -> None:
+    def __init__(self, url: str, tenant: str = UK_TENANT_ID, revenue: str | None = None,
+                 bank: str | None = None) -> None:
         self.url = url
         self.tenant = tenant
-        self.revenue, self.bank = revenue, bank
+        self.revenue, self.bank = revenue or ACCOUNTS[tenant][0], bank or ACCOUNTS[tenant][1]
         httpx.post(f"{url}/_sandbox/clients", json={
             "client_id": ACCOUNTANT, "client_secret": "ui-secret", "name": "Xero web"},
         ).raise_for_status()
@@ -35,6 +39,12 @@ class Xero:
 
     def close(self):
         self.api.close()
+
+    def __enter__(self) -> "Xero":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _ok(self, resp: httpx.Response) -> dict:
         assert resp.status_code == 200, resp.text

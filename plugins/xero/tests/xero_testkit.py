@@ -1,5 +1,6 @@
 """Helpers shared by the Xero plugin's tests (importable: conftest puts this folder on
-sys.path). Snapshot builders with sensible defaults, and the webhook signer."""
+sys.path). Snapshot builders with sensible defaults, the webhook signer, the host keys pointing
+the plugin at a sandbox, and the OpenAPI check of a sandbox's recorded exchanges."""
 
 from __future__ import annotations
 
@@ -56,11 +57,28 @@ def sign(body: bytes, key: str = WEBHOOK_KEY) -> str:
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def xero_config(url: str) -> dict:
+def xero_config(url: str, **extra) -> dict:
+    """The host keys pointing the xero plugin at the sandbox on ``url`` (as host/demo.py does),
+    plus ``extra`` host keys."""
     return {"XERO_CLIENT_ID": _demo()[0], "XERO_CLIENT_SECRET": _demo()[1],
             "XERO_LOGIN_BASE_URL": url, "XERO_IDENTITY_BASE_URL": url,
             "XERO_API_BASE_URL": url, "XERO_APP_BASE_URL": url,
-            "XERO_WEBHOOK_KEY": WEBHOOK_KEY}
+            "XERO_WEBHOOK_KEY": WEBHOOK_KEY, **extra}
+
+
+def openapi_problems(sandbox) -> list[str]:
+    """Every recorded exchange of a sandbox (``XeroSandbox``) that does not match Xero's
+    official OpenAPI documents (``shared/reference/xero-openapi``), one line each."""
+    from psa_xero.sandbox.openapi_check import validate_exchange
+
+    problems: list[str] = []
+    for ex in list(sandbox.exchanges):
+        found = validate_exchange(
+            ex["method"], ex["path"], query=ex["query"], headers=ex["headers"], body=ex["body"],
+            status=ex["status"], response_headers=ex["response_headers"],
+            response_body=ex["response_body"])
+        problems += [f"{ex['method']} {ex['path']}?{ex['query']}: {p}" for p in found]
+    return problems
 
 
 def _demo():

@@ -1,4 +1,9 @@
-"""Xero e2e modules that share one host (module fixture ``env``) across tests.
+"""Xero e2e modules: one host per module (fixture ``env``) against the session's Xero sandbox.
+
+``env`` is ``host.integrations.e2e.E2E`` (the host over real HTTP, a real worker process, the
+xero plugin only) configured for the session sandbox (``xero_server``), whose exchanges the
+plugin suite's autouse fixture checks against Xero's OpenAPI documents after each test. Modules
+needing Xero's webhooks use a world of their own (``xero_e2ekit.xero_world``).
 
 The host holds Xero's 60 calls per minute per organisation across every connection to it
 (``tenant:xero:<tenant id>`` windows in its database), and each test here makes ~20 calls to the
@@ -12,6 +17,19 @@ Within a test the windows hold as in production.
 from __future__ import annotations
 
 import pytest
+from xero_testkit import xero_config
+
+from host.integrations.e2e import E2E
+
+
+@pytest.fixture(scope="module")
+def env(request, psa_template_db, tmp_path_factory, xero_server):
+    name = request.module.__name__.rpartition(".")[2]
+    e2e = E2E(psa_template_db(("xero",)), tmp_path_factory.mktemp(name), plugins=("xero",),
+              config=xero_config(xero_server.url))
+    e2e.start()
+    yield e2e
+    e2e.stop()
 
 
 @pytest.fixture(autouse=True)

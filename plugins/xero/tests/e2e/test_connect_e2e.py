@@ -10,10 +10,12 @@ fixture of ``plugins/xero/tests/conftest.py``.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from xero_e2ekit import connect, connection_facts, consent, xero_connections
 
 from psa_xero.info import SCOPES
 from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
@@ -21,46 +23,16 @@ from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def env(psa_template_db, tmp_path_factory, xero_server):
-    from xero_testkit import xero_config
-
-    from host.integrations.e2e import E2E
-
-    e2e = E2E(psa_template_db(("xero",)), tmp_path_factory.mktemp("xero-connect-e2e"),
-              plugins=("xero",), config=xero_config(xero_server.url))
-    e2e.start()
-    yield e2e
-    e2e.stop()
-
-
-def consent(sandbox_url: str, tenants, seen: list):
-    def run(authorize_url: str) -> str:
-        seen.append(authorize_url)
-        params = dict(parse_qsl(urlsplit(authorize_url).query))
-        resp = httpx.post(f"{sandbox_url}/identity/connect/authorize",
-                          data={**params, "action": "allow", "tenant": list(tenants)})
-        assert resp.status_code == 302, resp.text
-        return resp.headers["location"]
-    return run
-
-
-def connection_row(env, connection_id: int):
-    from host.extensions import db
-    from host.models import Connection
-
-    with env.app.app_context():
-        conn = db.session.get(Connection, connection_id)
-        row = (conn.tenant_id, conn.tenant_name, conn.tenant_short_code, conn.status)
-        db.session.remove()
-    return row
+def connection_row(env, connection_id: int) -> tuple:
+    facts = connection_facts(env, connection_id)
+    return (facts["tenant_id"], facts["tenant_name"], facts["tenant_short_code"],
+            facts["status"])
 
 
 def test_e2e_authorization_asks_for_granular_scopes_with_pkce_and_sends_the_verifier(
         env, xero_server):
     seen: list[str] = []
-    tenant = env.connect(env.new_org(), "xero",
-                         consent=consent(xero_server.url, (UK_TENANT_ID, US_TENANT_ID), seen),
+    tenant = env.connect(env.new_org(), "xero", consent=consent(seen=seen),
                          tenant_id=UK_TENANT_ID, setup={"default_revenue_account": "200"})
     (url,) = seen
     params = parse_qs(urlsplit(url).query)
@@ -80,43 +52,40 @@ def test_e2e_authorization_asks_for_granular_scopes_with_pkce_and_sends_the_veri
                    if ex["method"] == "POST" and ex["path"] == "/connect/token"]
     assert [ex["status"] for ex in token_calls] == [200]
     assert b"refresh_token" in token_calls[0]["response_body"]
-    tenant_id, name, short, status = connection_row(env, tenant.connection_id)
-    assert (tenant_id, name, short, status) == (UK_TENANT_ID, "Ashdown Consulting (UK)",
-                                                "!uK7dA", "connected")
+    assert connection_row(env, tenant.connection_id) == (
+        UK_TENANT_ID, "Ashdown Consulting (UK)", "!uK7dA", "connected")
 
 
 def test_e2e_a_later_authorization_offers_only_its_own_organisations(env, xero_server):
     # an earlier Connect (another business unit) ticked the UK organisation
-    first = env.connect(env.new_org(), "xero",
-                        consent=consent(xero_server.url, (UK_TENANT_ID,), []),
-                        setup={"default_revenue_account": "200"})
+    first = connect(env, UK_TENANT_ID)
     assert connection_row(env, first.connection_id)[0] == UK_TENANT_ID
     # this one ticks only the US organisation: no picker (the UK one is not offered again)
-    second = env.connect(env.new_org(), "xero",
-                         consent=consent(xero_server.url, (US_TENANT_ID,), []),
-                         setup={"default_revenue_account": "4000"})
+    second = connect(env, US_TENANT_ID)
     assert connection_row(env, second.connection_id)[:3] == (US_TENANT_ID,
                                                              "Hudson Advisory (US)", "!uS4hX")
     # both organisations are connected to the app at Xero (what /connections alone lists)
-    rows = httpx.get(f"{xero_server.url}/_sandbox/connections").json()
-    rows = rows.get("connections", list(rows.values())) if isinstance(rows, dict) else rows
-    assert {UK_TENANT_ID, US_TENANT_ID} <= {r.get("tenantId") for r in rows}
+    assert {UK_TENANT_ID, US_TENANT_ID} <= {r.get("tenantId")
+                                            for r in xero_connections(xero_server.url)}
 
 
-def test_e2e_two_organisations_in_one_authorization_ask_the_admin_to_pick(env, xero_server):
-    """The host's organisation picker lists exactly the two ticked organisations (name and
-    short code); the one picked is stored and shown."""
-    import re
-
+def _authorize(env, tenants):
+    """Connect through the host's pages and Xero's consent up to the host's answer to the
+    callback; (user, business unit, that answer)."""
     org = env.new_org()
     user = env.user().login(org.admin_email, org.password)
     bu = org.business_unit_ids[0]
     start = user.post_form(f"/settings/integrations?business_unit={bu}", "/oauth/xero/start",
                            {"business_unit": bu})
     assert start.status_code in (302, 303), start.text
-    callback = httpx.URL(consent(xero_server.url, (UK_TENANT_ID, US_TENANT_ID), [])(
-        start.headers["Location"]))
-    picker = user.http.get(f"{callback.path}?{callback.query.decode()}")
+    callback = httpx.URL(consent(tenants)(start.headers["Location"]))
+    return user, bu, user.http.get(f"{callback.path}?{callback.query.decode()}")
+
+
+def test_e2e_two_organisations_in_one_authorization_ask_the_admin_to_pick(env, xero_server):
+    """The host's organisation picker lists exactly the two ticked organisations (name and
+    short code); the one picked is stored and shown."""
+    user, bu, picker = _authorize(env, (UK_TENANT_ID, US_TENANT_ID))
     assert picker.status_code == 200, picker.text[-1000:]
     assert sorted(re.findall(r'name="tenant" value="([^"]+)"', picker.text)) == sorted(
         [UK_TENANT_ID, US_TENANT_ID])
@@ -135,17 +104,9 @@ def test_e2e_two_organisations_in_one_authorization_ask_the_admin_to_pick(env, x
     assert "Hudson Advisory (US)" in page and "!uS4hX" in page
 
 
-def _to_setup(env, xero_server, tenants=(US_TENANT_ID,)):
+def _to_setup(env, tenants=(US_TENANT_ID,)):
     """Connect through the host's pages up to the setup step; (user, setup path, id)."""
-    import re
-
-    org = env.new_org()
-    user = env.user().login(org.admin_email, org.password)
-    bu = org.business_unit_ids[0]
-    start = user.post_form(f"/settings/integrations?business_unit={bu}", "/oauth/xero/start",
-                           {"business_unit": bu})
-    callback = httpx.URL(consent(xero_server.url, tenants, [])(start.headers["Location"]))
-    done = user.http.get(f"{callback.path}?{callback.query.decode()}")
+    user, _, done = _authorize(env, tenants)
     assert done.status_code in (302, 303), done.text[-1000:]
     setup = done.headers["Location"]
     return user, setup, int(re.search(r"/connections/(\d+)/setup", setup).group(1))
@@ -154,7 +115,6 @@ def _to_setup(env, xero_server, tenants=(US_TENANT_ID,)):
 def _checks(html: str) -> dict[str, tuple[str, str, str]]:
     """{check name: (status, message, fix)} of the setup page's test result."""
     import html as html_lib
-    import re
 
     found = re.findall(r'<li class="check check-[a-z]+" data-status="([a-z]+)">.*?<strong>'
                        r'([^<]+)</strong>: ([^<]*?)\s*(?:<div class="fix muted">Fix: ([^<]*)'
@@ -163,17 +123,14 @@ def _checks(html: str) -> dict[str, tuple[str, str, str]]:
             for status, name, msg, fix in found}
 
 
-def test_e2e_setup_test_shows_xeros_message_and_a_fix_then_passes_and_finishes(env,
-                                                                               xero_server):
-    user, setup, connection_id = _to_setup(env, xero_server)
+def test_e2e_setup_test_shows_xeros_message_and_a_fix_then_passes_and_finishes(env, faults):
+    user, setup, connection_id = _to_setup(env)
     page = user.page(setup)
     assert 'name="default_revenue_account"' in page and 'name="auto_send"' in page
 
     # Xero refuses: the page shows Xero's own words and what to do
-    httpx.post(f"{xero_server.url}/_sandbox/faults", json={
-        "kind": "status", "path": "/api.xro/2.0/Organisation$", "method": "GET", "count": 1,
-        "status": 503, "body": "Organisation offline", "headers": {"Retry-After": "30"}}
-    ).raise_for_status()
+    faults("status", path="/api.xro/2.0/Organisation$", method="GET", status=503,
+           body="Organisation offline", headers={"Retry-After": "30"})
     failed = user.post_form(setup, setup, {"default_revenue_account": "4000", "action": "test"})
     assert failed.status_code == 200
     assert 'id="test-result" data-ok="false"' in failed.text
@@ -194,12 +151,7 @@ def test_e2e_setup_test_shows_xeros_message_and_a_fix_then_passes_and_finishes(e
     finish = user.post_form(setup, setup, {"default_revenue_account": "4000", "auto_send": "y",
                                            "action": "finish"})
     assert finish.status_code in (302, 303)
-    from host.extensions import db
-    from host.models import Connection
-
-    with env.app.app_context():
-        conn = db.session.get(Connection, connection_id)
-        assert conn.setup_complete and conn.settings["default_revenue_account"] == "4000"
-        assert conn.settings["auto_send"] is True
-        db.session.remove()
+    conn = connection_facts(env, connection_id)
+    assert conn["setup_complete"] and conn["settings"]["default_revenue_account"] == "4000"
+    assert conn["settings"]["auto_send"] is True
 

@@ -21,44 +21,20 @@ import html as html_lib
 import itertools
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
+from xero_e2ekit import connect, xero_invoices
 
-from host.integrations.e2e import E2E, provider_link, sync_error, sync_status
+from host.integrations.e2e import provider_link, sync_error, sync_status
 from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
 
 pytestmark = pytest.mark.e2e
 _n = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def env(psa_template_db, tmp_path_factory, xero_server):
-    from xero_testkit import xero_config
-
-    e2e = E2E(psa_template_db(("xero",)), tmp_path_factory.mktemp("xero-edit-e2e"),
-              plugins=("xero",), config=xero_config(xero_server.url))
-    e2e.start()
-    yield e2e
-    e2e.stop()
-
-
-def consent(sandbox_url: str):
-    def run(authorize_url: str) -> str:
-        params = dict(parse_qsl(urlsplit(authorize_url).query))
-        resp = httpx.post(f"{sandbox_url}/identity/connect/authorize",
-                          data={**params, "action": "allow",
-                                "tenant": [UK_TENANT_ID, US_TENANT_ID]})
-        assert resp.status_code == 302, resp.text
-        return resp.headers["location"]
-    return run
-
-
 @pytest.fixture
-def tenant(env, xero_server):
-    return env.connect(env.new_org(), "xero", consent=consent(xero_server.url),
-                       tenant_id=US_TENANT_ID, setup={"default_revenue_account": "4000"})
+def tenant(env):
+    return connect(env, US_TENANT_ID, tenants=(UK_TENANT_ID, US_TENANT_ID))
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -68,22 +44,6 @@ def new_invoice(env, tenant, lines, project=None) -> int:
     n = next(_n)
     return env.draft_invoice(tenant, lines=lines, project=project, client={
         "name": f"Edit Resend Client {n}", "billing_email": f"ap{n}@edit-e2e.test"})
-
-
-def host_invoice(env, invoice_id: int):
-    from host.extensions import db
-    from host.models import Invoice
-
-    with env.app.app_context():
-        inv = db.session.get(Invoice, invoice_id)
-        out = (inv.number, inv.issue_date, inv.due_date, inv.total)
-        db.session.remove()
-    return out
-
-
-def in_xero(xero_server, number: str) -> list[dict]:
-    rows = httpx.get(f"{xero_server.url}/_sandbox/entities/{US_TENANT_ID}/invoices").json()
-    return [r for r in rows.values() if r.get("InvoiceNumber") == number]
 
 
 def lines_of(doc: dict) -> list[tuple]:
@@ -107,29 +67,28 @@ def test_e2e_an_invoice_edited_in_the_host_and_sent_again_updates_the_same_xero_
     invoice_id = new_invoice(env, tenant, project={"due_days": 45}, lines=[
         {"quantity": Decimal("10"), "unit_price": Decimal("150"), "description": "Consulting"},
         {"quantity": Decimal("1"), "unit_price": Decimal("80"), "description": "Travel"}])
-    env.press_send(tenant, invoice_id)
-    first = env.wait_record(invoice_id, status=None)
-    assert first["status"] == "synced", first
-    number, issued, due, _ = host_invoice(env, invoice_id)
-    (booked,) = in_xero(xero_server, number)
+    first = env.send_and_wait(tenant, invoice_id)
+    facts = env.invoice_facts(invoice_id)
+    number, issued = facts["number"], facts["issue_date"]
+    (booked,) = xero_invoices(xero_server.url, number)
     assert booked["InvoiceID"] == first["external_id"]
     assert Decimal(str(booked["Total"])) == Decimal("1580.00")
     assert booked["DueDate"][:10] == (issued + timedelta(days=45)).isoformat()
 
     later = (issued + timedelta(days=3)).isoformat()
-    env.edit_invoice(tenant, invoice_id,
-                 {0: {"quantity": "12", "description": "Consulting (12 h)", "discount": "10"}},
-                 new_line={"description": "Workshop", "quantity": "1", "unit_price": "400.00"},
-                 issue_date=later)
+    env.edit_invoice(
+        tenant, invoice_id,
+        {0: {"quantity": "12", "description": "Consulting (12 h)", "discount": "10"}},
+        new_line={"description": "Workshop", "quantity": "1", "unit_price": "400.00"},
+        issue_date=later)
     assert "Send again" in tenant.user.page(f"/invoices/{invoice_id}")
-    env.press_send(tenant, invoice_id)
-    second = env.wait_record(invoice_id, after=first["key"], status=None)
-    assert second["status"] == "synced", second
+    second = env.send_and_wait(tenant, invoice_id)
     assert second["operation"] == "update" and second["external_id"] == booked["InvoiceID"]
 
-    _, issued2, due2, total2 = host_invoice(env, invoice_id)
+    facts = env.invoice_facts(invoice_id)
+    issued2, due2, total2 = facts["issue_date"], facts["due_date"], facts["total"]
     assert issued2.isoformat() == later and due2 == issued2 + timedelta(days=45)
-    (updated,) = in_xero(xero_server, number)  # still exactly one invoice with that number
+    (updated,) = xero_invoices(xero_server.url, number)  # still exactly one with that number
     assert updated["InvoiceID"] == booked["InvoiceID"] and updated["Status"] == "AUTHORISED"
     assert lines_of(updated) == [
         ("Consulting (12 h)", Decimal("12"), Decimal("150"), Decimal("10"), Decimal("1620"),
@@ -151,23 +110,18 @@ def test_e2e_an_edit_sent_again_after_money_was_applied_in_xero_says_why_and_cha
 
     invoice_id = new_invoice(env, tenant, lines=[
         {"quantity": Decimal("1"), "unit_price": Decimal("200"), "description": "Audit"}])
-    env.press_send(tenant, invoice_id)
-    first = env.wait_record(invoice_id, status=None)
-    number = host_invoice(env, invoice_id)[0]
-    (booked,) = in_xero(xero_server, number)
-    accountant = Xero(xero_server.url, tenant=US_TENANT_ID, revenue="4000", bank="1000")
-    try:
+    env.send_and_wait(tenant, invoice_id)
+    number = env.invoice_facts(invoice_id)["number"]
+    (booked,) = xero_invoices(xero_server.url, number)
+    with Xero(xero_server.url, US_TENANT_ID) as accountant:
         if applied == "payment":
             accountant.pay_on_page(booked["InvoiceID"], "50.00")
         else:
             accountant.credit(accountant.invoice(booked["InvoiceID"]), "50.00")
-    finally:
-        accountant.close()
 
     env.edit_invoice(tenant, invoice_id, {0: {"unit_price": "260.00"}})
-    env.press_send(tenant, invoice_id)
-    second = env.wait_record(invoice_id, after=first["key"], status=None)
-    assert second["status"] == "failed" and second["error_category"] == "conflict", second
+    second = env.send_and_wait(tenant, invoice_id, status=("failed",))
+    assert second["error_category"] == "conflict", second
 
     panel = tenant.user.page(f"/invoices/{invoice_id}/sync")
     error = sync_error(panel)
@@ -177,7 +131,7 @@ def test_e2e_an_edit_sent_again_after_money_was_applied_in_xero_says_why_and_cha
     assert f"Invoice {number} already has money applied in Xero ({what})" in message
     assert "the edit was not pushed" in message
     assert "credit note in the PSA for the difference" in fix
-    (unchanged,) = in_xero(xero_server, number)  # still one invoice, Xero's copy untouched
+    (unchanged,) = xero_invoices(xero_server.url, number)  # still one, Xero's copy untouched
     assert unchanged["InvoiceID"] == booked["InvoiceID"]
     assert Decimal(str(unchanged["Total"])) == Decimal("200.00")
     assert [ln[:3] for ln in lines_of(unchanged)] == [("Audit", Decimal("1"), Decimal("200"))]
