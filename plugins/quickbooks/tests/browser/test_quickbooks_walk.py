@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from host.integrations.e2e import invoice_status, poll
 from psa_quickbooks.sandbox import US_REALM
+from qbo_e2ekit import Books
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -33,16 +33,11 @@ def _login(page, url: str, email: str, password: str) -> None:
 
 def _sandbox_invoices(world) -> list[dict]:
     """The invoices in the sandbox's US company, read over its API with a fresh token."""
-    from psa_quickbooks.sandbox import DEMO_CLIENT_ID
-
-    token = world.control("POST", "tokens", json={"client_id": DEMO_CLIENT_ID,
-                                                  "realm_id": US_REALM}).json()["access_token"]
-    resp = httpx.get(f"{world.sandbox_url}/v3/company/{US_REALM}/query",
-                     params={"query": "SELECT * FROM Invoice", "minorversion": "75"},
-                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                     timeout=15)
-    resp.raise_for_status()
-    return resp.json()["QueryResponse"].get("Invoice", [])
+    books = Books(world)
+    try:
+        return books.query("Invoice")
+    finally:
+        books.close()
 
 
 def test_walk_connect_test_send_link_and_paid_in_quickbooks(qbo_world, page):
