@@ -131,7 +131,9 @@ class WebhookSender:
             for key in list(self._buffers):
                 events = self._buffers[key]
                 target = self._targets.get(key)
-                if not events or target is None:
+                if not events or target is None or not target.url:
+                    # no URL any more (webhooks switched off): drop, as publish() does, rather
+                    # than queue a delivery that can never go out and blocks later ones
                     self._buffers.pop(key, None)
                     self._buffer_since.pop(key, None)
                     continue

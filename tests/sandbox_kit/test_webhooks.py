@@ -87,6 +87,22 @@ def test_flush_delivers_batched_events_now():
         assert d["status"] == "delivered" and received[0][0] == b"x,y"
 
 
+def test_events_buffered_before_webhooks_are_switched_off_are_dropped_not_stuck():
+    app, received = make_receiver([])
+    clock = SandboxClock()
+    sender = WebhookSender(clock, lambda t, ev: ",".join(ev).encode(), lambda t, b: {},
+                           batch_window=3600)
+    with ServerThread(app) as server:
+        sender.set_target(WebhookTarget("app", server.url + "/hook"))
+        sender.publish("app", "x")
+        sender.set_target(WebhookTarget("app", ""))  # switched off inside the batch window
+        assert sender.flush() == []
+        sender.set_target(WebhookTarget("app", server.url + "/hook"))
+        sender.publish("app", "y")
+        [d] = sender.flush()  # nothing pending without a URL holds it back
+        assert d["status"] == "delivered" and received[0][0] == b"y"
+
+
 def test_control_api_targets_and_flush(demo_sandbox):
     app, received = make_receiver([])
     with ServerThread(app) as server:
