@@ -244,10 +244,18 @@ def test_a_dead_grant_shows_the_reconnect_banner_and_reconnecting_pushes_the_wai
     assert provider_link(page)[2].strip() == row["number"]
 
 
-@pytest.mark.parametrize("fault", ["lost-response", "expired-token"])
+UK_WRITE_FAULTS = {
+    "server-error": {"kind": "status", "status": 500, "body": {}},
+    "throttled": {"kind": "rate_limit"},
+    "lost-response": {"kind": "drop_after_commit"},
+}
+
+
+@pytest.mark.parametrize("fault", [*UK_WRITE_FAULTS, "expired-token"])
 def test_uk_company_fault_on_the_push_still_books_one_vat_invoice(payments_world, fault):
-    """Acceptance for the non-US company end to end: a write committed whose response is lost,
-    or an expired access token, still gives one invoice with the VAT code, tax and due date."""
+    """Acceptance for the non-US company end to end: a 500, a 429, a write committed whose
+    response is lost, or an expired access token still gives one invoice with the VAT code, tax
+    and due date."""
     from psa_quickbooks.sandbox import UK_REALM
 
     world, env = payments_world, payments_world.env
@@ -255,9 +263,10 @@ def test_uk_company_fault_on_the_push_still_books_one_vat_invoice(payments_world
     tenant, codes = connect_uk(world)
     vat_id = env.add_tax_rate(tenant, "VAT 20%", "20")
     try:
-        if fault == "lost-response":
+        if fault in UK_WRITE_FAULTS:
+            world.control("POST", "settings", json={"retry_after": 1})  # a short 429 wait
             world.control("POST", "faults", json={"method": "POST", "path": "/invoice$",
-                                                  "count": 1, "kind": "drop_after_commit"})
+                                                  "count": 1, **UK_WRITE_FAULTS[fault]})
         else:
             world.control("POST", "clock/advance", json={"seconds": 3700})
         invoice_id, client, row = send_new_invoice(env, tenant, project={"due_days": 14}, lines=[
@@ -265,8 +274,8 @@ def test_uk_company_fault_on_the_push_still_books_one_vat_invoice(payments_world
              "tax_rate_id": vat_id},
             {"quantity": Decimal("1"), "unit_price": Decimal("40"), "description": "Parking"}],
             timeout=90)
-        if fault == "lost-response":
-            assert row["attempts"] >= 2, row
+        if fault in UK_WRITE_FAULTS:
+            assert row["attempts"] >= 2, row  # the first attempt met the fault
         [booked] = invoices_of(world, client, UK_REALM, one_customer=False)
         assert booked["Id"] == row["external_id"]
         assert sales_lines(booked, "TaxCodeRef.value") == [("Support", 760, codes["20.0% S"]),
@@ -278,6 +287,7 @@ def test_uk_company_fault_on_the_push_still_books_one_vat_invoice(payments_world
         assert "realmId=" + UK_REALM in provider_link(page)[0]
     finally:
         world.control("DELETE", "faults")
+        world.control("POST", "settings", json={"retry_after": None})
         disconnect(tenant)
 
 
