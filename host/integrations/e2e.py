@@ -476,3 +476,14 @@ def sync_error(html: str) -> dict | None:
 def retry_action(html: str) -> str | None:
     match = re.search(r'<form method="post" action="(/sync/records/\d+/retry)"', html)
     return match.group(1) if match else None
+
+
+def reconciliation_previews(html: str, kind: str) -> dict[str, tuple[str, str]]:
+    """{host name: (outcome, provider cell text)} of one table (``client``, ``service_type``)
+    of the reconciliation pass page."""
+    section = re.search(rf'<section class="card" id="preview-{kind}">(.*?)</section>', html,
+                        re.S).group(1)
+    rows = re.findall(r'<tr class="preview outcome-([a-z]+)" data-host-id="\d+">\s*<td>([^<]*)'
+                      r'</td>.*?</td>\s*<td>(.*?)</td>', section, re.S)
+    return {name.strip(): (outcome, re.sub(r"\s+", " ", cell).strip())
+            for outcome, name, cell in rows}

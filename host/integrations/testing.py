@@ -289,6 +289,40 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+def browser_login(page, base_url: str, email: str, password: str) -> None:
+    """Log in through the host's login page in a Playwright ``page``."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def browser_connect(page, provider_key: str, provider_label: str, unit_label: str,
+                    unit_id: int) -> None:
+    """From any page of a logged-in admin: Settings > Integrations, choose the business unit,
+    check the provider's tile says "Not connected", press Connect and Proceed in the
+    confirmation dialog (which names the business unit and the provider). Leaves the browser
+    on its way to the provider's consent page."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.locator("header.topbar nav a", has_text="Settings").click()
+    page.click("#tab-integrations")
+    page.select_option("#business-unit-select", label=unit_label)
+    page.wait_for_url(re.compile(rf"business_unit={unit_id}"))
+    tile = page.locator(f'.tile[data-provider="{provider_key}"]')
+    expect(tile.locator(".label")).to_have_text(provider_label)
+    expect(tile.locator(".status")).to_have_text("Not connected")
+    tile.locator(".connect").click()
+    dialog = page.locator(f"#confirm-connect-{provider_key}")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".confirm-text")).to_contain_text(
+        f"This will connect {unit_label} to {provider_label}.")
+    page.click("#confirm-proceed")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium through Playwright (never ``playwright install``)."""

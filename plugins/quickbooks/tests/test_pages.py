@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from host.integrations.e2e import reconciliation_previews
 from host.integrations.testing import csrf_token
 
 
@@ -63,14 +64,6 @@ def test_manage_page_lists_quickbooks_choices_in_the_mapping_tables(admin_client
     assert "Sales of Product Income" in html and "Springfield" in html
 
 
-def previews_on(html: str, kind: str) -> dict[str, tuple[str, str]]:
-    """{PSA name: (outcome, QuickBooks cell text)} of one table of the reconciliation page."""
-    section = re.search(rf'<section class="card" id="preview-{kind}">(.*?)</section>', html,
-                        re.S).group(1)
-    rows = re.findall(r'<tr class="preview outcome-([a-z]+)" data-host-id="\d+">\s*<td>([^<]*)'
-                      r'</td>.*?</td>\s*<td>(.*?)</td>', section, re.S)
-    return {name.strip(): (outcome, re.sub(r"\s+", " ", cell).strip())
-            for outcome, name, cell in rows}
 
 
 def test_reconciliation_page_shows_match_create_and_ambiguous_and_the_admin_fixes_them(
@@ -110,13 +103,13 @@ def test_reconciliation_page_shows_match_create_and_ambiguous_and_the_admin_fixe
 
     url = f"/settings/integrations/connections/{conn.id}/reconciliation"
     html = admin_client.get(url).get_data(as_text=True)
-    clients = previews_on(html, "client")
+    clients = reconciliation_previews(html, "client")
     assert clients["Globex"] == ("match", "Globex Corporation")  # billing email
     assert clients["Acme"][0] == "ambiguous"  # two customers have this billing email
     assert "Acme Holdings" in clients["Acme"][1] and "Acme Ltd" in clients["Acme"][1]
     assert clients["Northwind Supplies"] == ("create", "Northwind Supplies (2)")  # a vendor's
     assert clients["Brand New Co"] == ("create", "Brand New Co")
-    services = previews_on(html, "service_type")
+    services = reconciliation_previews(html, "service_type")
     assert services["Consulting"] == ("match", "Consulting")  # exact name
     assert services["Kit"][0] == "ambiguous" and "Kit A" in services["Kit"][1]
     assert services["Gardening"] == ("default", "Professional Services:Consulting")
@@ -126,8 +119,8 @@ def test_reconciliation_page_shows_match_create_and_ambiguous_and_the_admin_fixe
             f"pick-service_type-{kit_type}": kit[1]["Id"], "auto_push": "1"}
     assert admin_client.post(url, data=form).status_code in (302, 303)
     html = admin_client.get(url).get_data(as_text=True)
-    assert previews_on(html, "client")["Acme"] == ("match", "Acme Holdings")
-    assert previews_on(html, "service_type")["Kit"] == ("match", "Kit B")
+    assert reconciliation_previews(html, "client")["Acme"] == ("match", "Acme Holdings")
+    assert reconciliation_previews(html, "service_type")["Kit"] == ("match", "Kit B")
     assert "chosen by an admin" in html and "mapped by an admin" in html
     assert re.search(r'id="auto-push" value="1"\s+checked', html)
     assert qbo.entities(US_REALM, "Customer")[-1]["DisplayName"] == "Acme Holdings"  # none made

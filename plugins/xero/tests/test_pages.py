@@ -4,19 +4,8 @@ Pages through the host's test client; Xero is the sandbox over real HTTP (OpenAP
 
 from __future__ import annotations
 
-import re
-
+from host.integrations.e2e import reconciliation_previews
 from psa_xero.sandbox import UK_TENANT_ID
-
-
-def previews_on(html: str, kind: str) -> dict[str, tuple[str, str]]:
-    """{PSA name: (outcome, Xero cell text)} of one table of the reconciliation page."""
-    section = re.search(rf'<section class="card" id="preview-{kind}">(.*?)</section>', html,
-                        re.S).group(1)
-    rows = re.findall(r'<tr class="preview outcome-([a-z]+)" data-host-id="\d+">\s*<td>([^<]*)'
-                      r'</td>.*?</td>\s*<td>(.*?)</td>', section, re.S)
-    return {name.strip(): (outcome, re.sub(r"\s+", " ", cell).strip())
-            for outcome, name, cell in rows}
 
 
 def test_reconciliation_page_shows_xero_matches_and_the_admins_pick_is_pushed(
@@ -48,13 +37,13 @@ def test_reconciliation_page_shows_xero_matches_and_the_admins_pick_is_pushed(
 
     url = f"/settings/integrations/connections/{conn.id}/reconciliation"
     html = admin_client.get(url).get_data(as_text=True)
-    clients = previews_on(html, "client")
+    clients = reconciliation_previews(html, "client")
     assert clients["Acme"][0] == "ambiguous"  # two contacts with this email: never silent
     assert "Acme Widgets Ltd" in clients["Acme"][1] and "Acme Widgets (old)" in clients["Acme"][1]
     assert clients["bluebird  analytics"] == ("match", "Bluebird Analytics")  # by name
     assert clients["Oldco Holdings"] == ("create", "Oldco Holdings (2)")  # archived namesake
     assert clients["Brand New Co"] == ("create", "Brand New Co")
-    services = previews_on(html, "service_type")
+    services = reconciliation_previews(html, "service_type")
     assert services["Consulting hour"][0] == "match"
     assert services["Retainer"][0] == "match"  # its SKU is the item code
     assert services["Training"][0] == "default"
@@ -63,7 +52,7 @@ def test_reconciliation_page_shows_xero_matches_and_the_admins_pick_is_pushed(
     form = {"csrf_token": csrf_token(admin_client, url), f"pick-client-{acme.id}": chosen}
     assert admin_client.post(url, data=form).status_code in (302, 303)
     html = admin_client.get(url).get_data(as_text=True)
-    assert previews_on(html, "client")["Acme"] == ("match", "Acme Widgets (old)")
+    assert reconciliation_previews(html, "client")["Acme"] == ("match", "Acme Widgets (old)")
 
     # the push uses the admin's pick, not the first contact with the email (and makes none)
     before = len(sandbox_api(UK_TENANT_ID, "contacts"))

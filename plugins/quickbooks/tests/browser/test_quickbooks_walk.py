@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from host.integrations.e2e import invoice_status, poll
+from host.integrations.testing import browser_connect, browser_login
 from psa_quickbooks.sandbox import US_REALM
 from qbo_e2ekit import Books
 
@@ -22,13 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 US_COMPANY = "Sandbox Company US (Sales Tax)"
 
-
-def _login(page, url: str, email: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#login")
-    page.wait_for_url(lambda u: "/login" not in u)
 
 
 def _sandbox_invoices(world) -> list[dict]:
@@ -46,23 +40,9 @@ def test_walk_connect_test_send_link_and_paid_in_quickbooks(qbo_world, page):
     west = org.business_unit_ids[1]
     before = {inv["Id"] for inv in _sandbox_invoices(qbo_world)}
 
-    # 1. Log in; Settings > Integrations; choose the business unit.
-    _login(page, env.url, org.admin_email, org.password)
-    page.locator("header.topbar nav a", has_text="Settings").click()
-    page.click("#tab-integrations")
-    page.select_option("#business-unit-select", label="Consulting West")
-    page.wait_for_url(re.compile(rf"business_unit={west}"))
-    tile = page.locator('.tile[data-provider="quickbooks"]')
-    expect(tile.locator(".label")).to_have_text("QuickBooks Online")
-    expect(tile.locator(".status")).to_have_text("Not connected")
-
-    # 2. Connect, confirm in the dialog, consent in the sandbox.
-    tile.locator(".connect").click()
-    dialog = page.locator("#confirm-connect-quickbooks")
-    expect(dialog).to_be_visible()
-    expect(dialog.locator(".confirm-text")).to_contain_text(
-        "This will connect Consulting West to QuickBooks Online.")
-    page.click("#confirm-proceed")
+    # 1-2. Log in; Settings > Integrations; the business unit; Connect; confirm; consent.
+    browser_login(page, env.url, org.admin_email, org.password)
+    browser_connect(page, "quickbooks", "QuickBooks Online", "Consulting West", west)
     page.wait_for_url(re.compile(re.escape(qbo_world.sandbox_url) + "/connect/oauth2"))
     page.select_option("select#company-select", value=US_REALM)
     page.click("button#authorize")

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from host.integrations.e2e import Tenant, invoice_status, poll
+from host.integrations.testing import browser_connect, browser_login
 from psa_xero.sandbox import UK_TENANT_ID, US_TENANT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -24,13 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 US_ORG = "Hudson Advisory"  # USD, like the host invoice (the UK organisation books GBP)
 REVENUE_ACCOUNT = "4010"  # "Consulting Income", not the organisation's first revenue account
 
-
-def _login(page, url: str, email: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#login")
-    page.wait_for_url(lambda u: "/login" not in u)
 
 
 def _xero_invoices(world, tenant: str = US_TENANT_ID) -> dict[str, dict]:
@@ -60,23 +54,9 @@ def test_walk_connect_pick_organisation_test_send_link_and_paid_in_xero(xero_wor
     before = set(_xero_invoices(xero_world))
     before_uk = set(_xero_invoices(xero_world, UK_TENANT_ID))
 
-    # 1. Log in; Settings > Integrations; choose the business unit.
-    _login(page, env.url, org.admin_email, org.password)
-    page.locator("header.topbar nav a", has_text="Settings").click()
-    page.click("#tab-integrations")
-    page.select_option("#business-unit-select", label="Consulting West")
-    page.wait_for_url(re.compile(rf"business_unit={west}"))
-    tile = page.locator('.tile[data-provider="xero"]')
-    expect(tile.locator(".label")).to_have_text("Xero")
-    expect(tile.locator(".status")).to_have_text("Not connected")
-
-    # 2. Connect, confirm, and authorize TWO organisations on Xero's consent screen.
-    tile.locator(".connect").click()
-    dialog = page.locator("#confirm-connect-xero")
-    expect(dialog).to_be_visible()
-    expect(dialog.locator(".confirm-text")).to_contain_text(
-        "This will connect Consulting West to Xero.")
-    page.click("#confirm-proceed")
+    # 1-2. Log in; Settings > Integrations; the business unit; Connect; confirm; consent.
+    browser_login(page, env.url, org.admin_email, org.password)
+    browser_connect(page, "xero", "Xero", "Consulting West", west)
     page.wait_for_url(re.compile(re.escape(xero_world.sandbox_url) + "/identity/connect/authorize"))
     page.check(f"input[name=tenant][value='{UK_TENANT_ID}']")
     page.check(f"input[name=tenant][value='{US_TENANT_ID}']")
