@@ -107,6 +107,18 @@ def _is_voided(obj: dict) -> bool:
     return str(obj.get("PrivateNote") or "").startswith("Voided")
 
 
+def _retry_if_stale(step):
+    """``step(attempt)`` for attempt 1, then once more when QuickBooks answers 5010 (stale
+    SyncToken: the document was edited there meanwhile); each step re-reads the document."""
+    for attempt in (1, 2):
+        try:
+            return step(attempt)
+        except ConflictError as exc:
+            if exc.code != "5010" or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payload: dict,
             idempotency_key: str, *, number: str, notes: list[str] | None = None) -> dict:
     """Update ``ident`` to ``payload`` with its current SyncToken; a stale token (5010: edited
@@ -114,7 +126,8 @@ def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payloa
     were edited in QuickBooks since the last push is still replaced by the PSA's version (the
     PSA owns it), and ``notes`` says so."""
     attempts = Attempts(connection, f"{entity.lower()}-update", host_id)
-    for attempt in (1, 2):
+
+    def step(attempt: int) -> dict:
         current = _read_pushed(qbo, entity, ident, number)
         if attempt == 1 and notes is not None and entity == "Invoice":
             pushed = connection.refs.get(changes.FINGERPRINT, str(ident))
@@ -128,14 +141,10 @@ def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payloa
                 "a voided document cannot be changed.",
                 fix="Create a new invoice in the PSA for the corrected amounts.")
         full = dict(payload, Id=str(ident), SyncToken=str(current["SyncToken"]))
-        try:
-            return write_once(attempts, idempotency_key, full, lambda rid: qbo.update(
-                entity, full, sparse=True, request_id=rid,
-                action=f"updating {number} in QuickBooks"))
-        except ConflictError as exc:
-            if exc.code != "5010" or attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        return write_once(attempts, idempotency_key, full, lambda rid: qbo.update(
+            entity, full, sparse=True, request_id=rid, action=f"updating {number} in QuickBooks"))
+
+    return _retry_if_stale(step)
 
 
 def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:
@@ -226,7 +235,8 @@ def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> Sy
     ident = invoice.external.external_id
     number = f"invoice {invoice.number}"
     attempts = Attempts(connection, "invoice-void", invoice.id)
-    for attempt in (1, 2):
+
+    def step(attempt: int) -> SyncResult:
         try:
             current = _read_pushed(qbo, "Invoice", ident, number)
         except NotFoundError:
@@ -236,14 +246,11 @@ def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> Sy
         if _is_voided(current):
             return _result(connection, "Invoice", current, ["Already voided in QuickBooks."])
         token = str(current["SyncToken"])
-        try:
-            voided = write_once(attempts, idempotency_key, [ident, token], lambda rid: qbo.void(
-                "Invoice", ident, token, request_id=rid, action=f"voiding {number} in QuickBooks"))
-            return _result(connection, "Invoice", voided, [])
-        except ConflictError as exc:
-            if exc.code != "5010" or attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        voided = write_once(attempts, idempotency_key, [ident, token], lambda rid: qbo.void(
+            "Invoice", ident, token, request_id=rid, action=f"voiding {number} in QuickBooks"))
+        return _result(connection, "Invoice", voided, [])
+
+    return _retry_if_stale(step)
 
 
 def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> SyncResult:
