@@ -77,6 +77,22 @@ def _preview(rec, outcome, hits: Sequence[Candidate] = (), reason: str = "",
     return MatchPreview(rec.id, rec.name, outcome, external_label=external_label, reason=reason)
 
 
+def _first_hit(rec, candidates: Sequence[Candidate], label: str, steps) -> MatchPreview | None:
+    """The first step ``(what, value, key)`` whose value some usable candidates share: one hit
+    is a match, several are ambiguous. None when no step hits."""
+    usable = [c for c in candidates if c.usable]
+    for what, value, key in steps:
+        if not value:
+            continue
+        hits = [c for c in usable if key(c) == value]
+        if len(hits) == 1:
+            return _preview(rec, "match", hits, reason=f"same {what}")
+        if len(hits) > 1:
+            return _preview(rec, "ambiguous", hits,
+                            reason=f"{len(hits)} {label}s have this {what}; choose one")
+    return None
+
+
 def match_client(client: ClientData, candidates: Sequence[Candidate], *, number: str = "",
                  label: str = "customer") -> MatchPreview:
     """Preview how ``client`` maps: match, ambiguous or create (see the module docstring).
@@ -84,19 +100,12 @@ def match_client(client: ClientData, candidates: Sequence[Candidate], *, number:
     ``number`` is the account number the plugin would give the client (Xero ``ContactNumber``)
     or empty. For ``create`` the preview's ``external_label`` is the name the new record gets.
     """
-    usable = [c for c in candidates if c.usable]
-    steps = (("billing email", norm(client.billing_email), lambda c: norm(c.email)),
-             ("account number", norm(number), lambda c: norm(c.number)),
-             ("name", norm(client.name), lambda c: norm(c.name)))
-    for what, value, key in steps:
-        if not value:
-            continue
-        hits = [c for c in usable if key(c) == value]
-        if len(hits) == 1:
-            return _preview(client, "match", hits, reason=f"same {what}")
-        if len(hits) > 1:
-            return _preview(client, "ambiguous", hits,
-                            reason=f"{len(hits)} {label}s have this {what}; choose one")
+    found = _first_hit(client, candidates, label, (
+        ("billing email", norm(client.billing_email), lambda c: norm(c.email)),
+        ("account number", norm(number), lambda c: norm(c.number)),
+        ("name", norm(client.name), lambda c: norm(c.name))))
+    if found is not None:
+        return found
     blocking = [c for c in candidates if norm(c.name) == norm(client.name)]
     name = unique_name(client.name, [c.name for c in candidates])
     if blocking:
@@ -111,16 +120,10 @@ def match_client(client: ClientData, candidates: Sequence[Candidate], *, number:
 def match_service_type(service_type: ServiceTypeData, items: Sequence[Candidate], *,
                        default_label: str = "", label: str = "item") -> MatchPreview:
     """Preview how ``service_type`` maps: its exact name, else its SKU, else the default."""
-    usable = [c for c in items if c.usable]
-    for what, value, key in (("name", service_type.name.strip(), lambda c: c.name.strip()),
-                             ("SKU", service_type.sku.strip(), lambda c: c.sku.strip())):
-        if not value:
-            continue
-        hits = [c for c in usable if key(c) == value]
-        if len(hits) == 1:
-            return _preview(service_type, "match", hits, reason=f"same {what}")
-        if len(hits) > 1:
-            return _preview(service_type, "ambiguous", hits,
-                            reason=f"{len(hits)} {label}s have this {what}; choose one")
+    found = _first_hit(service_type, items, label, (
+        ("name", service_type.name.strip(), lambda c: c.name.strip()),
+        ("SKU", service_type.sku.strip(), lambda c: c.sku.strip())))
+    if found is not None:
+        return found
     return _preview(service_type, "default", external_label=default_label,
                     reason=f"no {label} with this name or SKU: lines use the default {label}")
