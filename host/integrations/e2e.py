@@ -331,6 +331,26 @@ class E2E:
                                      f"/invoices/{invoice_id}/edit", data)
         assert resp.status_code in (302, 303), resp.text[-2000:]
 
+    def record_payment(self, tenant: Tenant, invoice_id: int, amount: str, day: str,
+                       reference: str = "") -> int:
+        """Record a payment on the invoice page's form (what a user types in the host);
+        returns the new host payment's id."""
+        from host.extensions import db
+        from host.models import Payment
+
+        with self.app.app_context():
+            known = set(db.session.scalars(db.select(Payment.id).filter_by(
+                invoice_id=invoice_id)))
+            db.session.remove()
+        resp = tenant.user.post_form(f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/payments",
+                                     {"amount": amount, "date": day, "reference": reference})
+        assert resp.status_code in (302, 303), resp.text[-2000:]
+        with self.app.app_context():
+            (payment_id,) = set(db.session.scalars(db.select(Payment.id).filter_by(
+                invoice_id=invoice_id))) - known
+            db.session.remove()
+        return payment_id
+
     def wait_record(self, object_id: int, object_type: str = "invoice", *,
                     after: str | None = None, status: tuple[str, ...] | None = ("synced",),
                     timeout: float = 60.0) -> dict:

@@ -123,7 +123,7 @@ def _txn_date(row: dict, fallback: date | None = None) -> date:
         try:
             return date.fromisoformat(text[:10])
         except ValueError:
-            pass
+            pass  # an unreadable TxnDate: fall back to when QuickBooks last changed the row
     updated = _updated(row)
     if updated is not None:
         return updated.date()

@@ -18,7 +18,7 @@ import pytest
 from host.integrations.e2e import poll, sync_status
 from host.integrations.signatures import hmac_sha256_base64
 from psa_quickbooks.sandbox import US_REALM
-from qbo_e2ekit import invoice_action, status_of
+from qbo_e2ekit import status_of
 
 pytestmark = pytest.mark.e2e
 
@@ -116,19 +116,11 @@ def test_a_payment_recorded_in_the_host_goes_to_quickbooks_once_and_is_not_echoe
     poll(lambda: env.all_deliveries_processed(1), what="the push's own notifications processed")
     before = len(env.deliveries())
 
-    invoice_action(tenant, invoice_id, "payments", {
-        "amount": "30.00", "date": date(2026, 11, 23).isoformat(), "reference": "CHK 881"})
+    payment_id = env.record_payment(tenant, invoice_id, "30.00",
+                                    date(2026, 11, 23).isoformat(), "CHK 881")
     assert status_of(tenant, invoice_id) == "partially_paid"
     ((source, amount, _, _),) = env.host_payments(invoice_id)
     assert (source, amount) == ("host", Decimal("30.00"))
-
-    from host.extensions import db
-    from host.models import Payment
-
-    with env.app.app_context():
-        payment_id = db.session.scalars(db.select(Payment.id).filter_by(
-            invoice_id=invoice_id)).one()
-        db.session.remove()
     row = env.wait_record(payment_id, "payment")  # the payment pushed to QuickBooks: synced
     (booked,) = books.payments_linking(qbo_id)
     assert booked["Id"] == row["external_id"]

@@ -133,8 +133,8 @@ def classify(messages: list[str], *, action: str, code: str = "ValidationExcepti
                 groups = [g or "" for g in match.groups()]
                 try:
                     fix = fix.format(*groups)
-                except IndexError:
-                    pass
+                except IndexError:  # the rule's fix names more parts than Xero's text had:
+                    pass             # keep the fix as written rather than lose it
                 return cls(said, fix=fix, code=code, detail=detail)
     return ValidationError(said, fix=GENERIC_FIX, code=code, detail=detail)
 
