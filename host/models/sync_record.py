@@ -19,7 +19,7 @@ from host.extensions import db
 from host.models.mixins import Timestamps, utcnow
 
 OBJECT_TYPES = ("invoice", "credit_note", "payment", "invoice_void")
-STATUSES = ("pending", "in_progress", "synced", "failed", "excluded", "waiting_reauth")
+STATUSES = ("pending", "in_progress", "synced", "failed", "excluded", "waiting_reauth", "held")
 #: Statuses a worker may pick up (``in_progress`` only once its lease expired).
 CLAIMABLE = ("pending", "in_progress")
 OPERATIONS = ("create", "update", "void")
@@ -31,7 +31,10 @@ STATUS_LABELS = {
     "failed": "Failed",
     "excluded": "Not synced",
     "waiting_reauth": "Waiting for reconnection",
+    "held": "Held",
 }
+#: Why a record is ``held`` (shown on the invoice panel and the Manage page's list).
+HELD_REASON = "Automatic push is off: held until an admin pushes it."
 
 
 def new_idempotency_key() -> str:
