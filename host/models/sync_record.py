@@ -75,6 +75,7 @@ class SyncRecord(Timestamps, db.Model):
     error_fix: Mapped[str | None] = mapped_column(sa.Text)
     error_code: Mapped[str | None] = mapped_column(sa.String(100))
     error_detail: Mapped[str | None] = mapped_column(sa.Text)
+    #: Why the record is not being sent: excluded, or held (:data:`HELD_REASON`).
     excluded_reason: Mapped[str | None] = mapped_column(sa.Text)
     # What the provider says happened to its copy ("voided", "deleted", "differs").
     provider_state: Mapped[str | None] = mapped_column(sa.String(30))

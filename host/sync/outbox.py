@@ -129,6 +129,7 @@ def queue_record(connection: Connection, object_type: str, obj, message: str,
         record.locked_until = None
     if not connection.auto_push:
         record.status = "held"
+        record.excluded_reason = HELD_REASON
         record.log("held", f"{message} {HELD_REASON}")
         return record
     record.log("queued", message + (PAUSED_SUFFIX if connection.is_paused else ""))

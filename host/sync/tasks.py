@@ -264,6 +264,7 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
         # (held instead, if automatic push was switched off meanwhile).
         if not record.connection.auto_push:
             record.status = "held"
+            record.excluded_reason = HELD_REASON
             record.log("synced", f"Pushed as {label}; the newer version is held. {HELD_REASON}")
             db.session.commit()
             return record.status
