@@ -193,3 +193,32 @@ def test_controls_are_admin_only_and_need_the_csrf_token(app, member_client, adm
     assert (reload(held_connection).auto_push, reload(held_connection).is_paused) == \
         (False, False)
     assert reload(record).status == "held"
+
+
+def test_reconnecting_the_same_company_keeps_the_switch_and_what_is_held(app, admin_client,
+                                                                        org, db):
+    import sqlalchemy as sa
+
+    from host.integrations.testing import connect_via_oauth
+    from host.models import Connection
+
+    bu = org.business_unit_ids[0]
+
+    def connect():
+        connect_via_oauth(app, admin_client, "fakeprovider", bu, consent=fakeledger.consent)
+        db.session.expire_all()
+        conn = db.session.scalars(sa.select(Connection).where(Connection.business_unit_id == bu)
+                                  .order_by(Connection.id.desc())).first()
+        setup = f"/settings/integrations/connections/{conn.id}/setup"
+        admin_client.post(setup, data={"csrf_token": csrf_token(admin_client, setup),
+                                       "default_item": "1", "action": "finish"})
+        return conn
+
+    first = connect()
+    _post(admin_client, first, "auto-push", {})
+    make_invoice(org, send=True)
+    url = _manage(first)
+    admin_client.post(f"{url}/disconnect", data={"csrf_token": csrf_token(admin_client, url)})
+    second = connect()
+    assert second.id != first.id and reload(second).auto_push is False
+    assert [(r.connection_id, r.status) for r in _fresh("invoice")] == [(second.id, "held")]
