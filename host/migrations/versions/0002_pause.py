@@ -4,7 +4,8 @@ Revision ID: 0002_pause
 Revises: 0001_initial
 
 Existing connections keep pushing automatically (``auto_push`` true): until this revision the
-switch was saved in ``settings["auto_push"]`` but never read, so every connection pushed.
+switch was saved in ``settings["auto_push"]`` but never read, so every connection pushed. That
+unread key is removed from the settings.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -25,6 +26,14 @@ def upgrade():
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held_tenant_ids', sa.JSON(), nullable=False,
                                       server_default='[]'))
+    connections = sa.table('connections', sa.column('id', sa.Integer),
+                           sa.column('settings', sa.JSON))
+    bind = op.get_bind()
+    for row in bind.execute(sa.select(connections.c.id, connections.c.settings)).all():
+        if isinstance(row.settings, dict) and 'auto_push' in row.settings:
+            settings = {k: v for k, v in row.settings.items() if k != 'auto_push'}
+            bind.execute(connections.update().where(connections.c.id == row.id)
+                         .values(settings=settings))
 
 
 def downgrade():
