@@ -26,6 +26,19 @@ def _manage_action(tenant, action: str, data: dict | None = None) -> None:
     assert resp.status_code in (302, 303), resp.text[-2000:]
 
 
+def _payment_deliveries(env, payment_id: str) -> list[str]:
+    """Statuses of the stored webhook deliveries that name the QuickBooks payment."""
+    from host.extensions import db
+    from host.models import WebhookDelivery
+
+    with env.app.app_context():
+        rows = [d.status for d in db.session.scalars(
+            db.select(WebhookDelivery).order_by(WebhookDelivery.id))
+            if b'"Payment"' in d.body and f'"{payment_id}"'.encode() in d.body]
+        db.session.remove()
+    return rows
+
+
 def test_held_invoice_is_pushed_once_and_a_paused_payment_is_applied_on_resume(
         payments_world, tenant, books):
     env = payments_world.env
@@ -55,7 +68,7 @@ def test_held_invoice_is_pushed_once_and_a_paused_payment_is_applied_on_resume(
     # Sync paused: a payment received in QuickBooks is stored, not applied.
     _manage_action(tenant, "pause")
     payment_id = books.receive_payment(pushed["Id"], "100.00")
-    poll(lambda: any(status == "held" for _, status, _ in env.deliveries()[before:]),
+    poll(lambda: _payment_deliveries(env, payment_id) == ["held"],
          what="the payment's webhook stored and held", timeout=60)
     assert status_of(tenant, invoice_id) == "sent"
     assert env.host_payments(invoice_id) == []
@@ -67,4 +80,5 @@ def test_held_invoice_is_pushed_once_and_a_paused_payment_is_applied_on_resume(
     assert env.host_payments(invoice_id) == [
         ("provider", Decimal("100.00"), f"{payment_id}:{pushed['Id']}", "recorded")]
     poll(lambda: env.all_deliveries_processed(before + 1), what="every held delivery applied")
+    assert _payment_deliveries(env, payment_id) == ["processed"]
     assert len(invoices_of(payments_world, client_name)) == 1
