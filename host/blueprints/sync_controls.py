@@ -24,7 +24,8 @@ HELD_LIST_LIMIT = 50
 @bp.record_once
 def _setup(state) -> None:
     state.app.jinja_env.globals.update(sync_controls_for=sync_controls_for,
-                                       sync_paused_connection=paused_connection_of)
+                                       sync_paused_connection=paused_connection_of,
+                                       sync_reconcile_skipped=pause.RECONCILE_SKIPPED)
 
 
 def sync_controls_for(connection: Connection) -> dict:
@@ -33,7 +34,7 @@ def sync_controls_for(connection: Connection) -> dict:
 
     held = hold.held_records(connection.id, limit=HELD_LIST_LIMIT)
     return {"held": held, "held_count": hold.held_count(connection.id),
-            "labels": record_labels(held), "reconcile_skipped": pause.RECONCILE_SKIPPED}
+            "labels": record_labels(held)}
 
 
 def paused_connection_of(obj) -> Connection | None:
