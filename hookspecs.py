@@ -272,7 +272,9 @@ def on_invoice_sent(
     """Create (or update) the invoice at the provider.
 
     **When**: in the worker, for a sync record written in the same transaction that marked the
-    invoice sent. No database transaction is open while the hook runs.
+    invoice sent. No database transaction is open while the hook runs. Never while the
+    connection's sync is paused (the record waits for Resume); with the connection's automatic
+    push off, only once an admin pushed the held record.
 
     **Called for**: only the plugin that owns the connection (firstresult).
 
@@ -411,7 +413,9 @@ def parse_webhook(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]
 def fetch_changes(connection: Connection, events: list[WebhookEvent]) -> ChangeSet:
     """Fetch what the webhook events point at and report payments and invoice states.
 
-    **When**: in the worker, after :func:`parse_webhook`, with the events of one tenant.
+    **When**: in the worker, after :func:`parse_webhook`, with the events of one tenant. While
+    that tenant's connection is paused the delivery is only stored; this runs when sync
+    resumes, for the stored deliveries in the order they arrived.
 
     **Called for**: only the plugin that owns the connection (firstresult).
 
@@ -434,7 +438,8 @@ def reconcile(connection: Connection, cursor: str | None) -> ChangeSet:
     """Catch up on everything that changed since the last pass (what webhooks missed).
 
     **When**: in the worker, periodically for every active connection, and when the admin
-    presses "Reconcile now".
+    presses "Reconcile now"; never while the connection's sync is paused (one pass runs when
+    it resumes).
 
     **Called for**: only the plugin that owns the connection (firstresult).
 

@@ -10,6 +10,7 @@ BLUEPRINT_MODULES = (
     "host.blueprints.auth",
     "host.blueprints.home",
     "host.blueprints.sync",
+    "host.blueprints.sync_controls",
     "host.blueprints.webhooks",
     "host.blueprints.clients",
     "host.blueprints.projects",

@@ -158,8 +158,16 @@ def reconciliation(connection_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        from host.blueprints.sync_controls import switched_auto_push
+
+        was_on = conn.auto_push
         pages.save_reconciliation(conn, info, request.form, current_user.id)
         flash("Reconciliation choices saved.", "success")
+        held = switched_auto_push(conn, request.form.get("auto_push") == "1")
+        if held and conn.auto_push and not was_on:
+            # the offer to push what was held is on the Manage page
+            return redirect(url_for("integrations.manage", connection_id=conn.id)
+                            + "#sync-controls")
         return redirect(url_for("integrations.reconciliation", connection_id=conn.id))
     previews, error = pages.previews(conn)
     return render_template("integrations/reconciliation.html", conn=conn, info=info, form=form,
@@ -178,6 +186,10 @@ def reconcile_now(connection_id: int):
     if conn.status != "connected":
         flash("Reconnect first: a connection that needs reauthorization cannot reconcile.",
               "error")
+    elif conn.is_paused:
+        from host.sync.pause import RECONCILE_SKIPPED
+
+        flash(RECONCILE_SKIPPED, "error")
     else:
         task("reconcile_connection")(conn.id)
         flash("Reconciliation queued: payments and invoice changes made in "

@@ -15,11 +15,11 @@ from host.extensions import db
 from host.models.connection import Connection
 from host.models.sync_record import SyncRecord
 from host.security.permissions import admin_required, org_get_or_404
-from host.sync import outbox, status
+from host.sync import hold, outbox, status
 
 bp = Blueprint("sync", __name__)
 
-ATTENTION = ("failed", "waiting_reauth", "pending", "in_progress", "excluded")
+ATTENTION = ("failed", "waiting_reauth", "pending", "in_progress", "excluded", "held")
 
 
 @bp.record_once
@@ -81,7 +81,14 @@ def retry(record_id: int):
 @admin_required
 def push(record_id: int):
     record = _record(record_id)
-    if record.status != "excluded":
+    if record.status == "held":
+        pushed = hold.push_held(record, actor=current_user.email)
+        db.session.commit()
+        flash("Pushing to the provider" + (" (with its invoice, also held)" if len(pushed) > 1
+                                           else "") + ("; it goes when sync resumes."
+                                                       if record.connection.is_paused else "."),
+              "success")
+    elif record.status != "excluded":
         flash("Only records that were not synced can be pushed.", "info")
     else:
         outbox.push(record, actor=current_user.email)
@@ -134,7 +141,7 @@ def overview(connection_id: int):
         sa.select(SyncRecord.status, sa.func.count()).where(
             SyncRecord.connection_id == connection.id).group_by(SyncRecord.status)).all())
     return render_template("sync/overview.html", connection=connection, records=records,
-                           counts=counts, show=show, labels=_labels(records))
+                           counts=counts, show=show, labels=record_labels(records))
 
 
 @bp.post("/settings/integrations/<int:connection_id>/sync/retry")
@@ -155,7 +162,7 @@ def bulk_retry(connection_id: int):
     return redirect(url_for("sync.overview", connection_id=connection.id))
 
 
-def _labels(records) -> dict[int, str]:
+def record_labels(records) -> dict[int, str]:
     """Human labels ("Invoice INV-0001") for the overview rows."""
     from host.models import CreditNote, Invoice, Payment
 

@@ -127,8 +127,8 @@ def activate(connection: Connection, tenant: Tenant, user_id: int | None) -> Con
 def resume_earlier(connection: Connection) -> Connection | None:
     """The same company connected again (after Disconnect or a switch away and back): the new
     connection takes over the newest earlier connection of this business unit, provider and
-    tenant -- its sync records, remembered external ids, mappings, provider payments, settings
-    and reconciliation cursor -- so edits, voids and payments of invoices pushed before keep
+    tenant -- its sync records, remembered external ids, mappings, provider payments, settings,
+    automatic push switch and reconciliation cursor -- so edits, voids and payments of invoices pushed before keep
     finding their provider copies and nothing is matched or pushed twice. The caller commits.
     Returns the earlier connection, or None."""
     from host.models import ConnectionMapping, ExternalRefRow, Payment, SyncRecord
@@ -148,6 +148,7 @@ def resume_earlier(connection: Connection) -> Connection | None:
         db.session.execute(sa.update(model).where(model.connection_id == earlier.id)
                            .values(connection_id=connection.id))
     connection.settings = {**(earlier.settings or {}), **(connection.settings or {})}
+    connection.auto_push = earlier.auto_push  # its held records come along, still held
     connection.reconcile_cursor = connection.reconcile_cursor or earlier.reconcile_cursor
     earlier.status_reason = (f"{earlier.status_reason + '; ' if earlier.status_reason else ''}"
                              f"resumed by connection {connection.id}")

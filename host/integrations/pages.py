@@ -201,5 +201,4 @@ def save_reconciliation(conn: Connection, info: ProviderInfo, form: Any, user_id
             if name.startswith(prefix) and value and name[len(prefix):] in allowed[entity]:
                 _upsert_mapping(conn, mapping_kind_for(info, entity), name[len(prefix):],
                                 value, "", user_id)
-    conn.settings = {**(conn.settings or {}), "auto_push": bool(form.get("auto_push"))}
     db.session.commit()

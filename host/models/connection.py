@@ -4,6 +4,14 @@ Tokens are stored only as Fernet ciphertext (``token_ciphertext``); see
 ``host.security.crypto``. ``settings`` holds the provider's validated settings form values as
 JSON. At most one *active* financial connection per business unit is enforced by a partial
 unique index, on SQLite and PostgreSQL alike.
+
+Two admin switches sit beside ``status`` (they are not states of the OAuth link):
+
+* ``auto_push``: when off, what the outbox writes for this connection is *held*
+  (``SyncRecord.status == "held"``) until an admin pushes it (``host.sync.hold``).
+* ``sync_paused_at``: set while sync is paused (``host.sync.pause``): nothing is sent, webhook
+  deliveries are stored but not applied, reconciliation passes are skipped. Unlike disconnect,
+  the connection stays active and resuming sends and applies what waited.
 """
 
 from __future__ import annotations
@@ -58,6 +66,12 @@ class Connection(Timestamps, db.Model):
     connected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     connected_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     disconnected_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    #: "Enable automatic push" on the Manage page; off holds outbound records.
+    auto_push: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True,
+                                            server_default=sa.true())
+    #: When (and by whom) sync was paused; None while it runs.
+    sync_paused_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    sync_paused_by: Mapped[str | None] = mapped_column(sa.String(255))
 
     business_unit = relationship("BusinessUnit")
     connected_by = relationship("User")
@@ -65,6 +79,10 @@ class Connection(Timestamps, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.sync_paused_at is not None
 
     def __repr__(self) -> str:
         return f"<Connection {self.id} bu={self.business_unit_id} {self.provider_key} {self.status}>"

@@ -19,7 +19,7 @@ from host.extensions import db
 from host.models.mixins import Timestamps, utcnow
 
 OBJECT_TYPES = ("invoice", "credit_note", "payment", "invoice_void")
-STATUSES = ("pending", "in_progress", "synced", "failed", "excluded", "waiting_reauth")
+STATUSES = ("pending", "in_progress", "synced", "failed", "excluded", "waiting_reauth", "held")
 #: Statuses a worker may pick up (``in_progress`` only once its lease expired).
 CLAIMABLE = ("pending", "in_progress")
 OPERATIONS = ("create", "update", "void")
@@ -31,7 +31,10 @@ STATUS_LABELS = {
     "failed": "Failed",
     "excluded": "Not synced",
     "waiting_reauth": "Waiting for reconnection",
+    "held": "Held",
 }
+#: Why a record is ``held`` (shown on the invoice panel and the Manage page's list).
+HELD_REASON = "Automatic push is off: held until an admin pushes it."
 
 
 def new_idempotency_key() -> str:
@@ -72,6 +75,7 @@ class SyncRecord(Timestamps, db.Model):
     error_fix: Mapped[str | None] = mapped_column(sa.Text)
     error_code: Mapped[str | None] = mapped_column(sa.String(100))
     error_detail: Mapped[str | None] = mapped_column(sa.Text)
+    #: Why the record is not being sent: excluded, or held (:data:`HELD_REASON`).
     excluded_reason: Mapped[str | None] = mapped_column(sa.Text)
     # What the provider says happened to its copy ("voided", "deleted", "differs").
     provider_state: Mapped[str | None] = mapped_column(sa.String(30))

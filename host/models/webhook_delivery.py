@@ -2,7 +2,9 @@
 
 Deduplicated on ``(provider_key, dedupe_key)``: the provider's event id when the plugin's
 payload has one, else the SHA-256 of the raw body. A delivery whose payload cannot be parsed is
-kept with ``status = "failed"`` and the reason, for the connection's Manage page.
+kept with ``status = "failed"`` and the reason, for the connection's Manage page. A delivery
+for a connection whose sync is paused is kept ``held`` with that tenant in ``held_tenant_ids``
+and applied when sync resumes (``host.sync.pause``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from host.extensions import db
 from host.models.mixins import utcnow
 
-STATUSES = ("received", "processing", "processed", "failed")
+STATUSES = ("received", "processing", "processed", "failed", "held")
 
 
 class WebhookDelivery(db.Model):
@@ -37,6 +39,9 @@ class WebhookDelivery(db.Model):
     #: When a delivery parked for a retry (the provider throttled or was down) is due again;
     #: the sweeper leaves it alone until then (it honours the provider's Retry-After).
     next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    #: Tenants whose events wait because their connection's sync is paused (status "held").
+    held_tenant_ids: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list,
+                                                  server_default="[]")
 
     def __repr__(self) -> str:
         return f"<WebhookDelivery {self.id} {self.provider_key} {self.status}>"

@@ -6,6 +6,11 @@ processed once. ``process_delivery`` (the job) asks the plugin to parse it, grou
 by tenant, hands each group to that tenant's active connection (``fetch_changes``) and applies
 the change set (``host.sync.inbound``). A malformed payload marks the delivery failed with the
 reason; a retryable provider error retries the job with backoff.
+
+A tenant whose connection's sync is paused is not applied: its id goes to ``held_tenant_ids``
+and the delivery stays ``held`` (after the other tenants were applied). When sync resumes,
+:func:`release_held` applies the held deliveries of that tenant in the order they arrived.
+Applying is idempotent, so a delivery processed again records nothing twice.
 """
 
 from __future__ import annotations
@@ -59,7 +64,9 @@ def _find(provider_key: str, key: str) -> WebhookDelivery | None:
         provider_key=provider_key, dedupe_key=key)).first()
 
 
-def process_delivery(delivery_id: int) -> str:
+def process_delivery(delivery_id: int, only_held: bool = False) -> str:
+    """The job: parse the delivery and apply its events, tenant by tenant. With ``only_held``
+    (a held delivery released by :func:`release_held`) only the tenants it held are applied."""
     from host.integrations.dispatch import call_owner, call_provider
     from host.sync.inbound import apply_changes
     from host.sync.queue import task
@@ -67,6 +74,7 @@ def process_delivery(delivery_id: int) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status == "processed":
         return "skipped"
+    only = set(delivery.held_tenant_ids or ()) if only_held else None
     delivery.status = "processing"
     delivery.attempts += 1
     # case-insensitive like the request's headers that verify_webhook saw
@@ -83,12 +91,19 @@ def process_delivery(delivery_id: int) -> str:
     for event in events:
         by_tenant.setdefault(event.tenant_id, []).append(event)
     notes = []
+    held = []
     for tenant_id, tenant_events in by_tenant.items():
+        if only is not None and tenant_id not in only:
+            continue  # applied when the delivery first arrived
         connection = db.session.scalars(sa.select(Connection).where(
             Connection.provider_key == provider_key, Connection.tenant_id == tenant_id,
             Connection.status == "connected")).first()
         if connection is None:
             notes.append(f"No active connection for tenant {tenant_id}; ignored.")
+            continue
+        if connection.is_paused:
+            held.append(tenant_id)
+            notes.append(f"Tenant {tenant_id}: sync is paused; applied when it resumes.")
             continue
         connection_id = connection.id
         db.session.commit()
@@ -106,6 +121,7 @@ def process_delivery(delivery_id: int) -> str:
                 delay = backoff.backoff_seconds(
                     _attempts(delivery_id), base=float(current_app.config.get(
                         "SYNC_BACKOFF_BASE_SECONDS", 30)), retry_after=error.retry_after)
+                # the retry applies every tenant again (idempotent), held ones included
                 _finish(delivery_id, "received", f"{error.message} Retrying in {round(delay)} s.",
                         processed=False, next_attempt_at=utcnow() + timedelta(seconds=delay))
                 task("process_delivery").schedule(args=(delivery_id,), delay=delay)
@@ -118,7 +134,38 @@ def process_delivery(delivery_id: int) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     delivery.event_count = len(events)
     delivery.tenant_ids = sorted(by_tenant)
+    delivery.held_tenant_ids = held
+    if held:
+        return _finish(delivery_id, "held", " ".join(notes), processed=False)
     return _finish(delivery_id, "processed", " ".join(notes) or None)
+
+
+def held_delivery_ids(provider_key: str, tenant_id: str) -> list[int]:
+    """Held deliveries with events for ``tenant_id``, oldest first."""
+    rows = db.session.execute(sa.select(WebhookDelivery.id, WebhookDelivery.held_tenant_ids)
+                              .where(WebhookDelivery.provider_key == provider_key,
+                                     WebhookDelivery.status == "held")
+                              .order_by(WebhookDelivery.id)).all()
+    return [delivery_id for delivery_id, tenants in rows if tenant_id in (tenants or ())]
+
+
+def release_held(connection: Connection) -> int:
+    """Apply, in the order they arrived, the deliveries held while ``connection``'s sync was
+    paused (in the worker, once it resumed). Each is claimed with one atomic UPDATE from
+    ``held``, so the resume job and the sweeper never apply the same one at once. Returns how
+    many were released."""
+    released = 0
+    for delivery_id in held_delivery_ids(connection.provider_key, connection.tenant_id):
+        won = db.session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "held")
+            .values(status="processing")
+            .execution_options(synchronize_session=False)).rowcount == 1
+        db.session.commit()
+        if won:
+            process_delivery(delivery_id, only_held=True)
+            released += 1
+    return released
 
 
 def _attempts(delivery_id: int) -> int:
@@ -137,4 +184,5 @@ def _finish(delivery_id: int, status: str, error: str | None, processed: bool = 
     return status
 
 
-__all__ = ["dedupe_key", "process_delivery", "store_delivery"]
+__all__ = ["dedupe_key", "held_delivery_ids", "process_delivery", "release_held",
+           "store_delivery"]

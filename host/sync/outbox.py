@@ -19,6 +19,13 @@ Rules:
 * No active connection: nothing. Invoices sent before a connection existed are listed as
   excluded when it appears (:func:`exclude_earlier_invoices`), and an admin can push them
   (:func:`push`).
+* Automatic push off (``Connection.auto_push``): every record above (invoice, its void, credit
+  note, payment) is written ``held`` instead of ``pending`` and nothing is enqueued; an admin
+  pushes held records one by one or all at once (``host.sync.hold``). A held invoice voided
+  before it was pushed is excluded, like a pending one.
+* Sync paused (``Connection.sync_paused_at``): records are written as usual (``pending``, or
+  ``held`` with automatic push off) but nothing is enqueued, and no worker claims them, until
+  sync resumes (``host.sync.pause``).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from host import events
 from host.extensions import db
 from host.models.connection import ACTIVE_STATUSES, Connection
 from host.models.mixins import utcnow
-from host.models.sync_record import SyncRecord, new_idempotency_key
+from host.models.sync_record import HELD_REASON, SyncRecord, new_idempotency_key
 from host.sync.queue import enqueue_after_commit
 
 EXCLUDED_BEFORE_CONNECT = "Sent before the integration was connected."
@@ -97,7 +104,8 @@ def _ensure_id(obj) -> int:
 
 def queue_record(connection: Connection, object_type: str, obj, message: str,
                  operation: str = "create") -> SyncRecord:
-    """Create (or re-arm) the pending record for ``obj`` and enqueue it after commit."""
+    """Create (or re-arm) the pending record for ``obj`` and enqueue it after commit (held
+    instead when automatic push is off; not enqueued while sync is paused)."""
     record = find_record(connection.id, object_type, _ensure_id(obj))
     if record is None:
         record = SyncRecord(
@@ -119,9 +127,27 @@ def queue_record(connection: Connection, object_type: str, obj, message: str,
         record.excluded_reason = None
         record.next_attempt_at = None
         record.locked_until = None
-    record.log("queued", message)
-    enqueue_after_commit(db.session, record)
+    if not connection.auto_push:
+        record.status = "held"
+        record.excluded_reason = HELD_REASON
+        record.log("held", f"{message} {HELD_REASON}")
+        return record
+    record.log("queued", message + (PAUSED_SUFFIX if connection.is_paused else ""))
+    enqueue(record)
     return record
+
+
+PAUSED_SUFFIX = " Sync is paused: it is sent when sync resumes."
+
+
+def enqueue(record: SyncRecord) -> None:
+    """Enqueue ``record`` after commit, unless its connection's sync is paused (resuming
+    enqueues what waited)."""
+    with db.session.no_autoflush:  # the record's id is captured at the commit's flush
+        connection = db.session.get(Connection, record.connection_id)
+    if connection is not None and connection.is_paused:
+        return
+    enqueue_after_commit(db.session, record)
 
 
 # -- receivers --------------------------------------------------------------------------------
@@ -149,7 +175,7 @@ def on_invoice_voided(invoice, **_kw) -> None:
     if pushed.external_id or pushed.status == "in_progress":
         queue_record(connection, "invoice_void", invoice, "Invoice voided: queued for the "
                      "provider.", operation="void")
-    elif pushed.status in ("pending", "failed", "waiting_reauth"):
+    elif pushed.status in ("pending", "held", "failed", "waiting_reauth"):
         pushed.status = "excluded"
         pushed.excluded_reason = EXCLUDED_VOIDED_FIRST
         pushed.log("excluded", EXCLUDED_VOIDED_FIRST)
@@ -208,14 +234,17 @@ def exclude_earlier_invoices(connection: Connection) -> int:
 
 
 def push(record: SyncRecord, actor: str = "an admin") -> SyncRecord:
-    """The admin's Push for an excluded record: send it now. The caller commits."""
+    """The admin's Push for an excluded or held record: send it now (when sync resumes, if it
+    is paused). The caller commits."""
     record.status = "pending"
     record.excluded_reason = None
     record.attempts = 0
     record.next_attempt_at = None
     record.clear_error()
-    record.log("pushed", f"Pushed by {actor}.")
-    enqueue_after_commit(db.session, record)
+    with db.session.no_autoflush:
+        paused = db.session.get(Connection, record.connection_id).is_paused
+    record.log("pushed", f"Pushed by {actor}." + (PAUSED_SUFFIX if paused else ""))
+    enqueue(record)
     return record
 
 
@@ -226,7 +255,7 @@ def retry(record: SyncRecord, actor: str = "an admin") -> SyncRecord:
     record.next_attempt_at = None
     record.locked_until = None
     record.log("retry", f"Retry requested by {actor}.")
-    enqueue_after_commit(db.session, record)
+    enqueue(record)
     return record
 
 
@@ -244,6 +273,6 @@ def resume_connection(connection_id: int) -> int:
         record.attempts = 0
         record.next_attempt_at = utcnow()
         record.log("resumed", "The integration was reconnected: sending again.")
-        enqueue_after_commit(db.session, record)
+        enqueue(record)
     db.session.commit()
     return len(records)

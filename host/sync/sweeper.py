@@ -7,12 +7,15 @@
   a worker killed between the commit and the job);
 * ``in_progress`` records whose lease expired (a worker killed mid-job);
 * ``waiting_reauth`` records whose connection was reconnected;
-* webhook deliveries stored but never processed.
+* webhook deliveries stored but never processed, and deliveries held while a connection's sync
+  was paused once it runs again (``host.sync.pause.release_resumed``).
 
-Re-enqueueing twice is harmless: only one worker wins the claim.
+Re-enqueueing twice is harmless: only one worker wins the claim. Records of a connection whose
+sync is paused are left alone (``held`` records always are).
 
 ``reconcile_all()`` (every ``RECONCILE_INTERVAL_MINUTES``) asks each active connection's plugin
-what changed since its stored cursor and applies the change set (``host.sync.inbound``).
+what changed since its stored cursor and applies the change set (``host.sync.inbound``); a
+connection whose sync is paused is skipped.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ def stale_record_ids(now=None) -> list[int]:
     now = now or utcnow()
     stale_after = float(current_app.config.get("SYNC_STALE_PENDING_SECONDS", 300))
     never_picked = now - timedelta(seconds=stale_after)
+    paused = sa.select(Connection.id).where(Connection.sync_paused_at.is_not(None))
     query = sa.select(SyncRecord.id).where(
+        SyncRecord.connection_id.not_in(paused),
         sa.or_(
             sa.and_(SyncRecord.status == "pending", SyncRecord.next_attempt_at <= now),
             sa.and_(SyncRecord.status == "pending", SyncRecord.next_attempt_at.is_(None),
@@ -64,7 +69,10 @@ def resume_reconnected() -> int:
 
 def sweep() -> int:
     """Re-enqueue stale work; returns how many records were re-enqueued."""
+    from host.sync.pause import release_resumed
+
     resume_reconnected()
+    release_resumed()
     ids = stale_record_ids()
     deliveries = stale_delivery_ids()
     db.session.rollback()
@@ -100,7 +108,8 @@ def stale_delivery_ids(now=None) -> list[int]:
 
 def reconcile_all() -> int:
     ids = list(db.session.scalars(
-        sa.select(Connection.id).where(Connection.status == "connected")
+        sa.select(Connection.id).where(Connection.status == "connected",
+                                       Connection.sync_paused_at.is_(None))
     ))
     db.session.rollback()
     for connection_id in ids:
@@ -111,7 +120,8 @@ def reconcile_all() -> int:
 def reconcile_connection(connection_id: int):
     """One reconciliation pass for one connection (also "Reconcile now" on the Manage page).
 
-    A failure is kept on the connection (``reconcile_error``, shown on the Manage page) until a
+    Skipped while the connection's sync is paused (resuming runs it). A failure is kept on the
+    connection (``reconcile_error``, shown on the Manage page) until a
     pass succeeds; an auth failure also marks the connection for reconnection (the handle did).
     """
     from host.integrations.dispatch import call_owner
@@ -119,6 +129,9 @@ def reconcile_connection(connection_id: int):
 
     connection = db.session.get(Connection, connection_id)
     if connection is None or connection.status != "connected":
+        return None
+    if connection.is_paused:
+        log.info("reconcile of connection %s skipped: sync is paused", connection_id)
         return None
     cursor = connection.reconcile_cursor
     db.session.commit()

@@ -3,7 +3,8 @@
 ``process_sync_record(record_id)``:
 
 1. **Claim** with a lease: one atomic ``UPDATE ... WHERE status = 'pending' (due) OR
-   (status = 'in_progress' AND lease expired)``. Only the worker whose UPDATE matched goes on;
+   (status = 'in_progress' AND lease expired)``, never for a connection whose sync is paused
+   (and never a ``held`` record). Only the worker whose UPDATE matched goes on;
    a duplicate queue message or a second worker does nothing. A worker killed mid-job leaves
    ``in_progress`` with a lease that expires, and the sweeper hands the record out again with
    the same idempotency key.
@@ -27,8 +28,9 @@ from flask import Flask, current_app
 from host.contract.errors import AuthError, ProviderError
 from host.contract.types import ExternalRef
 from host.extensions import db
+from host.models.connection import Connection
 from host.models.mixins import utcnow
-from host.models.sync_record import SyncRecord
+from host.models.sync_record import HELD_REASON, SyncRecord
 from host.sync import backoff
 from host.sync.queue import enqueue_record
 
@@ -53,7 +55,7 @@ def register(huey, app: Flask) -> None:
     """Register the jobs on ``huey`` as closures over ``app`` (one registry per app)."""
     from huey import crontab
 
-    from host.sync import deliveries, sweeper
+    from host.sync import deliveries, pause, sweeper
 
     def in_app(fn, *args):
         with app.app_context():
@@ -69,6 +71,10 @@ def register(huey, app: Flask) -> None:
     @huey.task(name="sync.process_delivery")
     def process_delivery(delivery_id: int):
         return in_app(deliveries.process_delivery, delivery_id)
+
+    @huey.task(name="sync.apply_resumed")
+    def apply_resumed(connection_id: int):
+        return in_app(pause.apply_resumed, connection_id)
 
     @huey.task(name="sync.reconcile_connection")
     def reconcile_connection(connection_id: int):
@@ -92,6 +98,7 @@ def register(huey, app: Flask) -> None:
     app.extensions["psa_sync_tasks"] = {
         "process_record": process_record,
         "process_delivery": process_delivery,
+        "apply_resumed": apply_resumed,
         "reconcile_connection": reconcile_connection,
         "sweep": sweep,
         "reconcile_all": reconcile_all,
@@ -123,6 +130,8 @@ def claim(record_id: int, lease_seconds: float, commit: bool = True) -> bool:
         sa.update(SyncRecord)
         .where(
             SyncRecord.id == record_id,
+            SyncRecord.connection_id.not_in(
+                sa.select(Connection.id).where(Connection.sync_paused_at.is_not(None))),
             sa.or_(
                 sa.and_(SyncRecord.status == "pending", due),
                 sa.and_(SyncRecord.status == "in_progress",
@@ -251,7 +260,14 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.clear_error()
     label = result.number or result.external_id
     if record.idempotency_key != key:
-        # Re-sent while we were pushing: keep the reference, send the newer version next.
+        # Re-sent while we were pushing: keep the reference, send the newer version next
+        # (held instead, if automatic push was switched off meanwhile).
+        if not record.connection.auto_push:
+            record.status = "held"
+            record.excluded_reason = HELD_REASON
+            record.log("synced", f"Pushed as {label}; the newer version is held. {HELD_REASON}")
+            db.session.commit()
+            return record.status
         record.status = "pending"
         record.log("synced", f"Pushed as {label}; a newer version is queued.")
         db.session.commit()

@@ -112,7 +112,7 @@ def test_hook_preview_matches_on_the_reconciliation_pass(admin_client, live, db,
                                         f"pick-client-{globex.id}": "c2", "auto_push": "1"})
     assert resp.status_code == 302
     db.session.refresh(live)
-    assert live.settings["auto_push"] is True
+    assert live.auto_push is True
     row = db.session.query(ConnectionMapping).filter_by(kind="client").one()
     assert row.external_id == "c2"
 
