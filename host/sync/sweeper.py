@@ -111,6 +111,10 @@ def reconcile_all() -> int:
 def reconcile_connection(connection_id: int):
     """One reconciliation pass for one connection (also "Reconcile now" on the Manage page).
 
+    ``reconciled_at`` ("Last reconciled") is set here only, to the moment the pass asked the
+    provider: everything changed before it is in the host. A webhook's change set is not a
+    pass and does not move it.
+
     A failure is kept on the connection (``reconcile_error``, shown on the Manage page) until a
     pass succeeds; an auth failure also marks the connection for reconnection (the handle did).
     """
@@ -121,6 +125,7 @@ def reconcile_connection(connection_id: int):
     if connection is None or connection.status != "connected":
         return None
     cursor = connection.reconcile_cursor
+    asked_at = utcnow()
     db.session.commit()
     try:
         changes = call_owner(connection, "reconcile", cursor=cursor)
@@ -130,6 +135,7 @@ def reconcile_connection(connection_id: int):
         return None
     connection = db.session.get(Connection, connection_id)
     connection.reconcile_error = None
+    connection.reconciled_at = asked_at
     return apply_changes(connection, changes)
 
 
