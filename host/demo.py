@@ -214,9 +214,12 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
 
 
 def _port_free(bind: str, port: int) -> bool:
+    """Nothing listens on ``port``. With SO_REUSEADDR, as the servers bind: connections of the
+    previous run left in TIME_WAIT (a minute after Ctrl-C) do not make a restart refuse."""
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((bind, port))
         except OSError:
