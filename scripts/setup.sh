@@ -5,10 +5,11 @@
 # Safe to run again, and quick then. The installs are editable, so source changes need no
 # reinstall; what pip installed changes only with the three pyproject.toml files (dependencies,
 # entry points) or this script. .venv/setup.stamp holds their hash: pip runs again only when
-# it differs, or when .venv is missing or no longer imports the host and both plugins from this
-# folder. pip's output goes to .venv/setup.log and is shown only when it fails.
+# it differs, or when .venv is missing, broken or does not import the host and both plugins
+# from this folder. pip's output goes to .venv/setup.log and is shown only when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+HERE=$(pwd -P)  # physical, as python and pip record it
 PY=${PYTHON:-python3}
 STAMP=.venv/setup.stamp
 LOG=.venv/setup.log
@@ -18,7 +19,7 @@ wanted=$(cat pyproject.toml plugins/quickbooks/pyproject.toml plugins/xero/pypro
 
 installed_here() {
   # -I: not the current folder on sys.path, so only what is installed in .venv is found.
-  .venv/bin/python -I - "$PWD" 2>/dev/null <<'EOF'
+  .venv/bin/python -I - "$HERE" 2>/dev/null <<'EOF'
 import importlib.util, os, sys
 root = sys.argv[1]
 for name, folder in (("host", "host"), ("psa_quickbooks", "plugins/quickbooks/src/psa_quickbooks"),
@@ -32,7 +33,10 @@ for name in ("flask", "pytest", "playwright"):
 EOF
 }
 
-if ! .venv/bin/python -c "" 2>/dev/null; then
+# A venv whose python does not start, or made in another folder (its scripts name that
+# folder's python: a moved or copied checkout), is made again from scratch.
+if ! .venv/bin/python -c "" 2>/dev/null ||
+   { [ -e .venv/bin/flask ] && ! grep -qF "$HERE/.venv/bin/python" .venv/bin/flask; }; then
   "$PY" -m venv --clear .venv
 fi
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$wanted" ] && installed_here; then
@@ -51,7 +55,7 @@ else
     exit 1
   fi
   if ! installed_here; then
-    echo "setup failed: .venv does not import the host and both plugins from $PWD ($LOG)" >&2
+    echo "setup failed: .venv does not import the host and both plugins from $HERE ($LOG)" >&2
     exit 1
   fi
   echo "$wanted" >"$STAMP"
