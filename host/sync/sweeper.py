@@ -111,10 +111,6 @@ def reconcile_all() -> int:
 def reconcile_connection(connection_id: int):
     """One reconciliation pass for one connection (also "Reconcile now" on the Manage page).
 
-    ``reconciled_at`` ("Last reconciled") is set here only, to the moment the pass asked the
-    provider: everything changed before it is in the host. A webhook's change set is not a
-    pass and does not move it.
-
     A failure is kept on the connection (``reconcile_error``, shown on the Manage page) until a
     pass succeeds; an auth failure also marks the connection for reconnection (the handle did).
     """
@@ -125,6 +121,8 @@ def reconcile_connection(connection_id: int):
     if connection is None or connection.status != "connected":
         return None
     cursor = connection.reconcile_cursor
+    # "Last reconciled" is set here only (a webhook's change set is not a pass), to the moment
+    # the pass asked the provider: everything changed before it is in the host.
     asked_at = utcnow()
     db.session.commit()
     try:
