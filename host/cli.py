@@ -61,11 +61,13 @@ def register_commands(app: Flask) -> None:
     @click.option("--quickbooks-port", default=5001, show_default=True)
     @click.option("--xero-port", default=5002, show_default=True)
     @click.option("--workers", default=2, show_default=True)
-    def demo(bind: str, port: int, quickbooks_port: int, xero_port: int, workers: int) -> None:
+    @click.option("--verbose", is_flag=True, help="Log every request and job, not only problems.")
+    def demo(bind: str, port: int, quickbooks_port: int, xero_port: int, workers: int,
+             verbose: bool) -> None:
         """Migrate, seed, start both sandboxes, the worker and the host; Ctrl-C stops all."""
         from host.demo import Ports, run_demo
 
-        run_demo(Ports(bind, port, quickbooks_port, xero_port), workers=workers)
+        run_demo(Ports(bind, port, quickbooks_port, xero_port), workers=workers, verbose=verbose)
 
 
 def main() -> None:

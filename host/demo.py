@@ -4,10 +4,14 @@
 the sandboxes (the ``QUICKBOOKS_*`` / ``XERO_*`` keys), the sandboxes' webhooks point at the
 host, and everything stops on Ctrl-C. State lives in the instance folder (``var/`` or
 ``PSA_INSTANCE_DIR``): the host database, the Huey queue and each sandbox's SQLite file.
+
+The log is quiet (warnings and errors; ``--verbose`` adds every request and job) and ends with
+what to do first (:func:`first_steps`).
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from dataclasses import dataclass
@@ -95,13 +99,52 @@ def seed_and_describe(app: Flask) -> str:
     """Seed the demo data (idempotent, ``host.seed.seed_demo``); return what to print."""
     from host.seed import seed_demo
 
-    result = seed_demo(app)
+    return describe_seed(seed_demo(app))
+
+
+def describe_seed(result: dict) -> str:
     units = ", ".join(result.get("business_units", {}))
     return "\n".join([
         f"Organization:       {result.get('organization')} (business units: {units})",
         f"Admin login:        {result.get('admin_email')} / {result.get('password')}",
         f"Member login:       {result.get('member_email')} / {result.get('password')}",
     ])
+
+
+def first_steps(ports: Ports, seeded: dict, qbo: Flask, xero: Flask) -> str:
+    """The last block of the demo's log: where to start (a business unit, its provider and
+    sandbox company), where to pay an invoice in each sandbox, and how to stop."""
+    from psa_quickbooks.sandbox import US_REALM
+    from psa_xero.sandbox import UK_TENANT_ID
+
+    units = list(seeded.get("business_units", {}).items())
+    (us_name, us_id), (uk_name, uk_id) = units[0], units[-1]
+    company = qbo.extensions["qbo_sandbox"].state.companies[US_REALM].info["CompanyName"]
+    org = xero.extensions["xero_sandbox"].state.orgs[UK_TENANT_ID]["organisation"]["Name"]
+    host, qbo_url, xero_url = (ports.url(p) for p in (ports.host, ports.quickbooks, ports.xero))
+    settings = f"{host}/settings/integrations?business_unit="
+    return "\n".join([
+        "",
+        f"Open:               {host}/login",
+        describe_seed(seeded),
+        f"Start with:         business unit {us_name} and QuickBooks: {settings}{us_id}",
+        f"                    Connect, pick \"{company}\" on the sandbox's consent page, finish",
+        "                    the setup step, map the tax rates on Manage, then Send an invoice.",
+        f"Then:               business unit {uk_name} and Xero: {settings}{uk_id}",
+        f"                    Connect, tick \"{org}\", choose it in the host.",
+        f"Pay in QuickBooks:  {qbo_url}/company/{US_REALM}/invoices  (Receive payment)",
+        f"Pay in Xero:        {xero_url}/orgs/{UK_TENANT_ID}  (an invoice's payment form)",
+        "                    the host invoice shows the payment within seconds (webhook).",
+        "Ctrl-C to stop (host, worker and both sandboxes).",
+    ])
+
+
+def configure_logging(verbose: bool) -> None:
+    """Warnings and errors only; ``verbose``: every job and, with the servers not quiet
+    (``ServerThread(quiet=False)``), every request of the host and the sandboxes. Configured
+    before migrating, so Alembic keeps to it (``migrations/env.py``)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def run_sandboxes(app: Flask, bind: str, quickbooks_port: int, xero_port: int) -> None:
@@ -121,11 +164,15 @@ def run_sandboxes(app: Flask, bind: str, quickbooks_port: int, xero_port: int) -
 
 
 def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
-             ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
+             ready: threading.Event | None = None, stop: threading.Event | None = None,
+             verbose: bool = False) -> None:
     """Everything in one process. ``ready`` / ``stop`` let tests drive it from a thread."""
     from host import create_app
     from host.sandbox_kit.serving import ServerThread
+    from host.seed import seed_demo
     from host.sync.worker import WorkerThread
+
+    configure_logging(verbose)
 
     busy = [p for p in (ports.host, ports.quickbooks, ports.xero) if not _port_free(ports.bind, p)]
     if busy:
@@ -137,12 +184,12 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
     app = create_app(overrides)
     instance = Path(app.config["INSTANCE_DIR"])
     migrate(app)
-    login = seed_and_describe(app)
+    seeded = seed_demo(app)
     host_url = ports.url(ports.host)
     qbo, xero = build_sandboxes(instance, ports, host_url)
-    servers = [ServerThread(qbo, ports.bind, ports.quickbooks),
-               ServerThread(xero, ports.bind, ports.xero),
-               ServerThread(app, ports.bind, ports.host)]
+    servers = [ServerThread(qbo, ports.bind, ports.quickbooks, quiet=not verbose),
+               ServerThread(xero, ports.bind, ports.xero, quiet=not verbose),
+               ServerThread(app, ports.bind, ports.host, quiet=not verbose)]
     worker = WorkerThread(app, workers=workers)
     stop = stop or threading.Event()
     _stop_on_signals(stop)
@@ -151,12 +198,12 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
             server.start()
         worker.start()
         xero_hook = aim_xero_webhook(xero, host_url)
-        print(f"PSA host:           {host_url}/login")
+        print(f"PSA host:           {host_url}")
         print(f"QuickBooks sandbox: {ports.url(ports.quickbooks)}")
         print(f"Xero sandbox:       {ports.url(ports.xero)}  (webhook: {xero_hook})")
         print(f"Worker:             {workers} thread(s), queue {app.config['HUEY_BACKEND']}")
-        print(login)
-        print("Ctrl-C to stop.", flush=True)
+        print(f"Data:               {instance}")
+        print(first_steps(ports, seeded, qbo, xero), flush=True)
         if ready is not None:
             ready.set()
         _wait_for_interrupt(stop)
@@ -167,9 +214,12 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
 
 
 def _port_free(bind: str, port: int) -> bool:
+    """Nothing listens on ``port``. With SO_REUSEADDR, as the servers bind: connections of the
+    previous run left in TIME_WAIT (a minute after Ctrl-C) do not make a restart refuse."""
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((bind, port))
         except OSError:

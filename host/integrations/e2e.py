@@ -378,9 +378,12 @@ class E2E:
 
     def reconcile(self, connection_id: int, timeout: float = 60.0) -> None:
         """Queue one reconciliation pass (the periodic job) and wait until the worker ran
-        it; a failed pass raises with the reason the Manage page shows."""
+        it: a pass that asked the provider after this call (``reconciled_at``; a pass already
+        running, or a webhook applied meanwhile, does not count). A failed pass raises with the
+        reason the Manage page shows."""
         from host.extensions import db
         from host.models import Connection
+        from host.models.mixins import utcnow
         from host.sync.queue import task
 
         def state():
@@ -390,14 +393,18 @@ class E2E:
                 db.session.remove()
             return found
 
-        before = state()[0]
+        requested = utcnow()
         with self.app.app_context():
             db.session.get(Connection, connection_id).reconcile_error = None
             db.session.commit()
             task("reconcile_connection")(connection_id)
             db.session.remove()
-        poll(lambda: state()[0] not in (None, before) or state()[1], timeout=timeout,
-             what="the reconciliation pass")
+
+        def done():
+            reconciled_at, error = state()
+            return (reconciled_at is not None and reconciled_at >= requested) or error
+
+        poll(done, timeout=timeout, what="the reconciliation pass")
         assert not state()[1], f"the reconciliation pass failed: {state()[1]}"
 
     # -- what the host recorded -----------------------------------------------------------------

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from host.extensions import db
-from host.models.mixins import utcnow
 from host.models.sync_record import SyncRecord
 
 log = logging.getLogger(__name__)
@@ -56,6 +55,7 @@ def apply_changes(connection, changes) -> Applied:
 
     applied = Applied()
     if changes is None:
+        db.session.commit()
         return applied
     for payment in changes.payments:
         own_type = "credit_note" if payment.kind == "credit" else "payment"
@@ -110,7 +110,6 @@ def apply_changes(connection, changes) -> Applied:
             record.version = state.version
     if changes.cursor:
         connection.reconcile_cursor = changes.cursor
-    connection.reconciled_at = utcnow()
     db.session.commit()
     return applied
 

@@ -134,6 +134,9 @@ def reconcile_connection(connection_id: int):
         log.info("reconcile of connection %s skipped: sync is paused", connection_id)
         return None
     cursor = connection.reconcile_cursor
+    # "Last reconciled" is set here only (a webhook's change set is not a pass), to the moment
+    # the pass asked the provider: everything changed before it is in the host.
+    asked_at = utcnow()
     db.session.commit()
     try:
         changes = call_owner(connection, "reconcile", cursor=cursor)
@@ -143,6 +146,7 @@ def reconcile_connection(connection_id: int):
         return None
     connection = db.session.get(Connection, connection_id)
     connection.reconcile_error = None
+    connection.reconciled_at = asked_at
     return apply_changes(connection, changes)
 
 

@@ -1,5 +1,7 @@
 """README command 1: ``flask --app host demo`` starts host, worker and both sandboxes, seeded,
-and prints an admin login that works; Ctrl-C stops everything."""
+and prints an admin login that works; the log is quiet and ends with what to do first (a
+business unit and its integrations page, each sandbox's payment page, how to stop); Ctrl-C
+stops everything."""
 
 import os
 import re
@@ -52,6 +54,25 @@ def test_demo_starts_everything_seeded_and_prints_a_working_admin_login(tmp_path
                 key, re.findall(r'data-provider="(\w+)" data-status="(\w+)"', tiles))
         assert "Unavailable" not in tiles
         assert re.search(r"Xero sandbox: .*\(webhook: intent-to-receive check passed\)", text), text
+        # Quiet: no migration chatter, no log records before the banner.
+        assert not re.search(r"INFO|WARNING|alembic", text), text
+        # The last block: where to log in, which business unit to start with (its integrations
+        # page), the sandboxes' payment pages, how to stop.
+        block = text[text.rindex("\n\n"):]
+        assert f"Open:               {host}/login" in block, block
+        assert "Admin login:" in block and block.rstrip().endswith(
+            "Ctrl-C to stop (host, worker and both sandboxes)."), block
+        unit, start = re.search(r"Start with:\s+business unit (.+?) and QuickBooks: (\S+)",
+                                block).groups()
+        assert start.startswith(f"{host}/settings/integrations?business_unit="), start
+        assert re.search(rf'<option value="{start.rsplit("=", 1)[1]}" selected[^>]*>\s*{unit}\s*<',
+                         user.page(start.removeprefix(host))), unit
+        qbo_pay = re.search(r"Pay in QuickBooks:\s+(\S+)", block).group(1)
+        xero_pay = re.search(r"Pay in Xero:\s+(\S+)", block).group(1)
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{ports[1]}/company/\d+/invoices", qbo_pay)
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{ports[2]}/orgs/[0-9a-f-]+", xero_pay)
+        for page in (qbo_pay, xero_pay):
+            assert httpx.get(page).status_code == 200, page
         # Connecting QuickBooks works end to end: the sandbox's consent page, then the host's
         # Test connection step for the chosen company.
         bu = re.search(r'<option value="(\d+)" selected', tiles).group(1)
@@ -78,3 +99,4 @@ def test_demo_starts_everything_seeded_and_prints_a_working_admin_login(tmp_path
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, "".join(output) + rest
+    assert '"GET /' not in rest and '"POST /' not in rest, rest  # no line per request

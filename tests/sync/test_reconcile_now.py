@@ -1,10 +1,11 @@
 """"Reconcile now" on the Manage page, and a failed pass kept visible until one succeeds."""
 
 import time
+from decimal import Decimal
 
 import fakeledger
 import pytest
-from synchelpers import make_invoice, records
+from synchelpers import fresh_invoice, make_invoice, records
 
 from host.integrations.testing import csrf_token
 from host.sync.queue import drain
@@ -57,6 +58,43 @@ def test_a_failed_pass_is_shown_with_its_fix_until_a_pass_succeeds(
     db.session.expire_all()
     assert connection.reconcile_error is None
     assert 'id="reconcile-error"' not in _manage(admin_client, connection)
+
+
+def test_a_payment_applied_from_a_webhook_is_not_shown_as_a_reconciliation_pass(
+        app, client, admin_client, org, db, connection):
+    """Only a reconciliation pass moves "Last reconciled": a webhook applies one payment, it
+    does not ask the provider what else changed (and a waiter for the pass must not take it for
+    one)."""
+    make_invoice(org, amount="100.00", send=True)
+    drain(app)
+    (record,) = records("invoice")
+    body, headers = LEDGER.record_payment(record.external_id, Decimal("40.00"))
+    assert client.post("/webhooks/fakeprovider", data=body, headers=headers).status_code == 200
+    drain(app)
+    assert fresh_invoice(record.object_id).status == "partially_paid"
+    assert 'id="reconciled-at">never<' in _manage(admin_client, connection)
+
+
+def test_last_reconciled_is_when_the_pass_asked_the_provider(app, db, connection, monkeypatch):
+    """A pass does not see what changed after it asked: "Last reconciled" is the moment it
+    asked, not when it finished applying (a pass already running when someone waits for a new
+    one must not count as the new one)."""
+    from host.integrations import dispatch
+    from host.models.mixins import utcnow
+    from host.sync.sweeper import reconcile_connection
+
+    asked = []
+    ask = dispatch.call_owner
+
+    def noting_when(conn, hook, **kwargs):
+        asked.append(utcnow())
+        return ask(conn, hook, **kwargs)
+
+    monkeypatch.setattr(dispatch, "call_owner", noting_when)
+    before = utcnow()
+    reconcile_connection(connection.id)
+    db.session.expire_all()
+    assert before <= connection.reconciled_at <= asked[0]
 
 
 def test_members_cannot_reconcile(member_client, connection):
