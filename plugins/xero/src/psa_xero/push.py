@@ -15,6 +15,10 @@ Lines
     type's name or SKU. TaxType: the tax rate's mapping (required when the line is taxed).
     Tracking: the class label's tracking mapping, else the option with that name in the
     default tracking category. DiscountRate from the line's discount.
+Currency
+    Booked in the PSA document's currency when it is the organisation's base currency or one
+    it has added, at Xero's own rate (read back and said on the record); any other currency is
+    a mapping error before anything is written (``currency``).
 Auto-send
     With "Automatically send invoice" on, ``POST /Invoices/{id}/Email`` once (not when Xero
     already marks it sent); a contact without an email is pushed and not emailed, with a note.
@@ -36,7 +40,7 @@ from hookspecs import (
     ValidationError,
 )
 
-from . import contacts, lookups
+from . import contacts, currency, lookups
 from .api import XeroClient, body_key, idempotency_key, parse_xero_datetime
 from .changes import remember_fingerprint
 from .mappers import (
@@ -258,6 +262,8 @@ def _same_document(existing: dict, wanted: dict) -> bool:
     if str((existing.get("Contact") or {}).get("ContactID", "")).lower() != \
             str(wanted["Contact"]["ContactID"]).lower():
         return False
+    if str(existing.get("CurrencyCode") or wanted["CurrencyCode"]) != wanted["CurrencyCode"]:
+        return False
     if (existing.get("DueDateString") or "")[:10] not in ("", wanted.get("DueDate", "")):
         return False
     if (existing.get("DateString") or "")[:10] not in ("", wanted.get("Date", "")):
@@ -395,6 +401,7 @@ def _email(connection, xero: XeroClient, invoice, doc: dict, contact: contacts.R
 
 def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
     xero = XeroClient(connection)
+    base = currency.require(connection, xero, invoice.currency, f"Invoice {invoice.number}")
     contact = contacts.resolve(connection, xero, invoice.client)
     notes: list[str] = []
     refs = resolve_refs(connection, xero, invoice.lines, contact.contact_id, notes)
@@ -422,7 +429,8 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
     connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
     remember_fingerprint(connection, doc)  # X2: "the Xero copy differs" compares with it
     emailed, email_note = _email(connection, xero, invoice, doc, contact, key)
-    note = " ".join(n for n in (contact.note, *notes, email_note) if n)
+    note = " ".join(n for n in (contact.note, currency.rate_note(doc, base), *notes, email_note)
+                    if n)
     return _result(connection, xero, doc, note=note, emailed=emailed)
 
 
@@ -490,6 +498,7 @@ def _find_credit_note(xero: XeroClient, number: str) -> dict | None:
 
 def on_credit_note(connection, note, key: str) -> SyncResult:
     xero = XeroClient(connection)
+    base = currency.require(connection, xero, note.currency, f"Credit note {note.number}")
     invoice_id = note.invoice_external.external_id if note.invoice_external else \
         connection.refs.get(INVOICE_REF, note.invoice_id)
     if not invoice_id:
@@ -526,10 +535,11 @@ def on_credit_note(connection, note, key: str) -> SyncResult:
                 raise
     connection.refs.remember(CREDIT_NOTE_REF, note.id, str(doc["CreditNoteID"]))
     result = _allocate(connection, xero, note, doc, invoice, key)
-    if notes:
+    notes.insert(0, currency.rate_note(doc, base))
+    if any(notes):
         from dataclasses import replace
 
-        result = replace(result, note=" ".join([*notes, result.note or ""]).strip())
+        result = replace(result, note=" ".join(n for n in (*notes, result.note) if n))
     return result
 
 
