@@ -45,7 +45,9 @@ def test_hook_on_invoice_sent_books_an_added_currency_at_xeros_rate(xero_connect
     doc = sandbox_api(MC_TENANT_ID, "invoices", result.external_id)
     assert doc["CurrencyCode"] == "EUR" and D(str(doc["Total"])) == D("1580.00")
     assert doc["CurrencyRate"] == 1.164557  # the sandbox's day rate GBP -> EUR
-    assert "Booked in EUR at Xero's rate 1.164557 (1 GBP = 1.164557 EUR)." in result.note
+    assert ("Booked in EUR at 1 EUR = 0.858696 GBP (Xero's rate: 1 GBP = 1.164557 EUR)."
+            in result.note)
+    assert result.differences == ()
 
 
 def test_hook_on_invoice_sent_in_the_base_currency_says_nothing_about_rates(
@@ -76,6 +78,7 @@ def test_hook_on_credit_note_books_it_in_the_invoices_currency(xero_connection, 
 
     doc = sandbox_api(MC_TENANT_ID, "credit_notes", result.external_id)
     assert (doc["CurrencyCode"], doc["CurrencyRate"]) == ("USD", 1.265823)
-    assert "Booked in USD at Xero's rate 1.265823 (1 GBP = 1.265823 USD)." in result.note
+    assert ("Booked in USD at 1 USD = 0.79 GBP (Xero's rate: 1 GBP = 1.265823 USD)."
+            in result.note)
     assert D(str(sandbox_api(MC_TENANT_ID, "invoices", pushed.external_id)["AmountDue"])) \
         == D("500.00")

@@ -2,7 +2,8 @@
 
 Read-only checks: the organisation answers (name, short code, base currency), it may approve
 invoices (``/Organisation/Actions``), the default revenue account is an ACTIVE REVENUE
-account, sales tax rates exist, the default tracking category (if chosen) is active, the bank
+account, sales tax rates exist, the default tracking category (if chosen) is active (without
+one, the check warns up front that a class not mapped stops the invoice's push), the bank
 account for payments (if chosen) is an active bank account. A failure shows Xero's own words
 and a fix; only refused credentials raise (the host then offers Reconnect).
 
@@ -122,8 +123,12 @@ def _tracking_check(connection, xero: XeroClient) -> Check:
     name = "Tracking category"
     category_id = str(connection.settings.get("tracking_category") or "")
     if not category_id:
-        return Check(name, "pass", "No default tracking category: classes are sent only where "
-                     "they are mapped to a tracking option.")
+        return Check(name, "warn", "No default tracking category: each PSA class must be mapped "
+                     "to a Xero tracking option (or to \"Not tracked in Xero\"); an invoice "
+                     "with a class that is not mapped is not pushed (a mapping error names the "
+                     "class), never booked without its tracking.",
+                     fix="Map the classes on the Manage page, or choose a default tracking "
+                         "category whose options are named like the classes.")
     try:
         categories = lookups.active_tracking(xero)
     except AuthError:

@@ -6,7 +6,7 @@ currency it refuses. The plugin checks before any write: a PSA document in a cur
 organisation lacks is a mapping error naming both currencies and the fix; it is never booked
 in the base currency instead. A foreign-currency document is sent without ``CurrencyRate``, so
 Xero applies its own day rate (XE.com), which the admin sees in Xero; the rate Xero used is
-read back from its answer and said on the sync record.
+read back from its answer and said on the sync record (:mod:`psa_xero.booked`).
 """
 
 from __future__ import annotations
@@ -45,12 +45,3 @@ def require(connection, xero: XeroClient, currency: str, what: str) -> str:
         f"{currency} in Xero, so it was not pushed (it is never booked in {base} instead).",
         fix=f"In Xero, add {currency} under Settings > Currencies (the Xero plan must include "
             f"multicurrency), then retry; or issue the document in {base} in the PSA.")
-
-
-def rate_note(document: dict, base: str) -> str:
-    """What the record says about a foreign-currency booking: Xero's rate, read back."""
-    code = str(document.get("CurrencyCode") or "").upper()
-    if not code or not base or code == base:
-        return ""
-    rate = document.get("CurrencyRate")
-    return f"Booked in {code} at Xero's rate {rate} (1 {base} = {rate} {code})."
