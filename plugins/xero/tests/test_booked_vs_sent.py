@@ -70,6 +70,16 @@ def test_hook_test_connection_says_up_front_that_unmapped_classes_stop_the_push(
     assert "Manage page" in tracking.fix
 
 
+@pytest.mark.parametrize("which, says", [
+    ("uk", "Invoices are booked in GBP; an invoice in any other currency is not pushed"),
+    ("mc", "Invoices are booked in GBP or EUR, USD (at Xero's own rate")])
+def test_hook_test_connection_names_the_currencies_invoices_can_be_booked_in(
+        xero_connection, hook, which, says):
+    result = hook(xero_connection(which), "test_connection", write_check=False)
+    (check,) = [c for c in result.checks if c.name == "Currencies"]
+    assert check.status == "pass" and check.message.startswith(says), check.message
+
+
 # -- booked vs sent ------------------------------------------------------------------------------
 
 
