@@ -39,6 +39,10 @@ def test_hook_on_invoice_sent_unmapped_class_without_default_category_is_a_mappi
     assert "Class 'Delivery' has no Xero tracking" in caught.value.message
     assert "no default tracking category" in caught.value.message
     assert "Map the class on the Xero integration's Manage page" in caught.value.fix
+    two = invoice_data(lines=(line("A", class_label="Delivery"), line("B", class_label="Ops")))
+    with pytest.raises(MappingError) as caught:
+        hook(conn, "on_invoice_sent", invoice=two, idempotency_key="trk-none-3")
+    assert caught.value.message.startswith("Classes 'Delivery', 'Ops' have no Xero tracking")
     assert sandbox_api(UK_TENANT_ID, "invoices") == {}
 
 

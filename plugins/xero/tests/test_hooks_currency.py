@@ -82,3 +82,21 @@ def test_hook_on_credit_note_books_it_in_the_invoices_currency(xero_connection, 
             in result.note)
     assert D(str(sandbox_api(MC_TENANT_ID, "invoices", pushed.external_id)["AmountDue"])) \
         == D("500.00")
+
+
+def test_hook_on_invoice_sent_resend_in_another_currency_updates_xeros_currency(
+        xero_connection, hook, sandbox_api):
+    """The client's currency changed in the PSA and the invoice is sent again: Xero's copy
+    moves to the new currency (an otherwise unchanged invoice is not left in the old one)."""
+    from dataclasses import replace
+
+    from hookspecs import ExternalRef
+
+    conn = xero_connection("mc")
+    invoice = invoice_data(currency="GBP")
+    first = hook(conn, "on_invoice_sent", invoice=invoice, idempotency_key="cur-1")
+    again = hook(conn, "on_invoice_sent", idempotency_key="cur-2", invoice=replace(
+        invoice, currency="EUR", external=ExternalRef(first.external_id, first.number)))
+    doc = sandbox_api(MC_TENANT_ID, "invoices", first.external_id)
+    assert again.external_id == first.external_id
+    assert (doc["CurrencyCode"], doc["CurrencyRate"]) == ("EUR", 1.164557)

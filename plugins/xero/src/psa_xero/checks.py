@@ -1,11 +1,12 @@
 """``test_connection``: what the admin's Test button verifies, each as a :class:`Check`.
 
 Read-only checks: the organisation answers (name, short code, base currency), it may approve
-invoices (``/Organisation/Actions``), the currencies it books invoices in (``/Currencies``), the default revenue account is an ACTIVE REVENUE
-account, sales tax rates exist, the default tracking category (if chosen) is active (without
-one, the check warns up front that a class not mapped stops the invoice's push), the bank
-account for payments (if chosen) is an active bank account. A failure shows Xero's own words
-and a fix; only refused credentials raise (the host then offers Reconnect).
+invoices (``/Organisation/Actions``), the currencies it books invoices in (``/Currencies``),
+the default revenue account is an ACTIVE REVENUE account, sales tax rates exist, the default
+tracking category (if chosen) is active (without one, the check warns up front that a class
+not mapped stops the invoice's push), the bank account for payments (if chosen) is an active
+bank account. A failure shows Xero's own words and a fix; only refused credentials raise (the
+host then offers Reconnect).
 
 The optional write check creates a DRAFT invoice for an existing contact and deletes it again
 (a deleted draft frees its number), also when something fails half-way.

@@ -139,16 +139,17 @@ def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> tupl
         return {}, {}
     categories = lookups.active_tracking(xero)
     if unmapped and not category_id:
-        shown = ", ".join(repr(label) for label in unmapped)
+        one = len(unmapped) == 1
+        shown = ("Class " if one else "Classes ") + ", ".join(repr(label) for label in unmapped)
         where = ("Add a tracking category in Xero (Settings > Tracking categories) with an "
                  "option for it, then map" if not categories else "Map")
         raise MappingError(
-            f"Class {shown} has no Xero tracking: it is not mapped to a tracking option and no "
-            "default tracking category is set in the Xero settings, so the invoice was not "
-            "pushed (Xero would book it without tracking).",
-            fix=f"{where} the class on the Xero integration's Manage page (or choose "
-                "\"Not tracked in Xero\" there, or a default tracking category with an option "
-                "of that name in the settings), then retry.")
+            f"{shown} {'has' if one else 'have'} no Xero tracking: not mapped to a tracking "
+            "option, and no default tracking category is set in the Xero settings, so the "
+            "document was not pushed (Xero would book it without tracking).",
+            fix=f"{where} the class{'' if one else 'es'} on the Xero integration's Manage "
+                "page (or choose \"Not tracked in Xero\" there, or a default tracking category "
+                "with an option of that name in the settings), then retry.")
     out: dict[str, dict] = {}
     names: dict[str, dict] = {}
     for label, ids in mapped.items():
