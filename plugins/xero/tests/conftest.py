@@ -16,11 +16,12 @@ import httpx
 import pytest
 
 from host.sandbox_kit import ServerThread
-from psa_xero.sandbox import DEMO_CLIENT_ID, UK_TENANT_ID, US_TENANT_ID
+from psa_xero.sandbox import DEMO_CLIENT_ID, MC_TENANT_ID, UK_TENANT_ID, US_TENANT_ID
 from psa_xero.sandbox import create_app as create_sandbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from xero_testkit import (  # noqa: E402
+    MC_NAME,
     UK_NAME,
     US_NAME,
     invoice_data,
@@ -108,12 +109,16 @@ US_SETTINGS = {"default_revenue_account": "4000", "auto_send": False, "tracking_
                "bank_account_code": "1000"}
 
 
+ORGS = {"uk": ((UK_TENANT_ID, UK_NAME), UK_SETTINGS), "us": ((US_TENANT_ID, US_NAME), US_SETTINGS),
+        "mc": ((MC_TENANT_ID, MC_NAME), UK_SETTINGS)}
+
+
 @pytest.fixture
 def xero_connection(connection_factory, mint):
-    """``xero_connection(org="uk"|"us", settings=None, **kw)`` -> a connected host Connection."""
+    """``xero_connection(org="uk"|"us"|"mc", settings=None, **kw)`` -> a connected host
+    Connection (``mc``: the multicurrency organisation, GBP with EUR and USD added)."""
     def make(org: str = "uk", settings: dict | None = None, **kw):
-        tenant = (UK_TENANT_ID, UK_NAME) if org == "uk" else (US_TENANT_ID, US_NAME)
-        base = UK_SETTINGS if org == "uk" else US_SETTINGS
+        tenant, base = ORGS[org]
         return connection_factory(tokens=mint((tenant[0],)), tenant=tenant,
                                   settings={**base, **(settings or {})}, **kw)
     return make

@@ -14,6 +14,7 @@ from decimal import Decimal
 WEBHOOK_KEY = "TEST-ONLY-webhook-key-1234567890abcdef"
 UK_NAME = "Ashdown Consulting"
 US_NAME = "Hudson Advisory"
+MC_NAME = "Ashdown Global"
 _ids = itertools.count(9001)
 
 

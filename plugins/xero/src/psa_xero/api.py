@@ -217,6 +217,10 @@ class XeroClient:
             raise ProviderDown("Xero returned no organisation.", detail=str(data)[:300])
         return orgs[0]
 
+    def currencies(self) -> list[dict]:
+        """The organisation's currencies (its base currency and the ones it added)."""
+        return self.get_all("Currencies", paged=False, action="reading the currencies")
+
     def accounts(self, where: str | None = None) -> list[dict]:
         return self.get_all("Accounts", params={"where": where}, paged=False,
                             action="reading the chart of accounts")

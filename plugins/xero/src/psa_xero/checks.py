@@ -1,10 +1,12 @@
 """``test_connection``: what the admin's Test button verifies, each as a :class:`Check`.
 
 Read-only checks: the organisation answers (name, short code, base currency), it may approve
-invoices (``/Organisation/Actions``), the default revenue account is an ACTIVE REVENUE
-account, sales tax rates exist, the default tracking category (if chosen) is active, the bank
-account for payments (if chosen) is an active bank account. A failure shows Xero's own words
-and a fix; only refused credentials raise (the host then offers Reconnect).
+invoices (``/Organisation/Actions``), the currencies it books invoices in (``/Currencies``),
+the default revenue account is an ACTIVE REVENUE account, sales tax rates exist, the default
+tracking category (if chosen) is active (without one, the check warns up front that a class
+not mapped stops the invoice's push), the bank account for payments (if chosen) is an active
+bank account. A failure shows Xero's own words and a fix; only refused credentials raise (the
+host then offers Reconnect).
 
 The optional write check creates a DRAFT invoice for an existing contact and deletes it again
 (a deleted draft frees its number), also when something fails half-way.
@@ -44,6 +46,7 @@ def test_connection(connection, write_check: bool) -> TestResult:
                         fix="" if status == "ACTIVE" else
                         f"Xero reports the organisation as {status}; check its subscription."))
     checks.append(_approval_check(xero))
+    checks.append(_currency_check(xero, str(org.get("BaseCurrency") or "")))
     checks.append(_revenue_account_check(connection, xero))
     checks.append(_tax_check(xero))
     checks.append(_tracking_check(connection, xero))
@@ -74,6 +77,25 @@ def _approval_check(xero: XeroClient) -> Check:
                          "again.")
     return Check(name, "pass", "The organisation can approve invoices (pushed invoices are "
                  "AUTHORISED, awaiting payment).")
+
+
+def _currency_check(xero: XeroClient, base: str) -> Check:
+    name = "Currencies"
+    try:
+        codes = [str(c.get("Code")) for c in xero.currencies()]
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return _failed(name, exc)
+    others = [c for c in codes if c and c != base]
+    if not others:
+        return Check(name, "pass", f"Invoices are booked in {base or 'the base currency'}; an "
+                     "invoice in any other currency is not pushed (a mapping error says which "
+                     "currency to add in Xero).")
+    return Check(name, "pass", f"Invoices are booked in {base} or {', '.join(others)} (at "
+                 "Xero's own rate, stated on each invoice's sync panel); an invoice in any "
+                 "other currency is not pushed (a mapping error says which currency to add "
+                 "in Xero).")
 
 
 def _revenue_account_check(connection, xero: XeroClient) -> Check:
@@ -122,8 +144,12 @@ def _tracking_check(connection, xero: XeroClient) -> Check:
     name = "Tracking category"
     category_id = str(connection.settings.get("tracking_category") or "")
     if not category_id:
-        return Check(name, "pass", "No default tracking category: classes are sent only where "
-                     "they are mapped to a tracking option.")
+        return Check(name, "warn", "No default tracking category: each PSA class must be mapped "
+                     "to a Xero tracking option (or to \"Not tracked in Xero\"); an invoice "
+                     "with a class that is not mapped is not pushed (a mapping error names the "
+                     "class), never booked without its tracking.",
+                     fix="Map the classes on the Manage page, or choose a default tracking "
+                         "category whose options are named like the classes.")
     try:
         categories = lookups.active_tracking(xero)
     except AuthError:

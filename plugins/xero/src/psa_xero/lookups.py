@@ -119,6 +119,10 @@ def active_tracking(xero: XeroClient) -> list[dict]:
     return out
 
 
+#: the tracking mapping of a class the admin chose to book without tracking
+NOT_TRACKED = "none"
+
+
 def tracking_id(category: dict, option: dict) -> str:
     """A tracking mapping value: ``<TrackingCategoryID>:<TrackingOptionID>``."""
     return f"{category['TrackingCategoryID']}:{option['TrackingOptionID']}"
@@ -151,8 +155,10 @@ def list_mapping_choices(connection, kind: str) -> list[MappingChoice]:
         return [MappingChoice(str(i["Code"]), f"{i['Code']} - {i.get('Name') or ''}".strip(" -"))
                 for i in sorted(sold_items(xero), key=lambda i: str(i["Code"]))]
     if kind == "tracking":
-        return [MappingChoice(tracking_id(c, o), f"{c['Name']}: {o['Name']}")
-                for c in active_tracking(xero) for o in c["Options"]]
+        return [MappingChoice(NOT_TRACKED, "Not tracked in Xero",
+                              detail="book the class's lines without tracking")] + [
+            MappingChoice(tracking_id(c, o), f"{c['Name']}: {o['Name']}")
+            for c in active_tracking(xero) for o in c["Options"]]
     if kind == "tracking_category":
         return [MappingChoice(str(c["TrackingCategoryID"]), str(c["Name"]),
                               detail=", ".join(o["Name"] for o in c["Options"]))

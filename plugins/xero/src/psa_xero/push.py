@@ -14,10 +14,19 @@ Lines
     account. ItemCode: the service type's item mapping, else the sold item with the service
     type's name or SKU. TaxType: the tax rate's mapping (required when the line is taxed).
     Tracking: the class label's tracking mapping, else the option with that name in the
-    default tracking category. DiscountRate from the line's discount.
+    default tracking category; a class with neither is a mapping error (one mapped to "Not
+    tracked in Xero" is sent untracked). DiscountRate from the line's discount.
+Currency
+    Booked in the PSA document's currency when it is the organisation's base currency or one
+    it has added, at Xero's own rate (read back and said on the record); any other currency is
+    a mapping error before anything is written (``currency``).
 Auto-send
     With "Automatically send invoice" on, ``POST /Invoices/{id}/Email`` once (not when Xero
     already marks it sent); a contact without an email is pushed and not emailed, with a note.
+Booked vs sent
+    After every invoice and credit-note push, what Xero booked (its answer) is compared with
+    the PSA snapshot by the host's ``compare`` (:mod:`psa_xero.booked`); each difference the
+    admin did not choose goes back in ``SyncResult.differences`` and shows on the sync panel.
 Credit notes
     ``PUT /CreditNotes`` (never emailed: Xero has no email for them) then
     ``PUT /CreditNotes/{id}/Allocations`` to the credited invoice, up to what is still due.
@@ -36,7 +45,8 @@ from hookspecs import (
     ValidationError,
 )
 
-from . import contacts, lookups
+from . import booked as booked_vs_sent
+from . import contacts, currency, lookups
 from .api import XeroClient, body_key, idempotency_key, parse_xero_datetime
 from .changes import remember_fingerprint
 from .mappers import (
@@ -103,25 +113,57 @@ def version_of(document: dict) -> str | None:
 # -- resolving the Xero side of the lines ------------------------------------------------------
 
 
-def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> dict:
-    """class label -> tracking ids, from the admin's mapping, else the default category."""
-    out: dict[str, dict] = {}
+def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> tuple[dict, dict]:
+    """For each class label: the tracking ids to send and their Xero names (``{category:
+    option}``, for the booked-vs-sent comparison). From the admin's mapping, else the option of
+    that name in the default tracking category. A class mapped to "Not tracked in Xero" is left
+    out (the admin's choice); a class neither resolves is a mapping error (never an invoice
+    silently booked without its tracking)."""
+    mapped: dict[str, dict] = {}
     unmapped = []
     for label in sorted(labels):
-        mapped = connection.mapping("tracking", label)
-        ids = lookups.split_tracking_id(mapped) if mapped else None
-        if mapped and ids is None:
+        value = connection.mapping("tracking", label)
+        if value == lookups.NOT_TRACKED:
+            continue
+        ids = lookups.split_tracking_id(value) if value else None
+        if value and ids is None:
             raise MappingError(
-                f"The tracking mapping of class {label!r} ({mapped!r}) is not a Xero tracking "
+                f"The tracking mapping of class {label!r} ({value!r}) is not a Xero tracking "
                 "option.", fix="Map the class again on the Xero integration's Manage page.")
         if ids:
-            out[label] = ids
+            mapped[label] = ids
         else:
             unmapped.append(label)
     category_id = str(connection.settings.get("tracking_category") or "")
-    if unmapped and category_id:
-        category = next((c for c in lookups.active_tracking(xero)
-                         if str(c["TrackingCategoryID"]) == category_id), None)
+    if not mapped and not unmapped:
+        return {}, {}
+    categories = lookups.active_tracking(xero)
+    if unmapped and not category_id:
+        one = len(unmapped) == 1
+        shown = ("Class " if one else "Classes ") + ", ".join(repr(label) for label in unmapped)
+        where = ("Add a tracking category in Xero (Settings > Tracking categories) with an "
+                 "option for it, then map" if not categories else "Map")
+        raise MappingError(
+            f"{shown} {'has' if one else 'have'} no Xero tracking: not mapped to a tracking "
+            "option, and no default tracking category is set in the Xero settings, so the "
+            "document was not pushed (Xero would book it without tracking).",
+            fix=f"{where} the class{'' if one else 'es'} on the Xero integration's Manage "
+                "page (or choose \"Not tracked in Xero\" there, or a default tracking category "
+                "with an option of that name in the settings), then retry.")
+    out: dict[str, dict] = {}
+    names: dict[str, dict] = {}
+    for label, ids in mapped.items():
+        category = _by_id(categories, "TrackingCategoryID", ids["TrackingCategoryID"])
+        option = _by_id(category["Options"] if category else [], "TrackingOptionID",
+                        ids["TrackingOptionID"])
+        if option is None:
+            raise MappingError(
+                f"Class {label!r} is mapped to a Xero tracking option that is archived or gone.",
+                fix="Map the class again on the Xero integration's Manage page, then retry.")
+        out[label] = ids
+        names[label] = {str(category["Name"]): str(option["Name"])}
+    if unmapped:
+        category = _by_id(categories, "TrackingCategoryID", category_id)
         if category is None:
             raise MappingError(
                 "The default tracking category chosen in the Xero settings is archived or gone "
@@ -132,16 +174,21 @@ def _tracking_for_labels(connection, xero: XeroClient, labels: set[str]) -> dict
             option = next((o for o in category["Options"]
                            if str(o["Name"]).strip().casefold() == label.casefold()), None)
             if option is None:
-                names = ", ".join(o["Name"] for o in category["Options"]) or "none"
+                options = ", ".join(o["Name"] for o in category["Options"]) or "none"
                 raise MappingError(
                     f"Class {label!r} is not an active option of the Xero tracking category "
-                    f"{category['Name']!r} (active options: {names}).",
+                    f"{category['Name']!r} (active options: {options}).",
                     fix=f"Add {label!r} as an option of {category['Name']!r} in Xero, or map "
                         "the class to a tracking option on the Xero integration's Manage "
                         "page, then retry.")
             out[label] = {"TrackingCategoryID": category["TrackingCategoryID"],
                           "TrackingOptionID": option["TrackingOptionID"]}
-    return out
+            names[label] = {str(category["Name"]): str(option["Name"])}
+    return out, names
+
+
+def _by_id(rows: list, field: str, wanted: str) -> dict | None:
+    return next((r for r in rows if str(r.get(field, "")).lower() == str(wanted).lower()), None)
 
 
 def _no_tax_type(connection, xero: XeroClient) -> str:
@@ -236,10 +283,10 @@ def resolve_refs(connection, xero: XeroClient, lines, contact_id: str,
     if any(line.tax_rate is None for line in lines):
         untaxed = _no_tax_type(connection, xero)
     labels = {line.class_label.strip() for line in lines if line.class_label.strip()}
-    tracking = _tracking_for_labels(connection, xero, labels) if labels else {}
+    tracking, tracking_names = _tracking_for_labels(connection, xero, labels)
     refs = ResolvedRefs(contact_id=contact_id, default_account_code=default,
                         account_codes=account_codes, tax_types=tax_types, item_codes=item_codes,
-                        tracking=tracking, no_tax_type=untaxed)
+                        tracking=tracking, no_tax_type=untaxed, tracking_names=tracking_names)
     for line in lines:  # fail before any write when a line has no account at all
         account_code_for(line, refs)
     return refs
@@ -257,6 +304,8 @@ def _same_document(existing: dict, wanted: dict) -> bool:
     """Would sending ``wanted`` change nothing that matters on ``existing``?"""
     if str((existing.get("Contact") or {}).get("ContactID", "")).lower() != \
             str(wanted["Contact"]["ContactID"]).lower():
+        return False
+    if str(existing.get("CurrencyCode") or wanted["CurrencyCode"]) != wanted["CurrencyCode"]:
         return False
     if (existing.get("DueDateString") or "")[:10] not in ("", wanted.get("DueDate", "")):
         return False
@@ -298,11 +347,12 @@ def _same_tracking(old: list, new: list) -> bool:
 
 
 def _result(connection, xero: XeroClient, doc: dict, *, note: str = "",
-            emailed: bool = False) -> SyncResult:
+            emailed: bool = False, differences: tuple[str, ...] = ()) -> SyncResult:
     return SyncResult(external_id=str(doc["InvoiceID"]), number=doc.get("InvoiceNumber"),
                       deep_link=invoice_link(connection, short_code(connection, xero),
                                              str(doc["InvoiceID"])),
-                      version=version_of(doc), note=note or None, emailed=emailed)
+                      version=version_of(doc), note=note or None, emailed=emailed,
+                      differences=differences)
 
 
 def _update(connection, xero: XeroClient, invoice, existing: dict, body: dict, key: str,
@@ -395,6 +445,7 @@ def _email(connection, xero: XeroClient, invoice, doc: dict, contact: contacts.R
 
 def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
     xero = XeroClient(connection)
+    base = currency.require(connection, xero, invoice.currency, f"Invoice {invoice.number}")
     contact = contacts.resolve(connection, xero, invoice.client)
     notes: list[str] = []
     refs = resolve_refs(connection, xero, invoice.lines, contact.contact_id, notes)
@@ -422,8 +473,9 @@ def on_invoice_sent(connection, invoice, key: str) -> SyncResult:
     connection.refs.remember(INVOICE_REF, invoice.id, str(doc["InvoiceID"]))
     remember_fingerprint(connection, doc)  # X2: "the Xero copy differs" compares with it
     emailed, email_note = _email(connection, xero, invoice, doc, contact, key)
-    note = " ".join(n for n in (contact.note, *notes, email_note) if n)
-    return _result(connection, xero, doc, note=note, emailed=emailed)
+    booked, found = booked_vs_sent.differences(invoice, doc, refs, base)
+    note = " ".join(n for n in (contact.note, booked.rate_text, *notes, email_note) if n)
+    return _result(connection, xero, doc, note=note, emailed=emailed, differences=found)
 
 
 def _without_external(document):
@@ -490,6 +542,7 @@ def _find_credit_note(xero: XeroClient, number: str) -> dict | None:
 
 def on_credit_note(connection, note, key: str) -> SyncResult:
     xero = XeroClient(connection)
+    base = currency.require(connection, xero, note.currency, f"Credit note {note.number}")
     invoice_id = note.invoice_external.external_id if note.invoice_external else \
         connection.refs.get(INVOICE_REF, note.invoice_id)
     if not invoice_id:
@@ -526,11 +579,11 @@ def on_credit_note(connection, note, key: str) -> SyncResult:
                 raise
     connection.refs.remember(CREDIT_NOTE_REF, note.id, str(doc["CreditNoteID"]))
     result = _allocate(connection, xero, note, doc, invoice, key)
-    if notes:
-        from dataclasses import replace
+    booked, found = booked_vs_sent.differences(note, doc, refs, base)
+    from dataclasses import replace
 
-        result = replace(result, note=" ".join([*notes, result.note or ""]).strip())
-    return result
+    return replace(result, note=" ".join(n for n in (booked.rate_text, *notes, result.note)
+                                         if n) or None, differences=found)
 
 
 def _allocate(connection, xero: XeroClient, note, doc: dict, invoice: dict,

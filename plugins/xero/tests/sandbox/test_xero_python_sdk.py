@@ -98,3 +98,23 @@ def test_sdk_refreshes_tokens_against_the_sandbox(sdk):
     new = client.refresh_oauth2_token()
     assert new["refresh_token"] != old_refresh
     assert identity.get_connections()
+
+
+def test_sdk_adds_a_currency_and_books_an_invoice_in_it(sdk):
+    from xero_python.accounting import Currency, CurrencyCode
+
+    accounting, _, _, _ = sdk
+    assert [str(c.code.value) for c in accounting.get_currencies(UK_TENANT_ID).currencies] == \
+        ["GBP"]
+    added = accounting.create_currency(UK_TENANT_ID, Currency(code=CurrencyCode.EUR,
+                                                              description="Euro"))
+    assert [str(c.code.value) for c in added.currencies] == ["EUR"]
+    invoice = Invoice(type="ACCREC", contact=Contact(name="Euro Customer SA"),
+                      date=date(2026, 3, 10), due_date=date(2026, 4, 9),
+                      currency_code=CurrencyCode.EUR,
+                      line_amount_types=LineAmountTypes.EXCLUSIVE, status="AUTHORISED",
+                      line_items=[LineItem(description="Workshop", quantity=1.0,
+                                           unit_amount=1580.0, account_code="210",
+                                           tax_type="OUTPUT2")])
+    made = accounting.create_invoices(UK_TENANT_ID, Invoices(invoices=[invoice])).invoices[0]
+    assert str(made.currency_code.value) == "EUR" and str(made.currency_rate) == "1.164557"

@@ -47,6 +47,9 @@ class ResolvedRefs:
     #: TaxType for lines without a host tax rate (untaxed in the PSA, e.g. ``"NONE"``); when
     #: empty such lines carry no TaxType and Xero applies the account's default tax.
     no_tax_type: str = ""
+    #: class label -> ``{tracking category name: option name}`` of ``tracking`` (what the
+    #: admin asked for, in Xero's names: compared with what Xero booked after the push).
+    tracking_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def account_code_for(line: LineData, refs: ResolvedRefs) -> str:

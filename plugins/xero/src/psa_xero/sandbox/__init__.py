@@ -4,8 +4,8 @@
 """
 
 from .app import XeroSandbox, create_app
-from .seed import NZ_TENANT_ID, TENANT_IDS, UK_TENANT_ID, US_TENANT_ID
+from .seed import MC_TENANT_ID, NZ_TENANT_ID, TENANT_IDS, UK_TENANT_ID, US_TENANT_ID
 from .state import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-__all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "NZ_TENANT_ID", "TENANT_IDS", "UK_TENANT_ID",
-           "US_TENANT_ID", "XeroSandbox", "create_app"]
+__all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MC_TENANT_ID", "NZ_TENANT_ID", "TENANT_IDS",
+           "UK_TENANT_ID", "US_TENANT_ID", "XeroSandbox", "create_app"]

@@ -1,10 +1,11 @@
-"""Organisation, Accounts, TaxRates, TrackingCategories, Items and Contacts routes."""
+"""Organisation, Currencies, Accounts, TaxRates, TrackingCategories, Items and Contacts routes."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
 from . import contacts as C
+from . import currencies
 from . import errors as E
 from .documents import Invalid
 from .guard import api, emit
@@ -32,6 +33,21 @@ def organisation_actions(org):
         "CreateApprovedInvoice", "CreateDraftInvoice", "UseMulticurrency", "CreateContacts",
         "ApproveCreditNotes", "ApplyCreditNotes", "MakePayments")]
     return envelope("Actions", actions)
+
+
+# -- Currencies ---------------------------------------------------------------------------------
+@bp.get("/Currencies")
+@api("settings")
+def list_currencies(org):
+    items, _ = select(currencies.enabled(org))
+    return envelope("Currencies", items)
+
+
+@bp.put("/Currencies")
+@api("settings")
+def add_currencies(org):
+    return envelope("Currencies", [currencies.add(org, el.get("Code"))
+                                   for el in elements("Currencies")])
 
 
 # -- Accounts, TaxRates, TrackingCategories ---------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import contacts
+from . import contacts, currencies
 from . import errors as E
 from .state import new_id
 from .totals import LINE_AMOUNT_TYPES, compute_line, document_totals
@@ -239,10 +239,11 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
             and doc_type in ("ACCREC", "ACCRECCREDIT") \
             and _number_taken(org, kind, number, doc_type, existing and existing[meta["id"]]):
         problems.append(f"{'Invoice' if kind == 'invoice' else 'Credit Note'} # must be unique.")
-    currency = data.get("CurrencyCode") or (existing and existing["CurrencyCode"]) \
-        or org["organisation"]["BaseCurrency"]
-    if currency != org["organisation"]["BaseCurrency"]:
-        problems.append(f"Organisation is not subscribed to currency {currency}")
+    currency = str(data.get("CurrencyCode") or (existing and existing["CurrencyCode"])
+                   or org["organisation"]["BaseCurrency"]).upper()
+    rate, currency_problems = currencies.document_rate(org, currency, data.get("CurrencyRate"),
+                                                       existing)
+    problems.extend(currency_problems)
     if status in ("SUBMITTED", "AUTHORISED") and not lines:
         problems.append(f"{meta['label']} must have at least one line item to be approved.")
     if problems:
@@ -259,7 +260,7 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
     doc.update({
         "Type": doc_type, meta["number"]: number, "Contact": {"ContactID": contact["ContactID"]},
         "Date": doc_date, "Status": status, "LineAmountTypes": amount_type, "LineItems": lines,
-        "CurrencyCode": currency, "CurrencyRate": 1.0, "UpdatedDateUTC": now_iso,
+        "CurrencyCode": currency, "CurrencyRate": num(rate), "UpdatedDateUTC": now_iso,
     })
     if due:
         doc["DueDate"] = due

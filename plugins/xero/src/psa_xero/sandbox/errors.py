@@ -46,6 +46,9 @@ MSG_IDEMPOTENCY_REUSED = ("The Idempotency-Key '{key}' has already been used wit
 MSG_ARCHIVED_CONTACT = "Unable to assign an Archived contact."
 MSG_DISCOUNT_NOT_ALLOWED = "Discounts are not supported on credit notes."
 MSG_LINEITEM_DESCRIPTION = "Description must be specified for each line item."
+MSG_CURRENCY_NOT_SUBSCRIBED = "Organisation is not subscribed to currency {code}"
+MSG_CURRENCY_UNKNOWN = "Currency code '{code}' is not a valid currency."
+MSG_CURRENCY_RATE_INVALID = "The currency rate must be greater than zero."
 
 
 class XeroError(Exception):

@@ -2,7 +2,8 @@
 notes, contacts), an invoice page, the deep-link entry points and the online invoice.
 
 - ``/`` lists the organisations; ``/orgs/<tenant id>`` is an organisation's page.
-- ``/orgs/<tenant id>/invoices/<invoice id>`` is an invoice.
+- ``/orgs/<tenant id>`` also lists the organisation's currencies with today's rates.
+- ``/orgs/<tenant id>/invoices/<invoice id>`` is an invoice (with its currency and rate).
 - Deep links as Xero documents them: ``/organisationlogin/default.aspx?shortcode=!xxx&
   redirecturl=/AccountsReceivable/View.aspx?InvoiceID=...`` and
   ``/app/<shortcode>/invoicing/view/<invoice id>`` redirect to the invoice page.
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import (Blueprint, abort, current_app, flash, g, get_flashed_messages, redirect,
                    render_template, request, url_for)
 
-from . import documents, payments
+from . import currencies, documents, payments
 
 bp = Blueprint("xero_pages", __name__)
 
@@ -57,8 +58,12 @@ def organisation(tenant_id):
         contacts = sorted(org["contacts"].values(), key=lambda c: c["Name"].lower())
         bank = [a for a in org["accounts"].values() if a["Status"] == "ACTIVE" and (
             a["Type"] == "BANK" or a.get("EnablePaymentsToAccount"))]
+        base = org["organisation"]["BaseCurrency"]
+        rates = [dict(c, Rate=currencies.day_rate(base, c["Code"]))
+                 for c in currencies.enabled(org)]
     return render_template("xero_sandbox/org.html", org=org["organisation"], tenant_id=tenant_id,
                            invoices=invoices, credit_notes=notes, contacts=contacts,
+                           currencies=rates,
                            bank_accounts=bank, messages=get_flashed_messages(with_categories=True))
 
 

@@ -1,4 +1,5 @@
-"""The seeded organisations: a UK VAT org, a US sales-tax org and a small NZ GST org.
+"""The seeded organisations: a UK VAT org, a US sales-tax org, a small NZ GST org (each with
+its base currency only) and a multicurrency UK org (GBP, with EUR and USD added).
 
 Ids are fixed (uuid5 of the tenant id and a local key) so a reset gives the same data, and the
 tenant ids are documented in ``plugins/xero/README.md``.
@@ -11,7 +12,8 @@ import uuid
 UK_TENANT_ID = "3f1d6c2a-8b4e-4f7a-9c1d-2e5b7a9c0d11"
 US_TENANT_ID = "9a2e4b6c-1d3f-4a5b-8c7d-6e9f0a1b2c22"
 NZ_TENANT_ID = "5c7e9a1b-3d5f-4b7a-8e9c-0a2b4c6d8e33"
-TENANT_IDS = (UK_TENANT_ID, US_TENANT_ID, NZ_TENANT_ID)
+MC_TENANT_ID = "7d4b2f8e-6a1c-4e3d-9b5f-1c3e5a7b9d44"
+TENANT_IDS = (UK_TENANT_ID, US_TENANT_ID, NZ_TENANT_ID, MC_TENANT_ID)
 
 SEED_TIMESTAMP = "2026-01-05T09:00:00.000"
 
@@ -97,11 +99,11 @@ def _organisation(tenant, name, version, country, currency, timezone, short_code
     }
 
 
-def _uk():
-    t = UK_TENANT_ID
+def _uk(t=UK_TENANT_ID, name="Ashdown Consulting (UK)", short_code="!uK7dA", currencies=()):
     return {
-        "organisation": _organisation(t, "Ashdown Consulting (UK)", "UK", "GB", "GBP",
-                                      "GMTSTANDARDTIME", "!uK7dA", "VAT"),
+        "organisation": _organisation(t, name, "UK", "GB", "GBP", "GMTSTANDARDTIME", short_code,
+                                      "VAT"),
+        "currencies": list(currencies),
         "tax_rates": [
             _tax("20% (VAT on Income)", "OUTPUT2", 20, "OUTPUT"),
             _tax("5% (VAT on Income)", "RROUTPUT", 5, "OUTPUT"),
@@ -198,6 +200,12 @@ def _nz():
     }
 
 
+def _multicurrency():
+    """The UK chart of accounts in an organisation that has added EUR and USD."""
+    return _uk(MC_TENANT_ID, "Ashdown Global (UK, multicurrency)", "!mC3gL", ("EUR", "USD"))
+
+
 def seed_orgs() -> dict[str, dict]:
     """Fresh seed data keyed by tenant id."""
-    return {org["organisation"]["OrganisationID"]: org for org in (_uk(), _us(), _nz())}
+    return {org["organisation"]["OrganisationID"]: org
+            for org in (_uk(), _us(), _nz(), _multicurrency())}

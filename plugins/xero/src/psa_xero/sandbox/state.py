@@ -32,6 +32,7 @@ def fresh_org(data: dict) -> dict:
     data = copy.deepcopy(data)
     return {
         "organisation": data["organisation"],
+        "currencies": list(data.get("currencies", ())),  # added to the base currency
         "tax_rates": {t["TaxType"]: t for t in data["tax_rates"]},
         "accounts": {a["AccountID"]: a for a in data["accounts"]},
         "tracking": {c["TrackingCategoryID"]: c for c in data["tracking"]},
