@@ -1,7 +1,7 @@
 """sync_records.differences: where the provider booked something other than the PSA sent
 
 Revision ID: 0002_qbobook
-Revises: 0001_initial
+Revises: 0002_pause
 """
 from alembic import op
 import sqlalchemy as sa
