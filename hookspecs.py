@@ -72,6 +72,7 @@ from host.contract.errors import (
     RateLimited,
     ValidationError,
 )
+from host.contract.booking import BookedDocument, BookedLine, LineIntent, compare
 from host.contract.types import (
     ChangeSet,
     Check,
@@ -123,6 +124,8 @@ __all__ = [
     "RateLimited",
     "ValidationError",
     # types
+    "BookedDocument",
+    "BookedLine",
     "ChangeSet",
     "Check",
     "ClientData",
@@ -134,6 +137,7 @@ __all__ = [
     "InvoiceData",
     "InvoiceState",
     "LineData",
+    "LineIntent",
     "MappingChoice",
     "MappingKind",
     "MatchPreview",
@@ -149,6 +153,8 @@ __all__ = [
     "Tenant",
     "TestResult",
     "WebhookEvent",
+    # booked-vs-sent comparison
+    "compare",
 ]
 
 
@@ -282,7 +288,12 @@ def on_invoice_sent(
     :param idempotency_key: stable for this sync record across retries. Send it as the
         provider's idempotency key (QuickBooks ``requestid``, Xero ``Idempotency-Key``) so a retry
         after a lost response returns the first result instead of a duplicate.
-    :returns: :class:`SyncResult` with the provider's id, document number and deep link.
+    :returns: :class:`SyncResult` with the provider's id, document number and deep link, and
+        ``differences``: describe what the provider booked (from its response, or read back) as
+        a :class:`BookedDocument` and return ``compare(invoice, booked, intents)`` -- the
+        total, tax, currency, lines, accounts or dimensions it booked differently from the
+        snapshot, unless the admin chose it. The host shows them on the invoice's sync panel.
+        A foreign-currency invoice's exchange rate goes in ``note`` (``booked.rate_text``).
     :raises MappingError: a line cannot be mapped (no item, no tax code); not retried.
     :raises ValidationError: the provider rejected the data; not retried.
     :raises ConflictError: stale version or a name collision the plugin could not resolve.
@@ -335,7 +346,8 @@ def on_credit_note(
     :param credit_note: read-only snapshot; ``credit_note.invoice_external`` points at the pushed
         invoice it credits (allocate to it where the provider supports that).
     :param idempotency_key: stable across retries.
-    :returns: :class:`SyncResult` with the credit note's id, number and deep link.
+    :returns: :class:`SyncResult` with the credit note's id, number and deep link, and
+        ``differences`` as for :func:`on_invoice_sent` (``compare(credit_note, booked)``).
     :raises: as :func:`on_invoice_sent`.
 
     **Must not**: email the credit note to the customer, whatever the auto-send setting.

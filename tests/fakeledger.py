@@ -71,6 +71,9 @@ class LedgerState:
             self.idempotency: dict[str, dict] = {}
             self.changes: list[tuple[float, str, str]] = []  # (time, kind, id)
             self.disconnected_tenants: list[str] = []
+            #: A currency every invoice and credit note is booked in, whatever was sent (a
+            #: ledger without multicurrency); None books the currency sent.
+            self.books_in: str | None = None
             self.requests = 0
             self._seq = 100
 
@@ -272,6 +275,8 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
                 doc["type"] = {"invoices": "invoice", "credit-notes": "credit_note",
                                "payments": "payment"}[kind]
                 doc["number"] = f"{doc['type'][:3].upper()}-{oid}"
+                if state.books_in and kind != "payments":
+                    doc["currency"] = state.books_in
                 doc.setdefault("voided", False)
                 state.documents[oid] = doc
                 state.changes.append((time.time(), doc["type"], oid))

@@ -13,7 +13,9 @@ process); steer it through ``fakeledger.LEDGER`` (see that module). Behaviour:
 * ``on_invoice_sent`` finds or creates the customer (remembered in ``connection.refs`` under
   ``"customer"``), maps each line's service type through ``connection.mapping("item", id)``
   (else the ``default_item`` setting, else :class:`MappingError`), posts with the idempotency
-  key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``;
+  key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``
+  with the ``differences`` between what the ledger answered it booked and the invoice
+  (``hookspecs.compare``; ``LEDGER.books_in`` makes the ledger book another currency);
 * HTTP answers map to the typed errors: 400 -> ValidationError, 409 -> ConflictError,
   404 -> NotFoundError, 5xx -> ProviderDown (429, 401, transport errors: the host's client);
 * webhooks are signed with HMAC-SHA256 (header ``X-Fake-Signature``, key
@@ -34,6 +36,8 @@ from wtforms.validators import DataRequired
 
 import fakeledger
 from hookspecs import (
+    BookedDocument,
+    BookedLine,
     ChangeSet,
     Check,
     ConflictError,
@@ -55,6 +59,7 @@ from hookspecs import (
     TestResult,
     ValidationError,
     WebhookEvent,
+    compare,
     hookimpl,
 )
 from host.forms.provider_settings import ProviderSettingsForm
@@ -160,13 +165,30 @@ def _lines(connection, lines) -> list[dict]:
         item = item or connection.settings.get("default_item")
         if not item:
             raise MappingError(f"Line {line.description!r} has no product in the Fake Ledger")
-        out.append({"item": item, "description": line.description, "amount": str(line.amount)})
+        out.append({"item": item, "description": line.description, "amount": str(line.amount),
+                    "quantity": str(line.quantity), "unit_price": str(line.unit_price),
+                    "discount_percent": str(line.discount_percent)})
     return out
 
 
-def _result(doc: dict) -> SyncResult:
+def _booked(doc: dict) -> BookedDocument:
+    """What the ledger answered it booked."""
+    lines = tuple(BookedLine(description=line["description"],
+                             quantity=Decimal(line["quantity"]),
+                             unit_amount=Decimal(line["unit_price"]),
+                             amount=Decimal(line["amount"]),
+                             discount_percent=Decimal(line["discount_percent"]))
+                  for line in doc["lines"])
+    total = Decimal(doc["total"])
+    return BookedDocument(provider="Fake Ledger", total=total, currency=doc.get("currency", ""),
+                          tax=total - sum((line.amount for line in lines), Decimal(0)),
+                          lines=lines)
+
+
+def _result(doc: dict, document=None) -> SyncResult:
     return SyncResult(external_id=doc["id"], number=doc.get("number"),
-                      deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1")
+                      deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1",
+                      differences=compare(document, _booked(doc)) if document else ())
 
 
 # -- connection lifecycle ----------------------------------------------------------------------
@@ -227,7 +249,7 @@ def on_invoice_sent(connection, invoice, idempotency_key):
                "send": bool(connection.settings.get("auto_send"))}
     doc = _call(connection, "POST", "/api/invoices", json=payload,
                 headers={"Idempotency-Key": idempotency_key})
-    return _result(doc)
+    return _result(doc, invoice)
 
 
 @hookimpl
@@ -242,9 +264,10 @@ def on_credit_note(connection, credit_note, idempotency_key):
     payload = {"customer": _customer_id(connection, credit_note.client),
                "invoice": credit_note.invoice_external.external_id
                if credit_note.invoice_external else None,
-               "total": str(credit_note.total), "lines": _lines(connection, credit_note.lines)}
+               "total": str(credit_note.total), "currency": credit_note.currency,
+               "lines": _lines(connection, credit_note.lines)}
     return _result(_call(connection, "POST", "/api/credit-notes", json=payload,
-                         headers={"Idempotency-Key": idempotency_key}))
+                         headers={"Idempotency-Key": idempotency_key}), credit_note)
 
 
 @hookimpl

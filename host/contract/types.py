@@ -340,6 +340,10 @@ class SyncResult:
     record in the provider's web app, ``version`` is the provider's concurrency token (SyncToken,
     UpdatedDateUTC) kept for the next update. ``note`` explains a partial outcome the admin
     should know ("pushed but not emailed: the client has no billing email").
+    ``differences`` lists, one plain sentence each, where the provider booked something the
+    admin did not choose (another total, tax, currency, line, account or dimension): build them
+    with :func:`host.contract.booking.compare`. The host keeps them on the sync record (replaced
+    by the next push) and shows them on the invoice's sync panel as a warning.
     """
 
     external_id: str
@@ -348,6 +352,7 @@ class SyncResult:
     version: str | None = None
     note: str | None = None
     emailed: bool = False
+    differences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ class SyncRecord(Timestamps, db.Model):
     deep_link: Mapped[str | None] = mapped_column(sa.String(500))
     version: Mapped[str | None] = mapped_column(sa.String(100))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Where the provider booked something the admin did not choose (one sentence a line;
+    # ``SyncResult.differences``, host.contract.booking), replaced by every successful push.
+    differences: Mapped[str | None] = mapped_column(sa.Text)
     synced_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     # The last error, shown with its fix and a Retry button.
     error_category: Mapped[str | None] = mapped_column(sa.String(30))
@@ -86,6 +89,10 @@ class SyncRecord(Timestamps, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def difference_list(self) -> list[str]:
+        return [line for line in (self.differences or "").splitlines() if line]
 
     @property
     def is_retryable_by_admin(self) -> bool:

@@ -246,6 +246,7 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.deep_link = result.deep_link
     record.version = result.version
     record.note = result.note
+    record.differences = "\n".join(result.differences) or None
     record.locked_until = None
     record.next_attempt_at = None
     record.clear_error()
@@ -260,7 +261,8 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.status = "synced"
     record.synced_at = utcnow()
     verb = "Voided" if record.object_type == "invoice_void" else "Synced"
-    record.log("synced", f"{verb} as {label}." + (f" {result.note}" if result.note else ""))
+    record.log("synced", " ".join([f"{verb} as {label}.", result.note or "",
+                                   *result.differences]).strip())
     db.session.commit()
     return record.status
 

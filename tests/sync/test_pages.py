@@ -11,6 +11,8 @@ import pytest
 from synchelpers import make_invoice, records
 
 from host.extensions import db
+from host.models import Invoice
+from host.services.invoicing import send_invoice
 from host.integrations.testing import create_org, login, make_connection
 from host.sync.queue import drain
 
@@ -121,3 +123,36 @@ def test_panel_needs_login(app, client, org, path):
     invoice_id, _ = _invoice(app, org)
     resp = client.get(path.format(id=invoice_id))
     assert resp.status_code in (302, 401)
+
+
+def test_what_the_provider_booked_differently_shows_on_the_panel_until_a_push_matches(
+        app, admin_client, org):
+    """The booked-vs-sent comparison (host.contract.booking): the ledger books a EUR invoice in
+    USD; the panel says so as a warning, the JSON API lists it, and the next push that books
+    what was sent clears it."""
+    _connect(app, org)
+    with app.app_context():
+        invoice = make_invoice(org)
+        invoice.currency = "EUR"
+        send_invoice(invoice)
+        invoice_id = invoice.id
+        db.session.remove()
+    LEDGER.books_in = "USD"
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert 'data-status="synced"' in panel
+    assert 'class="sync-differences" role="status"' in panel
+    assert "Fake Ledger booked it in USD; the PSA invoice is in EUR." in panel
+    with app.app_context():
+        (record,) = records("invoice")
+        assert record.difference_list == ["Fake Ledger booked it in USD; the PSA invoice is in "
+                                          "EUR."]
+        assert "booked it in USD" in record.events[-1].message
+        db.session.remove()
+    LEDGER.books_in = None
+    with app.app_context():  # sent again (an edit): the ledger now books what was sent
+        send_invoice(db.session.get(Invoice, invoice_id))
+        db.session.remove()
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert "sync-differences" not in panel and 'data-status="synced"' in panel
