@@ -448,6 +448,7 @@ def test_hook_on_invoice_sent_gl_account_mapping_books_to_that_income_account(qb
     assert variant["IncomeAccountRef"]["value"] == "3" and variant["Type"] == "Service"
     assert item_ids[1] == "2"  # Consulting already books to Services
     assert "Consulting (Sales of Product Income)" in result.note
+    assert result.differences == ()  # each line booked to the income account its GL maps to
     again = hook(conn, "on_invoice_sent", invoice=make_invoice(id=2, number="INV-2", lines=lines),
                  idempotency_key="gl-2")
     assert again.note is None  # the variant is found, not created twice

@@ -14,11 +14,12 @@ Each test reads the invoice back from the sandbox's store.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from hookspecs import ClientData, LineData, MappingError
+from hookspecs import ClientData, CreditNoteData, ExternalRef, LineData, MappingError
 from psa_quickbooks.classes import OFF_NOTE
 from psa_quickbooks.sandbox import CLASSES_REALM, MULTICURRENCY_REALM, US_REALM
 from qbo_testkit import CONSULTING, make_invoice
@@ -118,6 +119,26 @@ def test_hook_on_invoice_sent_multicurrency_never_books_to_a_customer_in_another
                                                            currency="eur"),
              idempotency_key="fx-eur-linked")
     assert "billed in USD" in err.value.message and "EUR" in err.value.fix
+
+
+def test_a_foreign_credit_note_is_booked_in_its_currency_and_applied(qbo, qbo_connection, hook):
+    conn = qbo_connection("multicurrency")
+    pushed = hook(conn, "on_invoice_sent", invoice=make_invoice(client=EURO, currency="EUR"),
+                  idempotency_key="fx-cn-0")
+    line = LineData(id=21, description="Goodwill credit", quantity=Decimal("1"),
+                    unit_price=Decimal("100"), amount=Decimal("100.00"), service_type=CONSULTING)
+    credit = CreditNoteData(
+        id=3, number="CN-0003", currency="EUR", issue_date=date(2026, 11, 10), client=EURO,
+        lines=(line,), subtotal=Decimal("100"), tax_total=Decimal("0"), total=Decimal("100"),
+        invoice_id=1, invoice_number="INV-0001",
+        invoice_external=ExternalRef(pushed.external_id, pushed.number, pushed.version))
+    result = hook(conn, "on_credit_note", credit_note=credit, idempotency_key="fx-cn-1")
+    memo = qbo.entity(MULTICURRENCY_REALM, "CreditMemo", result.external_id)
+    assert memo["CurrencyRef"]["value"] == "EUR" and memo["ExchangeRate"] == 1.085
+    assert memo["TotalAmt"] == 100 and memo["HomeTotalAmt"] == 108.5
+    assert "Booked in EUR at 1 EUR = 1.085 USD" in result.note
+    assert qbo.entity(MULTICURRENCY_REALM, "Invoice", pushed.external_id)["Balance"] == 1480
+    assert result.differences == ()
 
 
 # -- classes -----------------------------------------------------------------------------------

@@ -192,4 +192,4 @@ def test_hook_on_invoice_sent_non_us_says_when_quickbooks_computes_another_total
     said = result.differences
     assert "QuickBooks booked a total of 1,655.00; the PSA invoice says 1,880.00." in said
     assert "QuickBooks booked tax of 75.00; the PSA invoice says 300.00." in said
-    assert "same rate" in said[-1]
+    assert any("same rate" in d for d in said)
