@@ -100,7 +100,8 @@ def test_hook_on_invoice_sent_multicurrency_never_books_to_a_customer_in_another
     client = ClientData(id=13, name="Euro GmbH", billing_email="ap@euro.example")
     dollars = hook(conn, "on_invoice_sent", invoice=make_invoice(client=client, currency="usd"),
                    idempotency_key="fx-usd")
-    usd_customer = qbo.entity(MULTICURRENCY_REALM, "Invoice", dollars.external_id)["CustomerRef"]["value"]
+    usd_customer = qbo.entity(MULTICURRENCY_REALM, "Invoice",
+                              dollars.external_id)["CustomerRef"]["value"]
 
     # the same client later invoiced in EUR from another business unit (nothing remembered)
     other = qbo_connection("multicurrency", business_unit_id=org.business_unit_ids[1])

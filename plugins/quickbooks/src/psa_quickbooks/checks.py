@@ -5,8 +5,8 @@ company file (subscription active, name, country, edition), the US / non-US choi
 company's country, the default product/service (exists, active, not a category, sellable) and
 its income account, invoice numbering (Custom transaction numbers explained), class tracking
 when class mapping is on (what happens to classes QuickBooks cannot book), currencies (home
-only, or the multicurrency list and QuickBooks' rates), tax codes for a non-US company, sales tax for a US one (what
-happens to the PSA's tax amount), closed books.
+only, or the multicurrency list and QuickBooks' rates), tax codes for a non-US company, sales
+tax for a US one (what happens to the PSA's tax amount), closed books.
 
 The optional write check creates a throw-away customer and a 0.01 invoice for it, then deletes
 the invoice and makes the customer inactive (QuickBooks cannot delete customers) -- in

@@ -3,9 +3,9 @@
 One push, in order: read the company (numbering, tax model, classes, currencies), decide the
 currency and QuickBooks' exchange rate (:mod:`.currency`: a currency QuickBooks cannot book
 stops here), resolve the customer (:mod:`.customers`), the line items (:mod:`.items`), tax
-codes (:mod:`.taxes`) and classes (:mod:`.classes`), build the payload with the pure mappers (US companies with sales tax on
-also get the PSA's tax amount as ``TxnTaxDetail.TotalTax``, :func:`.taxes.us_tax_detail`, so
-QuickBooks' total equals the PSA's), then create it exactly once
+codes (:mod:`.taxes`) and classes (:mod:`.classes`), build the payload with the pure mappers
+(US companies with sales tax on also get the PSA's tax amount as ``TxnTaxDetail.TotalTax``,
+:func:`.taxes.us_tax_detail`, so QuickBooks' total equals the PSA's), then create it exactly once
 (:mod:`.idempotency`) or, for an invoice pushed before, update that same invoice with its
 current ``SyncToken``. Auto-send uses QuickBooks' ``/send`` when the setting is on and the
 client has a billing email; otherwise the result's note says why it was not emailed.
