@@ -62,6 +62,14 @@ def test_a_foreign_invoice_is_booked_in_its_currency_at_quickbooks_rate(qbo, qbo
                            "2026-01-01).")
     assert result.differences == ()
 
+    edited = make_invoice(client=EURO, currency="EUR", memo="Edited",
+                          external=ExternalRef(result.external_id, result.number, result.version))
+    again = hook(conn, "on_invoice_sent", invoice=edited, idempotency_key="fx-eur-edit")
+    inv = qbo.entity(MULTICURRENCY_REALM, "Invoice", again.external_id)
+    assert again.external_id == result.external_id and inv["CustomerMemo"]["value"] == "Edited"
+    assert inv["CurrencyRef"]["value"] == "EUR" and inv["ExchangeRate"] == 1.085
+    assert again.note == result.note and again.differences == ()
+
 
 def test_a_currency_missing_from_the_company_list_is_a_mapping_error(qbo, qbo_connection, hook):
     conn = qbo_connection("multicurrency")
