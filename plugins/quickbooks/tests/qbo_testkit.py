@@ -19,6 +19,8 @@ REALM_SETTINGS = {
     "custom_numbers": {"default_item": "2", "non_us": False, "auto_send": False,
                        "use_classes": True},
     "classes": {"default_item": "2", "non_us": False, "auto_send": False, "use_classes": True},
+    "multicurrency": {"default_item": "2", "non_us": False, "auto_send": False,
+                      "use_classes": False},
 }
 
 

@@ -88,7 +88,7 @@ def test_hook_on_invoice_sent_stale_object_is_reread_and_retried_once(qbo, qbo_c
 def test_hook_on_invoice_sent_invalid_reference_names_the_field(qbo, qbo_connection, hook):
     conn = qbo_connection("uk", settings={"untaxed_tax_code": "999"})
     with pytest.raises(MappingError) as err:
-        push(hook, conn, "ref-1", tax_rate=VAT)
+        push(hook, conn, "ref-1", tax_rate=VAT, currency="GBP")
     assert err.value.code == "2500" and "tax code of a line" in err.value.message
     assert "Manage page" in err.value.fix
     assert qbo.entities(UK_REALM, "Invoice") == []

@@ -58,7 +58,7 @@ def test_hook_test_connection_us_all_pass(qbo, qbo_connection, hook):
     assert {n: c.status for n, c in checks.items()} == {
         "Credentials and permissions": "pass", "Company": "pass", "US / non-US": "pass",
         "Default product/service": "pass", "Income account": "pass", "Invoice numbers": "pass",
-        "Sales tax": "pass"}
+        "Currencies": "pass", "Sales tax": "pass"}
     assert "'Services'" in checks["Income account"].message
     assert "Springfield (8 %)" in checks["Sales tax"].message
     assert "PSA's tax amount is sent" in checks["Sales tax"].message

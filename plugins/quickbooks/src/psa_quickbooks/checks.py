@@ -4,8 +4,9 @@ Read-only checks: credentials and permissions (company info and preferences can 
 company file (subscription active, name, country, edition), the US / non-US choice against the
 company's country, the default product/service (exists, active, not a category, sellable) and
 its income account, invoice numbering (Custom transaction numbers explained), class tracking
-when class mapping is on, tax codes for a non-US company, sales tax for a US one (what
-happens to the PSA's tax amount), closed books.
+when class mapping is on (what happens to classes QuickBooks cannot book), currencies (home
+only, or the multicurrency list and QuickBooks' rates), tax codes for a non-US company, sales
+tax for a US one (what happens to the PSA's tax amount), closed books.
 
 The optional write check creates a throw-away customer and a 0.01 invoice for it, then deletes
 the invoice and makes the customer inactive (QuickBooks cannot delete customers) -- in
@@ -123,12 +124,39 @@ def _classes(settings, company: company_mod.Company) -> Check | None:
     if company.class_per_line:
         return Check("Classes", "pass", "Class tracking per line is on: contract-line classes "
                      "are sent as QuickBooks classes.")
-    how = "one class per transaction" if company.class_per_txn else "off"
+    if company.class_per_txn:
+        return Check("Classes", "warn",
+                     "Class mapping is on, but QuickBooks tracks one class per transaction: an "
+                     "invoice whose lines share one class gets it, and an invoice with lines in "
+                     "several classes stops with a mapping error.",
+                     fix="Turn on Track classes > One to each row in transaction in QuickBooks "
+                         f"(Account and settings > Advanced), or turn off class mapping in "
+                         f"{SETTINGS}.")
     return Check("Classes", "warn",
-                 f"Class mapping is on, but class tracking in QuickBooks is {how}, so no "
-                 "classes are sent.",
+                 "Class mapping is on, but class tracking is off in QuickBooks, so contract-line "
+                 "classes cannot be booked: invoices are pushed without them and each one's "
+                 "sync record says which classes were not booked.",
                  fix="Turn on Track classes > One to each row in transaction in QuickBooks "
                      f"(Account and settings > Advanced), or turn off class mapping in {SETTINGS}.")
+
+
+def _currencies(qbo: QboClient, company: company_mod.Company) -> Check:
+    """What happens to an invoice in another currency than the home currency (:mod:`.currency`)."""
+    home = company.home_currency or "the home currency"
+    if not company.multicurrency:
+        return Check("Currencies", "pass",
+                     f"QuickBooks keeps the books in {home} only (multicurrency is off): "
+                     f"invoices in {home} are pushed; an invoice in another currency stops with "
+                     "a mapping error instead of being booked as if it were in "
+                     f"{home}.")
+    listed = sorted(str(c.get("Code")) for c in qbo.query_all("CompanyCurrency")
+                    if c.get("Active", True) is not False and c.get("Code") != home)
+    others = ", ".join(listed) or "none yet"
+    return Check("Currencies", "pass",
+                 f"Multicurrency is on (home currency {home}; also {others}): an invoice in one "
+                 "of these is booked in its currency at QuickBooks' exchange rate for its date, "
+                 "and its sync record names the rate. Another currency stops with a mapping "
+                 "error until it is added in QuickBooks (Settings > Currencies).")
 
 
 def _tax_codes(qbo: QboClient, connection, non_us: bool) -> Check | None:
@@ -259,6 +287,7 @@ def test_connection(connection, write_check: bool) -> TestResult:
     non_us = company.non_us if settings.get("non_us") is None else bool(settings.get("non_us"))
     for step in (lambda: _default_item(qbo, settings), lambda: [_numbering(company)],
                  lambda: [_classes(settings, company)],
+                 lambda: [_currencies(qbo, company)],
                  lambda: [_tax_codes(qbo, connection, non_us)],
                  lambda: [_sales_tax(qbo, company, non_us)],
                  lambda: [_closed_books(company)]):

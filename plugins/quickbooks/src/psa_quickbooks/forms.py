@@ -6,8 +6,9 @@ Fields (stored on the connection, read back by the hooks from ``connection.setti
 ``non_us``         the company is outside the US (a tax code on every line); prefilled from
                    the company's country, with a warning when the choice contradicts it
 ``auto_send``      email each pushed invoice to the client through QuickBooks
-``use_classes``    send contract-line classes as QuickBooks classes (needs class tracking per
-                   line in QuickBooks)
+``use_classes``    send contract-line classes as QuickBooks classes (needs class tracking in
+                   QuickBooks; without it each invoice's record says which classes were not
+                   booked)
 ``untaxed_tax_code`` non-US: the tax code for lines without a tax rate
 """
 
@@ -58,7 +59,9 @@ class QuickBooksSettingsForm(ProviderSettingsForm):
         self.non_us.description = text
         if not company.class_per_line:
             self.use_classes.description = (
-                "Class tracking per line is off in QuickBooks, so no classes are sent.")
+                "Class tracking per line is off in QuickBooks, so classes are not booked per "
+                "line; with this on, each invoice's sync record says which classes were not "
+                "booked (untick it if classes should not go to QuickBooks).")
 
 
 def settings_form(connection, formdata=None):

@@ -74,6 +74,11 @@ class ItemResolver:
             self._items = load(self.qbo)
         return self._items
 
+    @property
+    def accounts(self) -> dict[str, dict]:
+        """The QuickBooks accounts read for mapped GL accounts, by Id."""
+        return self._accounts
+
     def _check(self, ident: str, how: str) -> str:
         item = self.items.get(str(ident))
         if item is None:

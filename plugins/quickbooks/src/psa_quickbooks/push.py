@@ -1,18 +1,23 @@
 """Outbound documents: invoices (create, update, void, email) and credit memos.
 
-One push, in order: read the company (numbering, tax model, classes), resolve the customer
-(:mod:`.customers`), the line items (:mod:`.items`), tax codes (:mod:`.taxes`) and classes
-(:mod:`.classes`), build the payload with the pure mappers (US companies with sales tax on
-also get the PSA's tax amount as ``TxnTaxDetail.TotalTax``, :func:`.taxes.us_tax_detail`, so
-QuickBooks' total equals the PSA's), then create it exactly once
+One push, in order: read the company (numbering, tax model, classes, currencies), decide the
+currency and QuickBooks' exchange rate (:mod:`.currency`: a currency QuickBooks cannot book
+stops here), resolve the customer (:mod:`.customers`), the line items (:mod:`.items`), tax
+codes (:mod:`.taxes`) and classes (:mod:`.classes`), build the payload with the pure mappers
+(US companies with sales tax on also get the PSA's tax amount as ``TxnTaxDetail.TotalTax``,
+:func:`.taxes.us_tax_detail`, so QuickBooks' total equals the PSA's), then create it exactly once
 (:mod:`.idempotency`) or, for an invoice pushed before, update that same invoice with its
 current ``SyncToken``. Auto-send uses QuickBooks' ``/send`` when the setting is on and the
 client has a billing email; otherwise the result's note says why it was not emailed.
+After every invoice or credit memo push, what QuickBooks answered it booked is compared with
+the PSA document (:mod:`.booked`): each difference the admin did not choose goes back as
+``SyncResult.differences`` (shown on the invoice's sync panel), the exchange rate used in the
+note.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from hookspecs import (
@@ -24,10 +29,11 @@ from hookspecs import (
     ValidationError,
 )
 
+from . import booked, changes, currency, customers
 from . import company as company_mod
-from . import changes, customers
 from .api import QboClient, request_id
-from .classes import Classes
+from .classes import ClassPlan, Classes
+from .currency import Booking
 from .idempotency import Attempts, create_once, write_once
 from .items import ItemResolver
 from .links import deep_link
@@ -57,28 +63,67 @@ def context(connection) -> Context:
         qbo=qbo,
         company=company,
         non_us=company.non_us if non_us is None else bool(non_us),
-        use_classes=bool(settings.get("use_classes", True)) and company.class_per_line,
+        use_classes=bool(settings.get("use_classes", True)),
         auto_send=bool(settings.get("auto_send")),
     )
 
 
-def resolve_refs(ctx: Context, connection, customer_id: str, lines, idempotency_key: str,
-                 notes: list[str]) -> ResolvedRefs:
+@dataclass(frozen=True)
+class Prepared:
+    """One document's references, and what it needs for the comparison after the push."""
+
+    refs: ResolvedRefs
+    items: ItemResolver
+    classes: Classes
+    plan: ClassPlan
+    currency: Booking
+
+
+def prepare(ctx: Context, connection, doc, label: str, idempotency_key: str,
+            notes: list[str]) -> Prepared:
+    """Currency first (a document QuickBooks cannot book in its currency writes nothing), then
+    the customer, items, tax codes and classes."""
+    booking = currency.booking(ctx.qbo, ctx.company, doc.currency, doc.issue_date, label)
+    customer = customers.resolve(ctx.qbo, connection, doc.client, idempotency_key,
+                                 ctx.currency(doc.currency))
+    notes.append(customer.note)
     items = ItemResolver(ctx.qbo, connection, idempotency_key)
-    item_ids = items.resolve(lines)
+    item_ids = items.resolve(doc.lines)
     notes.extend(items.notes)
-    return ResolvedRefs(
-        customer_id=customer_id,
+    classes = Classes(ctx.qbo, connection)
+    plan = classes.plan(ctx.company, doc.lines, enabled=ctx.use_classes, label=label)
+    refs = ResolvedRefs(
+        customer_id=customer.id,
         item_ids=item_ids,
-        tax_codes=TaxCodes(ctx.qbo, connection).resolve(lines) if ctx.non_us else {},
-        class_ids=Classes(ctx.qbo, connection).resolve(lines) if ctx.use_classes else {},
+        tax_codes=TaxCodes(ctx.qbo, connection).resolve(doc.lines) if ctx.non_us else {},
+        class_ids=plan.line_ids,
+        class_id=plan.document_id,
         non_us=ctx.non_us,
         custom_numbers=ctx.company.custom_numbers,
         multicurrency=ctx.company.multicurrency,
+        exchange_rate=booking.rate,
     )
+    return Prepared(refs=refs, items=items, classes=classes, plan=plan, currency=booking)
 
 
-def _result(connection, entity: str, obj: dict, notes: list[str], emailed: bool = False) -> SyncResult:
+def _compare(ctx: Context, connection, doc, saved: dict, prepared: Prepared,
+             notes: list[str]) -> tuple[str, ...]:
+    """What QuickBooks booked against the PSA document (:mod:`.booked`); the rate used goes in
+    the note."""
+    accounts = booked.account_names(prepared.items.items, prepared.items.accounts)
+    described = booked.describe(saved, ctx.company, prepared.items.items, accounts,
+                                prepared.classes, prepared.plan)
+    if described.exchange_rate is not None:
+        source = prepared.currency.source if prepared.currency.rate is not None and \
+            described.exchange_rate == prepared.currency.rate else "kept by QuickBooks"
+        notes.append(replace(described, rate_source=source).rate_text)
+    return booked.differences(
+        doc, described, booked.intents(doc, connection, accounts, prepared.plan),
+        non_us=ctx.non_us, using_sales_tax=ctx.company.using_sales_tax, plan=prepared.plan)
+
+
+def _result(connection, entity: str, obj: dict, notes: list[str], emailed: bool = False,
+            differences: tuple[str, ...] = ()) -> SyncResult:
     return SyncResult(
         external_id=str(obj["Id"]),
         number=obj.get("DocNumber") or None,
@@ -86,6 +131,7 @@ def _result(connection, entity: str, obj: dict, notes: list[str], emailed: bool 
         version=str(obj.get("SyncToken", "")) or None,
         note=" ".join(n for n in notes if n) or None,
         emailed=emailed,
+        differences=differences,
     )
 
 
@@ -149,11 +195,10 @@ def _update(qbo: QboClient, connection, entity: str, ident: str, host_id, payloa
 
 def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:
     ctx = context(connection)
-    customer = customers.resolve(ctx.qbo, connection, invoice.client, idempotency_key,
-                                 ctx.currency(invoice.currency))
-    notes = [customer.note]
-    refs = resolve_refs(ctx, connection, customer.id, invoice.lines, idempotency_key, notes)
-    payload = invoice_payload(invoice, refs)
+    notes: list[str] = []
+    prepared = prepare(ctx, connection, invoice, f"invoice {invoice.number}", idempotency_key,
+                       notes)
+    payload = invoice_payload(invoice, prepared.refs)
     existing = (invoice.external.external_id if invoice.external else None) or \
         connection.refs.get("invoice", invoice.id)
     _add_us_tax(ctx, connection, payload, invoice, updating=bool(existing))
@@ -169,10 +214,10 @@ def invoice_sent(connection, invoice: InvoiceData, idempotency_key: str) -> Sync
                             payload, idempotency_key, number=f"invoice {invoice.number}")
     connection.refs.remember("invoice", invoice.id, str(saved["Id"]))
     changes.remember_pushed(connection, saved)  # reconciliation spots edits made in QuickBooks
-    notes.append(_total_check(ctx, saved, invoice.total, invoice.tax_total))
+    differences = _compare(ctx, connection, invoice, saved, prepared, notes)
     saved, emailed, note = _auto_send(ctx, connection, invoice, saved, idempotency_key)
     notes.append(note)
-    return _result(connection, "Invoice", saved, notes, emailed)
+    return _result(connection, "Invoice", saved, notes, emailed, differences)
 
 
 def _add_us_tax(ctx: Context, connection, payload: dict, doc, *, updating: bool) -> None:
@@ -185,29 +230,6 @@ def _add_us_tax(ctx: Context, connection, payload: dict, doc, *, updating: bool)
                            using_sales_tax=ctx.company.using_sales_tax, updating=updating)
     if detail:
         payload["TxnTaxDetail"] = detail
-
-
-def _total_check(ctx: Context, saved: dict, total: Decimal, tax_total: Decimal,
-                 label: str = "invoice") -> str:
-    """Say so when QuickBooks' total differs from the PSA's, so nobody finds out from the
-    customer. US companies with sales tax on get the PSA's tax amount, so this is the safety
-    net for the rest: non-US companies (QuickBooks computes tax per line from the mapped tax
-    codes), US companies with sales tax off, or a tax amount QuickBooks did not keep."""
-    booked = Decimal(str(saved.get("TotalAmt") or 0)).quantize(Decimal("0.01"))
-    if abs(booked - Decimal(total)) < Decimal("0.01"):
-        return ""
-    tax = Decimal(str((saved.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
-    what = (f"QuickBooks booked a total of {booked:.2f} (tax {tax:.2f}); the PSA {label} says "
-            f"{Decimal(total):.2f} (tax {Decimal(tax_total):.2f}).")
-    if not ctx.non_us and not ctx.company.using_sales_tax:
-        return (f"{what} Sales tax is off in this QuickBooks company, so it books no tax. "
-                "Turn on sales tax in QuickBooks (Taxes > Sales tax) and push again, or book "
-                "the tax there by hand.")
-    if ctx.non_us:
-        return (f"{what} QuickBooks computes tax from each line's tax code: map each PSA tax "
-                "rate to a QuickBooks tax code of the same rate on the Manage page, then push "
-                "again.")
-    return f"{what} Check the tax rate mapping and QuickBooks' sales tax settings."
 
 
 def _auto_send(ctx: Context, connection, invoice: InvoiceData, saved: dict, idempotency_key: str):
@@ -256,11 +278,10 @@ def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> Sy
 def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> SyncResult:
     """A CreditMemo, never emailed (whatever the auto-send setting)."""
     ctx = context(connection)
-    customer = customers.resolve(ctx.qbo, connection, credit.client, idempotency_key,
-                                 ctx.currency(credit.currency))
-    notes = [customer.note]
-    refs = resolve_refs(ctx, connection, customer.id, credit.lines, idempotency_key, notes)
-    payload = credit_memo_payload(credit, refs)
+    notes: list[str] = []
+    prepared = prepare(ctx, connection, credit, f"credit note {credit.number}",
+                       idempotency_key, notes)
+    payload = credit_memo_payload(credit, prepared.refs)
     existing = (credit.external.external_id if credit.external else None) or \
         connection.refs.get("credit_memo", credit.id)
     _add_us_tax(ctx, connection, payload, credit, updating=bool(existing))
@@ -276,9 +297,10 @@ def credit_note(connection, credit: CreditNoteData, idempotency_key: str) -> Syn
             saved = _update(ctx.qbo, connection, "CreditMemo", str(saved["Id"]), credit.id,
                             payload, idempotency_key, number=number)
     connection.refs.remember("credit_memo", credit.id, str(saved["Id"]))
-    notes.append(_total_check(ctx, saved, credit.total, credit.tax_total, "credit note"))
-    notes.append(_apply_credit(ctx, connection, credit, saved, customer.id, idempotency_key))
-    return _result(connection, "CreditMemo", saved, notes)
+    differences = _compare(ctx, connection, credit, saved, prepared, notes)
+    notes.append(_apply_credit(ctx, connection, credit, saved, prepared.refs.customer_id,
+                               idempotency_key))
+    return _result(connection, "CreditMemo", saved, notes, differences=differences)
 
 
 def _apply_credit(ctx: Context, connection, credit: CreditNoteData, memo: dict,

@@ -125,12 +125,18 @@ def uk_tax_codes(world: QboWorld) -> dict[str, str]:
 
 
 def connect_uk(world: QboWorld):
-    """A new organization connected to the UK (VAT) company, untaxed lines at "0.0% Z";
-    returns (tenant, {tax code name: Id})."""
+    """A new organization billing in GBP (the UK company's home currency; it has no
+    multicurrency) connected to the UK (VAT) company, untaxed lines at "0.0% Z"; returns
+    (tenant, {tax code name: Id})."""
+    from host.extensions import db
+    from host.models import Organization
     from psa_quickbooks.sandbox import UK_REALM
 
     codes = uk_tax_codes(world)
     tenant = connect(world, UK_REALM, non_us="y", untaxed_tax_code=codes["0.0% Z"])
+    with world.env.app.app_context():
+        db.session.get(Organization, tenant.org_id).currency = "GBP"
+        db.session.commit()
     return tenant, codes
 
 

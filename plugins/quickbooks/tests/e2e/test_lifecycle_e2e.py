@@ -426,22 +426,28 @@ def test_a_credit_note_goes_as_a_credit_memo_applied_to_the_invoice_and_never_em
         disconnect(tenant)
 
 
-def test_multicurrency_company_gets_the_invoice_currency(payments_world, tenant):
+def test_multicurrency_company_gets_the_invoice_currency(payments_world):
     """Point 4: "currency when the company uses multicurrency" -- a EUR client's invoice is a
-    EUR invoice for a EUR customer in QuickBooks."""
+    EUR invoice for a EUR customer in QuickBooks, at QuickBooks' rate, which the invoice page
+    names (issue 10)."""
+    from psa_quickbooks.sandbox import MULTICURRENCY_REALM
+
     world, env = payments_world, payments_world.env
-    prefs = f"companies/{US_REALM}/preferences"
-    world.control("POST", prefs, json={"CurrencyPrefs": {"MultiCurrencyEnabled": True}})
+    tenant = connect(world, MULTICURRENCY_REALM)
     try:
         invoice_id, name = qbo_e2ekit.new_invoice(env, tenant, client={"currency": "EUR"},
                                                   tag="euro")
         row = env.send_and_wait(tenant, invoice_id)
-        [booked] = invoices_of(world, name)
+        [booked] = invoices_of(world, name, MULTICURRENCY_REALM)
         assert booked["Id"] == row["external_id"] and booked["CurrencyRef"]["value"] == "EUR"
-        customer = [c for c in entities(world, "Customer") if c["DisplayName"] == name][0]
+        assert booked["ExchangeRate"] == 1.085
+        customer = [c for c in entities(world, "Customer", MULTICURRENCY_REALM)
+                    if c["DisplayName"] == name][0]
         assert customer["CurrencyRef"]["value"] == "EUR"
+        page = tenant.user.page(f"/invoices/{invoice_id}")
+        assert "Booked in EUR at 1 EUR = 1.085 USD (QuickBooks&#39; rate for 2026-01-01)." in page
     finally:
-        world.control("POST", prefs, json={"CurrencyPrefs": {"MultiCurrencyEnabled": False}})
+        disconnect(tenant)
 
 
 def test_uk_company_payment_in_quickbooks_pays_the_host_invoice(payments_world):

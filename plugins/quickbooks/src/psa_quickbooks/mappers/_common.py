@@ -54,6 +54,9 @@ class ResolvedRefs:
     * ``custom_numbers`` -- ``Preferences.SalesFormsPrefs.CustomTxnNumbers``; only then is
       ``DocNumber`` sent.
     * ``multicurrency`` -- ``CurrencyRef`` is sent.
+    * ``exchange_rate`` -- multicurrency, foreign currency only: ``ExchangeRate`` (home-currency
+      units per one unit of the document's currency; QuickBooks' own rate, :mod:`..currency`).
+    * ``class_id`` -- class tracking per transaction: the document's ``ClassRef``.
     * ``global_tax_calculation`` -- non-US only: ``TaxExcluded`` (default) or ``TaxInclusive``.
     """
 
@@ -65,6 +68,8 @@ class ResolvedRefs:
     custom_numbers: bool = False
     multicurrency: bool = False
     global_tax_calculation: str = "TaxExcluded"
+    exchange_rate: Decimal | None = None
+    class_id: str = ""
 
 
 def _line_label(line: LineData) -> str:
@@ -154,6 +159,10 @@ def header(
     payload["TxnDate"] = ymd(issue_date)
     if refs.multicurrency and currency:
         payload["CurrencyRef"] = ref(currency.upper())
+        if refs.exchange_rate is not None:
+            payload["ExchangeRate"] = number(refs.exchange_rate)
+    if refs.class_id:
+        payload["ClassRef"] = ref(refs.class_id)
     if refs.non_us:
         payload["GlobalTaxCalculation"] = refs.global_tax_calculation
     payload["Line"] = lines(doc_lines, refs)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from flask import Flask
 
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, build_config
-from .seed import CLASSES_REALM, CUSTOM_NUMBERS_REALM, DEFAULT_REALMS, UK_REALM, US_REALM
+from .seed import (CLASSES_REALM, CUSTOM_NUMBERS_REALM, DEFAULT_REALMS, MULTICURRENCY_REALM,
+                   UK_REALM, US_REALM)
 
 __all__ = ["create_app", "DEFAULT_REALMS", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "US_REALM",
-           "UK_REALM", "CUSTOM_NUMBERS_REALM", "CLASSES_REALM"]
+           "UK_REALM", "CUSTOM_NUMBERS_REALM", "CLASSES_REALM", "MULTICURRENCY_REALM"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -15,13 +15,13 @@ from flask import Blueprint, Response, current_app, g, request
 
 from . import batch as batch_mod
 from . import cdc as cdc_mod
-from . import faults, query
+from . import currencies, faults, query
 from .control import faults_tid
 from .entities import Operations
 from .pdf import invoice_pdf
 from .store import ENTITY_RESOURCES, RESOURCE_ENTITIES, public
 from .taxservice import create_tax_code
-from .timefmt import qbo_time
+from .timefmt import parse_date, qbo_date, qbo_time
 
 bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm>")
 SENDABLE = {"Invoice", "CreditMemo", "Payment"}
@@ -203,6 +203,22 @@ def taxservice(company):
         sandbox.persist(company)
     sandbox.emit(company.realm_id, events)
     return 200, envelope(result)
+
+
+@bp.get("/exchangerate")
+@guarded()
+def exchangerate(company):
+    """QuickBooks' own rate of ``sourcecurrencycode`` into the home currency on ``asofdate``
+    (default today), see :mod:`.currencies`."""
+    sandbox = _sandbox()
+    now = sandbox.clock.now()
+    as_of = request.args.get("asofdate") or qbo_date(now)
+    if parse_date(as_of) is None:
+        raise faults.QboFault(2060, "Invalid Date", f"Invalid date: {as_of}", "asofdate")
+    with sandbox.state.lock:
+        rate = currencies.exchange_rate(company, request.args.get("sourcecurrencycode", ""),
+                                        as_of, qbo_time(now))
+    return 200, envelope({"ExchangeRate": rate})
 
 
 @bp.post("/<resource>")

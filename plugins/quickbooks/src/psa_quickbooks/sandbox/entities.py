@@ -17,7 +17,7 @@ from .timefmt import qbo_time
 from .transactions import build_sales_txn, check_closed_period
 from .validation import blank, check_known_fields
 
-READ_ONLY = {"TaxCode", "TaxRate"}
+READ_ONLY = {"TaxCode", "TaxRate", "CompanyCurrency"}
 #: stored-only key: the US ``TotalTax`` override this transaction keeps (see ``_tax_override``)
 OVERRIDE = "_tax_override"
 Event = tuple  # (entity, id, operation)
@@ -46,8 +46,10 @@ class Operations:
         if not isinstance(body, dict):
             raise faults.bad_property(f"{entity} failed to parse json object")
         if entity in READ_ONLY:
+            where = ("the company's currency list (seeded)" if entity == "CompanyCurrency"
+                     else "the TaxService resource")
             raise faults.unsupported(
-                f"Operation Create/Update is not supported for {entity}; use the TaxService resource.")
+                f"Operation Create/Update is not supported for {entity}; use {where}.")
         check_known_fields(entity, body)
         if not blank(body.get("Id")):
             return self._update(entity, body, options)

@@ -6,7 +6,7 @@ Vendor made inactive is renamed ``"<name> (deleted)"``, which frees its DisplayN
 """
 from __future__ import annotations
 
-from . import faults
+from . import currencies, faults
 from .validation import blank, check_length, named_ref, resolve_ref
 
 DELETED_SUFFIX = " (deleted)"
@@ -74,8 +74,8 @@ def build_person(company, entity: str, obj: dict, existing: dict | None) -> dict
     email = obj.get("PrimaryEmailAddr")
     if isinstance(email, dict):
         check_length(email, "Address", 100, "PrimaryEmailAddr.Address")
-    home = company.pref("CurrencyPrefs", "HomeCurrency") or {"value": "USD"}
-    obj["CurrencyRef"] = existing.get("CurrencyRef") if existing else (obj.get("CurrencyRef") or dict(home))
+    obj["CurrencyRef"] = existing.get("CurrencyRef") if existing else currencies.ref(
+        currencies.currency_of(company, obj.get("CurrencyRef")))
     obj.setdefault("Balance", 0)
     if entity == "Customer":
         obj.setdefault("BalanceWithJobs", obj.get("Balance", 0))

@@ -7,6 +7,8 @@ realmId                country   what it exercises
 9130000000000002       GB        VAT: a TaxCode required on every line, TaxExcluded/Inclusive
 9130000000000003       US        Custom Transaction Numbers on
 9130000000000004       US        class tracking per line (classes East/West)
+9130000000000005       US        multicurrency (home USD; EUR and GBP in the currency list,
+                                 CAD inactive; QuickBooks' rates EUR 1.085, GBP 1.27)
 =====================  ========  ==========================================================
 
 Every company has income accounts, items (a Category, an inactive item), customers (one
@@ -21,12 +23,14 @@ US_REALM = "9130000000000001"
 UK_REALM = "9130000000000002"
 CUSTOM_NUMBERS_REALM = "9130000000000003"
 CLASSES_REALM = "9130000000000004"
+MULTICURRENCY_REALM = "9130000000000005"
 
 DEFAULT_REALMS = {
     "us": US_REALM,
     "uk": UK_REALM,
     "custom_numbers": CUSTOM_NUMBERS_REALM,
     "classes": CLASSES_REALM,
+    "multicurrency": MULTICURRENCY_REALM,
 }
 
 COMPANY_NAMES = {
@@ -34,10 +38,17 @@ COMPANY_NAMES = {
     UK_REALM: "Sandbox Company UK (VAT)",
     CUSTOM_NUMBERS_REALM: "Sandbox Company US (Custom Numbers)",
     CLASSES_REALM: "Sandbox Company US (Classes)",
+    MULTICURRENCY_REALM: "Sandbox Company US (Multicurrency)",
 }
 
+#: QuickBooks' own exchange rates of the multicurrency company (home-currency units per one).
+EXCHANGE_RATES = {"EUR": [{"AsOfDate": "2026-01-01", "Rate": 1.085}],
+                  "GBP": [{"AsOfDate": "2026-01-01", "Rate": 1.27}],
+                  "CAD": [{"AsOfDate": "2026-01-01", "Rate": 0.73}]}
 
-def _prefs(*, us: bool, custom_numbers: bool = False, class_per_line: bool = False) -> dict:
+
+def _prefs(*, us: bool, custom_numbers: bool = False, class_per_line: bool = False,
+           multicurrency: bool = False) -> dict:
     return {
         "AccountingInfoPrefs": {
             "TrackDepartments": False, "DepartmentTerminology": "Location",
@@ -54,7 +65,7 @@ def _prefs(*, us: bool, custom_numbers: bool = False, class_per_line: bool = Fal
         "TaxPrefs": ({"UsingSalesTax": True, "PartnerTaxEnabled": False,
                       "TaxGroupCodeRef": {"value": "2"}} if us else
                      {"UsingSalesTax": True}),
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False,
+        "CurrencyPrefs": {"MultiCurrencyEnabled": multicurrency,
                           "HomeCurrency": {"value": "USD" if us else "GBP"}},
         "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True,
                                     "RevenueRecognitionEnabled": False},
@@ -84,7 +95,8 @@ def build_company(realm: str, clock_now: float) -> Company:
     us = realm != UK_REALM
     now = qbo_time(clock_now)
     company = Company.new(realm, _info(realm, us, now), _prefs(
-        us=us, custom_numbers=realm == CUSTOM_NUMBERS_REALM, class_per_line=realm == CLASSES_REALM))
+        us=us, custom_numbers=realm == CUSTOM_NUMBERS_REALM, class_per_line=realm == CLASSES_REALM,
+        multicurrency=realm == MULTICURRENCY_REALM))
 
     def add(entity: str, **fields) -> dict:
         obj = {"Id": company.next_id(entity), "SyncToken": "0", "domain": "QBO", "sparse": False,
@@ -149,6 +161,14 @@ def build_company(realm: str, clock_now: float) -> Company:
                 SalesTaxRateList={"TaxRateDetail": [{"TaxRateRef": {"value": rate["Id"], "name": name},
                                                      "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
                 PurchaseTaxRateList={"TaxRateDetail": []})
+
+    # The currency list and QuickBooks' rates (multicurrency company only)
+    if realm == MULTICURRENCY_REALM:
+        for code, name, active in (("EUR", "Euro", True), ("GBP", "British Pound Sterling", True),
+                                   ("CAD", "Canadian Dollar", False)):
+            add("CompanyCurrency", Code=code, Name=name, Active=active)
+        company.data["exchange_rates"] = {code: [dict(r) for r in rates]
+                                          for code, rates in EXCHANGE_RATES.items()}
 
     # Classes
     add("Class", Name="East", FullyQualifiedName="East", SubClass=False, Active=True)

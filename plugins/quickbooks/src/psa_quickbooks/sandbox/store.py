@@ -15,6 +15,7 @@ ENTITY_RESOURCES = {
     "Customer": "customer", "Vendor": "vendor", "Item": "item", "Account": "account",
     "TaxCode": "taxcode", "TaxRate": "taxrate", "Class": "class", "Term": "term",
     "Invoice": "invoice", "CreditMemo": "creditmemo", "Payment": "payment",
+    "CompanyCurrency": "companycurrency",
 }
 RESOURCE_ENTITIES = {v: k for k, v in ENTITY_RESOURCES.items()}
 NAME_LISTS = {"Customer", "Vendor", "Item", "Account", "Class", "Term", "TaxCode", "TaxRate"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from . import faults, tax
+from . import currencies, faults, tax
 from .timefmt import parse_date, qbo_date
 from .validation import (blank, check_length, named_ref, number, resolve_ref, valid_email)
 
@@ -216,18 +216,13 @@ def build_sales_txn(company, entity: str, body: dict, existing: dict | None, *, 
     if txn.get("Voided"):
         total = Decimal("0")
     txn["TotalAmt"] = tax.num(tax.money(total))
-    txn["HomeTotalAmt"] = txn["TotalAmt"]
     balance = max(Decimal("0"), tax.money(total) - applied)
     txn["Balance"] = tax.num(balance)
     if entity == "CreditMemo":
         txn["RemainingCredit"] = txn["Balance"]
-    home = company.pref("CurrencyPrefs", "HomeCurrency") or {"value": "USD"}
-    sent = txn.get("CurrencyRef") if isinstance(txn.get("CurrencyRef"), dict) else {}
-    # Multicurrency companies keep the document's currency (reference 3.1); others use home.
-    code = (sent.get("value") if sent.get("value") and
-            company.pref("CurrencyPrefs", "MultiCurrencyEnabled") else home["value"])
-    txn["CurrencyRef"] = {"value": code,
-                          "name": {"USD": "United States Dollar", "GBP": "British Pound Sterling"}.get(code, code)}
+    if existing is not None and existing.get("CurrencyRef"):
+        txn["CurrencyRef"] = existing["CurrencyRef"]  # set at creation only (reference 3.1)
+    currencies.apply(company, txn, customer, tax.money(total))
     for addr in ("BillAddr", "ShipAddr"):
         if blank(txn.get(addr)) and customer.get(addr):
             txn[addr] = dict(customer[addr])
