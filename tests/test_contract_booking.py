@@ -115,3 +115,12 @@ def test_rate_text_names_the_rate_and_its_source():
     assert booked.rate_text == ("Booked in EUR at 1 EUR = 1.085 USD (QuickBooks' rate for "
                                 "2026-12-01).")
     assert _booked(_bl()).rate_text == ""
+
+
+def test_a_half_cent_of_line_tax_rounds_half_up_like_the_host():
+    # 0.25 x 10% = 0.025: the host (and Xero, QuickBooks) book 0.03; half-to-even would say 0.02
+    line = _line(qty="1", price="0.25", amount="0.25", tax_rate=TaxRateData(id=2, name="GST 10%",
+                                                                             rate=D("10")))
+    booked = _booked(_bl(qty="1", unit="0.25", amount="0.25", tax=D("0.03")), total="0.28",
+                     tax="0.03")
+    assert compare(_invoice(line, tax="0.03"), booked) == ()

@@ -19,7 +19,7 @@ Leaf module: no Flask or SQLAlchemy imports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Mapping, Sequence
 
 CENT = Decimal("0.01")
@@ -124,7 +124,9 @@ def _lines(lines: Sequence, booked: BookedDocument,
             out.append(f"{label}: {who} booked an amount of {_m(got.amount)}; the PSA says "
                        f"{_m(line.amount)}.")
         if got.tax is not None and line.tax_rate is not None:
-            expected = (Decimal(line.amount) * Decimal(line.tax_rate.rate) / 100).quantize(CENT)
+            # the host's own rule (host/services/totals.py): per line, half-up to cents
+            expected = (Decimal(line.amount) * Decimal(line.tax_rate.rate) / 100).quantize(
+                CENT, rounding=ROUND_HALF_UP)
             if _differs(got.tax, expected):
                 out.append(f"{label}: {who} booked tax of {_m(got.tax)}; the PSA's "
                            f"{line.tax_rate.name} gives {_m(expected)}.")
