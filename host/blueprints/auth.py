@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,6 +10,7 @@ from host.forms.auth import LoginForm
 from host.forms.common import ActionForm
 from host.forms.settings import ApiTokenForm
 from host.models import ApiToken, User
+from host.security.redirects import redirect_back
 from host.services.api_tokens import create_token, revoke_token
 
 bp = Blueprint("auth", __name__)
@@ -28,10 +27,7 @@ def login():
             flash("Wrong email or password.", "error")
         else:
             login_user(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or urlsplit(target).netloc:
-                target = url_for("home.index")
-            return redirect(target)
+            return redirect_back(url_for("home.index"), request.args.get("next"))
     return render_template("auth/login.html", form=form)
 
 
