@@ -15,6 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app = Flask(__name__)
     config.load(app, test_config)
+    from host.security.secret_key import ensure_secret_key
+
+    ensure_secret_key(app)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(

@@ -17,13 +17,16 @@ def default_instance_dir() -> Path:
 
 def defaults(instance_dir: Path) -> dict:
     return {
-        "SECRET_KEY": "dev-only-secret-change-me",
+        # Required outside tests and the demo: create_app refuses to start without a real one
+        # (host.security.secret_key). The demo generates one in its instance folder.
+        "SECRET_KEY": None,
+        "DEMO": False,
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance_dir / 'psa.sqlite3'}"
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # Fernet keys for tokens at rest, newest first (MultiFernet rotation). Comma-separated
-        # string or list. The development default is derived from SECRET_KEY; set real keys.
+        # string or list. Without them a key is derived from SECRET_KEY; set real keys.
         "PSA_TOKEN_KEYS": None,
         # Background work: "sqlite" (default, file beside the database), "redis", "memory".
         "HUEY_BACKEND": "sqlite",
