@@ -54,6 +54,11 @@ def defaults(instance_dir: Path) -> dict:
         "PSA_RATE_LIMIT_MAX_WAIT": 120,
         "PSA_RATE_LIMIT_MAX_WAIT_WEB": 5,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Login throttling (host.security.login_throttle): wrong passwords in a row per account
+        # and per client address, each within the window of the previous one, before 429.
+        "PSA_LOGIN_MAX_FAILURES": 5,
+        "PSA_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "PSA_LOGIN_WINDOW_SECONDS": 900,
         # Own cookie names: browsers share cookies across ports, so with Flask's default
         # "session" any other app on the same host name (the demo's sandboxes on 127.0.0.1)
         # would overwrite the login.

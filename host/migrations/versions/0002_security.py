@@ -45,7 +45,7 @@ def upgrade():
         "login_failures",
         sa.Column("key", sa.String(length=300), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_started_at", sa.DateTime(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_failures")),
     )
 
