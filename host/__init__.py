@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
     extensions.oauth.init_app(app)
+    from host.security import headers
+
+    headers.init_app(app)
 
     import host.models  # noqa: F401  (registers every table on the metadata)
     from host.auth import load_user  # noqa: F401  (user loader)

@@ -64,6 +64,13 @@ def defaults(instance_dir: Path) -> dict:
         # would overwrite the login.
         "SESSION_COOKIE_NAME": "psa_session",
         "REMEMBER_COOKIE_NAME": "psa_remember",
+        # Cookie flags (host.security.headers): Secure follows PSA_BASE_URL's scheme unless set.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": None,
+        "REMEMBER_COOKIE_SECURE": None,
     }
 
 
@@ -77,6 +84,10 @@ def load(app, test_config: dict | None) -> None:
     app.config.from_prefixed_env("PSA")
     if test_config:
         app.config.from_mapping(test_config)
+    https = str(app.config.get("PSA_BASE_URL") or "").startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = https
     for key in ("PSA_PLUGINS_BLOCKED", "PSA_PLUGINS"):
         value = app.config.get(key)
         if isinstance(value, str):
