@@ -3,8 +3,7 @@
 ``record_payment(source="provider", connection_id=..., external_id=...)`` is idempotent: the
 same provider payment recorded twice for the same invoice returns the first row, also when two
 workers record it at the same moment (``INSERT ... ON CONFLICT DO NOTHING`` on the unique
-constraint). A provider
-payment voided later is reversed with ``reverse_provider_payment``.
+constraint). A provider payment voided later is reversed with ``reverse_provider_payment``.
 """
 
 from __future__ import annotations
@@ -39,9 +38,9 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
     amount = cents(amount)
     if amount <= ZERO:
         raise DomainError("The payment amount must be positive.")
-    if source == "provider" and (connection_id is None or not external_id):
-        raise DomainError("A provider payment needs connection_id and external_id.")
     if source == "provider":
+        if connection_id is None or not external_id:
+            raise DomainError("A provider payment needs connection_id and external_id.")
         existing = find_provider_payment(invoice.id, connection_id, external_id)
         if existing is not None:
             return existing
