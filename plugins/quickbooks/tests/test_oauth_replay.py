@@ -20,7 +20,8 @@ def consent(authorize_url: str, realm: str) -> str:
 
 def start(client, bu_id: int) -> str:
     token = csrf_token(client, f"/settings/integrations?business_unit={bu_id}")
-    resp = client.post("/oauth/quickbooks/start", data={"business_unit": bu_id, "csrf_token": token})
+    resp = client.post("/oauth/quickbooks/start",
+                       data={"business_unit": bu_id, "csrf_token": token})
     assert resp.status_code in (302, 303), resp.get_data(True)
     return resp.headers["Location"]
 
