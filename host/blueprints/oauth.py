@@ -6,8 +6,8 @@ redirects to the provider. ``GET /oauth/<key>/callback`` spends the state once (
 double callback is refused before the code reaches the provider again), handles
 ``error=access_denied`` (the old connection stays), exchanges the code, stores a *pending*
 connection with encrypted tokens, calls the plugin's ``on_connect``, lets the admin pick a
-tenant when there are several, then activates the connection (the old financial connection of the business unit is replaced in the
-same transaction) and continues with the setup wizard.
+tenant when there are several, then activates the connection (the old financial connection of
+the business unit is replaced in the same transaction) and continues with the setup wizard.
 """
 
 from __future__ import annotations
