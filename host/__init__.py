@@ -15,6 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app = Flask(__name__)
     config.load(app, test_config)
+    from host.security.secret_key import ensure_secret_key
+
+    ensure_secret_key(app)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -23,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
     extensions.oauth.init_app(app)
+    from host.security import headers
+
+    headers.init_app(app)
 
     import host.models  # noqa: F401  (registers every table on the metadata)
     from host.auth import load_user  # noqa: F401  (user loader)

@@ -17,13 +17,16 @@ def default_instance_dir() -> Path:
 
 def defaults(instance_dir: Path) -> dict:
     return {
-        "SECRET_KEY": "dev-only-secret-change-me",
+        # Required outside tests and the demo: create_app refuses to start without a real one
+        # (host.security.secret_key). The demo generates one in its instance folder.
+        "SECRET_KEY": None,
+        "DEMO": False,
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance_dir / 'psa.sqlite3'}"
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # Fernet keys for tokens at rest, newest first (MultiFernet rotation). Comma-separated
-        # string or list. The development default is derived from SECRET_KEY; set real keys.
+        # string or list. Without them a key is derived from SECRET_KEY; set real keys.
         "PSA_TOKEN_KEYS": None,
         # Background work: "sqlite" (default, file beside the database), "redis", "memory".
         "HUEY_BACKEND": "sqlite",
@@ -51,11 +54,23 @@ def defaults(instance_dir: Path) -> dict:
         "PSA_RATE_LIMIT_MAX_WAIT": 120,
         "PSA_RATE_LIMIT_MAX_WAIT_WEB": 5,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Login throttling (host.security.login_throttle): wrong passwords in a row per account
+        # and per client address, each within the window of the previous one, before 429.
+        "PSA_LOGIN_MAX_FAILURES": 5,
+        "PSA_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "PSA_LOGIN_WINDOW_SECONDS": 900,
         # Own cookie names: browsers share cookies across ports, so with Flask's default
         # "session" any other app on the same host name (the demo's sandboxes on 127.0.0.1)
         # would overwrite the login.
         "SESSION_COOKIE_NAME": "psa_session",
         "REMEMBER_COOKIE_NAME": "psa_remember",
+        # Cookie flags (host.security.headers): Secure follows PSA_BASE_URL's scheme unless set.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": None,
+        "REMEMBER_COOKIE_SECURE": None,
     }
 
 
@@ -69,6 +84,10 @@ def load(app, test_config: dict | None) -> None:
     app.config.from_prefixed_env("PSA")
     if test_config:
         app.config.from_mapping(test_config)
+    https = str(app.config.get("PSA_BASE_URL") or "").startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = https
     for key in ("PSA_PLUGINS_BLOCKED", "PSA_PLUGINS"):
         value = app.config.get(key)
         if isinstance(value, str):

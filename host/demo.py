@@ -3,7 +3,9 @@
 ``flask --app host demo`` (README command 1). The host's provider configuration points at
 the sandboxes (the ``QUICKBOOKS_*`` / ``XERO_*`` keys), the sandboxes' webhooks point at the
 host, and everything stops on Ctrl-C. State lives in the instance folder (``var/`` or
-``PSA_INSTANCE_DIR``): the host database, the Huey queue and each sandbox's SQLite file.
+``PSA_INSTANCE_DIR``): the host database, the Huey queue, each sandbox's SQLite file and the
+instance's ``SECRET_KEY`` (generated once, ``host.security.secret_key``; the CLI needs
+``PSA_DEMO=1`` to load the app without ``PSA_SECRET_KEY``, which ``scripts/demo.sh`` sets).
 
 The log is quiet (warnings and errors; ``--verbose`` adds every request and job) and ends with
 what to do first (:func:`first_steps`).
@@ -178,7 +180,7 @@ def run_demo(ports: Ports, workers: int = 2, instance_dir: str | None = None,
     if busy:
         raise SystemExit(f"Port(s) {', '.join(map(str, busy))} on {ports.bind} are in use; "
                          "stop what runs there or pass --port / --quickbooks-port / --xero-port.")
-    overrides = provider_config(ports)
+    overrides = {**provider_config(ports), "DEMO": True}
     if instance_dir:
         overrides["INSTANCE_DIR"] = instance_dir
     app = create_app(overrides)

@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PSA_INSTANCE_DIR="${PSA_INSTANCE_DIR:-$PWD/var/demo}"
+# Demo mode: without PSA_SECRET_KEY, a random one is generated once in the instance folder.
+export PSA_DEMO=1
 exec .venv/bin/flask --app host demo "$@"

@@ -79,8 +79,8 @@ def test_plugin_migration_branch_joins_upgrade_heads(tmp_path):
         with db.engine.connect() as conn:
             heads = sorted(r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version")))
         db.engine.dispose()
-    # the plugin head depends on the host revision, so it records that one as applied (a later
-    # host revision is a head of its own)
+    # the plugin head depends on the host's first revision, so that one is not recorded on its
+    # own: the rows are the plugin head and (once the host has later revisions) the host head
     assert "tmpledger_0001" in heads and "0001_initial" not in heads
 
     blocked = fresh_app(tmp_path / "b", plugins=("fakeprovider", "psa_tmpledger_plugin"),

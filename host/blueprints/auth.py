@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,6 +12,8 @@ from host.forms.auth import LoginForm
 from host.forms.common import ActionForm
 from host.forms.settings import ApiTokenForm
 from host.models import ApiToken, User
+from host.security import login_throttle
+from host.security.redirects import redirect_back
 from host.services.api_tokens import create_token, revoke_token
 
 bp = Blueprint("auth", __name__)
@@ -21,18 +23,28 @@ bp = Blueprint("auth", __name__)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.execute(
-            db.select(User).filter_by(email=form.email.data.strip().lower())
-        ).scalar_one_or_none()
+        email, address = form.email.data.strip().lower(), request.remote_addr
+        wait = login_throttle.retry_after(email, address)
+        if wait is not None:
+            return render_template(
+                "auth/login.html", form=form,
+                throttled=f"Too many wrong passwords. Try again in {_duration(wait)}."
+            ), 429, {"Retry-After": str(wait)}
+        user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
         if user is None or not user.check_password(form.password.data):
+            login_throttle.record_failure(email, address)
             flash("Wrong email or password.", "error")
         else:
+            login_throttle.record_success(email)
             login_user(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or urlsplit(target).netloc:
-                target = url_for("home.index")
-            return redirect(target)
+            return redirect_back(url_for("home.index"), request.args.get("next"))
     return render_template("auth/login.html", form=form)
+
+
+def _duration(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}" if seconds > 60 else \
+        f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 @bp.route("/logout", methods=["POST"])

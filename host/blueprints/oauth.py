@@ -1,17 +1,16 @@
 """OAuth 2.0 authorization-code flow for every provider, driven by its ``OAuthMetadata``.
 
 ``POST /oauth/<key>/start`` (admin, CSRF, from the confirmation dialog or the Reconnect banner)
-remembers ``state`` (+ PKCE verifier) in the session and redirects to the provider.
-``GET /oauth/<key>/callback`` checks the state, handles ``error=access_denied`` (the old
-connection stays), exchanges the code, stores a *pending* connection with encrypted tokens,
-calls the plugin's ``on_connect``, lets the admin pick a tenant when there are several, then
-activates the connection (the old financial connection of the business unit is replaced in the
-same transaction) and continues with the setup wizard.
+remembers ``state`` (+ PKCE verifier) server-side (``host.integrations.oauth_states``) and
+redirects to the provider. ``GET /oauth/<key>/callback`` spends the state once (a replayed or
+double callback is refused before the code reaches the provider again), handles
+``error=access_denied`` (the old connection stays), exchanges the code, stores a *pending*
+connection with encrypted tokens, calls the plugin's ``on_connect``, lets the admin pick a
+tenant when there are several, then activates the connection (the old financial connection of
+the business unit is replaced in the same transaction) and continues with the setup wizard.
 """
 
 from __future__ import annotations
-
-import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -19,6 +18,7 @@ from flask_login import current_user
 from host.contract.errors import ProviderError
 from host.extensions import db
 from host.integrations import oauth as oauth_client
+from host.integrations import oauth_states
 from host.integrations.connections import (
     ConcurrentConnectError,
     activate,
@@ -32,10 +32,6 @@ from host.security.crypto import encrypt_tokens
 from host.security.permissions import admin_required, org_get_or_404
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
-
-SESSION_KEY = "psa_oauth"
-STATE_TTL_SECONDS = 900
-MAX_PENDING_STATES = 5
 
 
 def _provider_or_404(key: str):
@@ -61,14 +57,9 @@ def start(key: str):
             abort(400)
     redirect_uri = url_for("oauth.callback", key=key, _external=True)
     auth = oauth_client.authorization_url(info.oauth, redirect_uri)
-    pending = {s: v for s, v in session.get(SESSION_KEY, {}).items()
-               if v["at"] > time.time() - STATE_TTL_SECONDS}
-    while len(pending) >= MAX_PENDING_STATES:
-        pending.pop(min(pending, key=lambda s: pending[s]["at"]))
-    pending[auth.state] = {"key": key, "bu": bu.id, "verifier": auth.code_verifier,
-                           "reconnect": reconnect_id, "at": time.time(),
-                           "redirect_uri": redirect_uri}
-    session[SESSION_KEY] = pending
+    oauth_states.remember(state=auth.state, provider_key=key, business_unit=bu,
+                          user=current_user, code_verifier=auth.code_verifier,
+                          redirect_uri=redirect_uri, reconnect_connection_id=reconnect_id)
     return redirect(auth.url)
 
 
@@ -76,29 +67,34 @@ def start(key: str):
 @admin_required
 def callback(key: str):
     info = _provider_or_404(key)
-    pending = dict(session.get(SESSION_KEY, {}))
-    flow = pending.pop(request.args.get("state", ""), None)
-    session[SESSION_KEY] = pending
-    if flow is None or flow["key"] != key or flow["at"] < time.time() - STATE_TTL_SECONDS:
+    claim = oauth_states.consume(request.args.get("state", ""), key, current_user)
+    if claim.already_used:
+        return render_template(
+            "integrations/oauth_error.html", info=info, bu_id=None,
+            message="This authorization was already used (the page was reloaded, or the "
+                    "callback arrived twice). Nothing was changed by this request; the "
+                    "connection it started is shown in Settings > Integrations."), 409
+    flow = claim.flow
+    if flow is None:
         return render_template("integrations/oauth_error.html", info=info, bu_id=None,
                                message="This authorization could not be verified (the state does "
                                        "not match a connection started here). Start again from "
                                        "Settings > Integrations."), 400
-    bu = org_get_or_404(BusinessUnit, flow["bu"])
+    bu = org_get_or_404(BusinessUnit, flow.business_unit_id)
     if request.args.get("error"):
         flash(f"Connecting {bu.name} to {info.label} was cancelled at {info.label} "
               f"({request.args['error']}). Nothing was changed.", "info")
         return _back(bu.id)
     try:
-        tokens = oauth_client.exchange_code(info.oauth, flow["redirect_uri"],
-                                            request.args.get("code", ""), flow["verifier"])
+        tokens = oauth_client.exchange_code(info.oauth, flow.redirect_uri,
+                                            request.args.get("code", ""), flow.code_verifier)
     except oauth_client.OAuthExchangeError as exc:
         flash(f"Could not finish connecting to {info.label}: {exc}. Nothing was changed.", "error")
         return _back(bu.id)
     params = {p: request.args[p] for p in info.oauth.callback_params if p in request.args}
     tokens.update(params)  # kept with the tokens; plugins read them as connection.token_extra
-    if flow.get("reconnect"):
-        return _reconnect(info, bu, flow["reconnect"], tokens, params)
+    if flow.reconnect_connection_id:
+        return _reconnect(info, bu, flow.reconnect_connection_id, tokens, params)
 
     conn = Connection(business_unit_id=bu.id, provider_key=key, category=info.category,
                       status="pending", token_ciphertext=encrypt_tokens(tokens),

@@ -15,6 +15,7 @@ from host.extensions import db
 from host.models.connection import Connection
 from host.models.sync_record import SyncRecord
 from host.security.permissions import admin_required, org_get_or_404
+from host.security.redirects import redirect_back
 from host.sync import hold, outbox, status
 
 bp = Blueprint("sync", __name__)
@@ -49,12 +50,7 @@ def _record(record_id: int) -> SyncRecord:
 
 
 def _back(default: str):
-    target = request.form.get("next") or request.referrer
-    if target and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    if target and request.host_url and target.startswith(request.host_url):
-        return redirect(target)
-    return redirect(default)
+    return redirect_back(default, request.form.get("next"), request.referrer)
 
 
 @bp.get("/invoices/<int:invoice_id>/sync")

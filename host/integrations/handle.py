@@ -69,11 +69,9 @@ class ExternalRefStore:
 
         t = self._t
         now = utcnow()
-        if self._engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(t).values(
+        from host.models.dialect_insert import insert_for
+
+        stmt = insert_for(self._engine, t).values(
             connection_id=self._cid, kind=kind, host_id=str(host_id),
             external_id=str(external_id), created_at=now, updated_at=now,
         )

@@ -47,11 +47,10 @@ def bucket_key(limit: RateLimit, index: int, provider_key: str, connection_id: i
 
 
 def _insert_ignore(engine: Engine, key: str, capacity: float, now: float):
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(_table).values(key=key, tokens=capacity, updated_at=now).on_conflict_do_nothing()
+    from host.models.dialect_insert import insert_for
+
+    return insert_for(engine, _table).values(
+        key=key, tokens=capacity, updated_at=now).on_conflict_do_nothing()
 
 
 def try_take(engine: Engine, key: str, limit: RateLimit, now: float | None = None) -> float:

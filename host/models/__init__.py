@@ -9,6 +9,8 @@ from host.models.credit_note import CreditNote, CreditNoteLine
 from host.models.external_ref import ConnectionMapping, ExternalRefRow
 from host.models.gl_account import GLAccount
 from host.models.invoice import Invoice, InvoiceLine
+from host.models.login_failure import LoginFailure
+from host.models.oauth_authorization import OAuthAuthorization
 from host.models.organization import Organization
 from host.models.payment import Payment
 from host.models.project import Project
@@ -21,8 +23,9 @@ from host.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
-    "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "Organization", "Payment",
-    "Project", "ServiceType", "TaxRate", "User",
+    "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "LoginFailure",
+    "OAuthAuthorization", "Organization", "Payment", "Project", "ServiceType", "TaxRate",
+    "User",
     "ConcurrencyLease", "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
     "SyncEvent", "SyncRecord", "WebhookDelivery",
 ]

@@ -3,7 +3,8 @@
 Keys come from ``PSA_TOKEN_KEYS`` (a list, or a comma-separated string), newest first: the first
 key encrypts, every key decrypts, so adding a new key in front and calling
 :func:`rotate_connection_tokens` re-encrypts everything without downtime. Without configured
-keys a development key is derived from ``SECRET_KEY`` (and a warning is logged once).
+keys one is derived from ``SECRET_KEY`` (and a warning is logged once); never from a missing or
+default ``SECRET_KEY`` (``host.security.secret_key``).
 
 A token set is a dict: ``access_token``, ``refresh_token``, ``expires_at`` (epoch seconds) and
 whatever else the provider returned (``id_token``, ``x_refresh_token_expires_in`` ...). It is
@@ -19,6 +20,8 @@ import logging
 from typing import Any, Iterable, Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from host.security.secret_key import is_real
 
 log = logging.getLogger(__name__)
 _warned = False
@@ -40,7 +43,7 @@ def _as_list(value: Any) -> list[str]:
 
 
 def derive_dev_key(secret_key: str) -> str:
-    """A Fernet key derived from ``SECRET_KEY`` (development only)."""
+    """A Fernet key derived from ``SECRET_KEY`` (when ``PSA_TOKEN_KEYS`` is not set)."""
     digest = hashlib.sha256(b"psa-token-box:" + secret_key.encode()).digest()
     return base64.urlsafe_b64encode(digest).decode()
 
@@ -54,7 +57,10 @@ def keys_from_config(config: Mapping[str, Any]) -> list[str]:
         log.warning("PSA_TOKEN_KEYS is not set: tokens are encrypted with a key derived from "
                     "SECRET_KEY. Set PSA_TOKEN_KEYS (Fernet.generate_key()) in production.")
         _warned = True
-    return [derive_dev_key(str(config.get("SECRET_KEY") or ""))]
+    secret = config.get("SECRET_KEY")
+    if not is_real(secret):
+        raise ValueError("No PSA_TOKEN_KEYS and no real SECRET_KEY to derive a token key from.")
+    return [derive_dev_key(str(secret))]
 
 
 class TokenBox:

@@ -1,8 +1,9 @@
 """Payments against invoices: typed in the host, or reported by the accounting provider.
 
 ``record_payment(source="provider", connection_id=..., external_id=...)`` is idempotent: the
-same provider payment recorded twice for the same invoice returns the first row. A provider
-payment voided later is reversed with ``reverse_provider_payment``.
+same provider payment recorded twice for the same invoice returns the first row, also when two
+workers record it at the same moment (``INSERT ... ON CONFLICT DO NOTHING`` on the unique
+constraint). A provider payment voided later is reversed with ``reverse_provider_payment``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from datetime import date as date_type
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from host import events
 from host.extensions import db
 from host.models import Invoice, Payment
+from host.models.dialect_insert import insert_for
 from host.models.mixins import utcnow
 from host.services.errors import DomainError, InvalidTransition
 from host.services.invoicing import SETTLEABLE, settle_status
@@ -48,35 +49,42 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
             f"Payments can be recorded on sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if source == "host" and amount > invoice.balance:
         raise DomainError(f"The payment ({amount}) is more than the balance ({invoice.balance}).")
-    payment = Payment(
-        organization_id=invoice.organization_id,
-        invoice=invoice,
-        amount=amount,
-        date=date or date_type.today(),
-        source=source,
-        kind=kind,
-        connection_id=connection_id,
-        external_id=external_id,
-        reference=reference or "",
-        status="recorded",
+    values = dict(
+        organization_id=invoice.organization_id, invoice_id=invoice.id, amount=amount,
+        date=date or date_type.today(), source=source, kind=kind, connection_id=connection_id,
+        external_id=external_id, reference=reference or "", status="recorded",
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
     )
-    try:
+    if source == "provider":
+        payment = _insert_provider_payment(values)
+        if payment is None:  # a concurrent worker recorded the same provider payment first
+            return find_provider_payment(invoice.id, connection_id, external_id)
+    else:
+        payment = Payment(invoice=invoice, **values)
         db.session.add(payment)
-        settle_status(invoice)
-        db.session.flush()
-        events.payment_recorded.send(payment, source=source)
-        if commit:
-            db.session.commit()
-    except IntegrityError:
-        if not commit or source != "provider":
-            raise
-        # A concurrent worker recorded the same provider payment first.
-        db.session.rollback()
-        existing = find_provider_payment(invoice.id, connection_id, external_id)
-        if existing is None:
-            raise
-        return existing
+    settle_status(invoice)
+    db.session.flush()
+    events.payment_recorded.send(payment, source=source)
+    if commit:
+        db.session.commit()
+    return payment
+
+
+def _insert_provider_payment(values: dict) -> Payment | None:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on ``(connection_id, external_id, invoice_id)``:
+    the unique constraint, not a look-up before the insert, decides which worker records a
+    provider payment, so two deliveries of it at once record it once and neither fails.
+    Returns the new row, or None when it already existed."""
+    table = Payment.__table__
+    now = utcnow()
+    stmt = insert_for(db.session.connection(), table).values(
+        created_at=now, updated_at=now, **values,
+    ).on_conflict_do_nothing(index_elements=["connection_id", "external_id", "invoice_id"])
+    result = db.session.execute(stmt)
+    if result.rowcount != 1:
+        return None
+    payment = db.session.get(Payment, result.inserted_primary_key[0])
+    db.session.expire(payment.invoice, ["payments"])  # the collection now holds the new row
     return payment
 
 

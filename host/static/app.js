@@ -1,6 +1,10 @@
 // Small progressive enhancements, no framework.
 // 1. [data-poll-url] elements re-fetch their HTML every few seconds (sync status panels).
 // 2. [data-confirm-dialog] buttons open the named <dialog> instead of submitting directly.
+// 3. [data-connect-template] links (Connect) open a confirmation dialog cloned from their
+//    <template>, so ids stay unique with one dialog in the DOM at a time.
+// 4. select[data-autosubmit] submits its form on change; form[data-confirm] asks first.
+// No inline scripts or handlers anywhere: the Content-Security-Policy allows only this file.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-poll-url]").forEach((el) => {
     const every = parseInt(el.dataset.pollEvery || "3000", 10);
@@ -21,5 +25,27 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.querySelectorAll("dialog [data-close]").forEach((btn) => {
     btn.addEventListener("click", (ev) => { ev.preventDefault(); btn.closest("dialog").close(); });
+  });
+  document.querySelectorAll("[data-connect-template]").forEach((link) => {
+    link.addEventListener("click", (ev) => {
+      const tpl = document.getElementById(link.dataset.connectTemplate);
+      if (!tpl || typeof HTMLDialogElement === "undefined") { return; }
+      ev.preventDefault();
+      document.querySelectorAll("dialog.confirm-connect").forEach((d) => d.remove());
+      const dialog = tpl.content.firstElementChild.cloneNode(true);
+      document.body.appendChild(dialog);
+      dialog.querySelector("[data-close]").addEventListener("click", (e) => {
+        e.preventDefault(); dialog.close(); dialog.remove();
+      });
+      dialog.showModal();
+    });
+  });
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (ev) => {
+      if (!window.confirm(form.dataset.confirm)) { ev.preventDefault(); }
+    });
   });
 });

@@ -5,7 +5,8 @@ deduplicated on ``(provider_key, sha256(body))`` so a provider's redelivery is s
 processed once. ``process_delivery`` (the job) asks the plugin to parse it, groups the events
 by tenant, hands each group to that tenant's active connection (``fetch_changes``) and applies
 the change set (``host.sync.inbound``). A malformed payload marks the delivery failed with the
-reason; a retryable provider error retries the job with backoff.
+reason; a retryable provider error, and a collision with a concurrent write of the same rows
+(``IntegrityError``, SQLite's ``database is locked``), retry the job with backoff.
 
 A tenant whose connection's sync is paused is not applied: its id goes to ``held_tenant_ids``
 and the delivery stays ``held`` (after the other tenants were applied). When sync resumes,
@@ -21,7 +22,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.datastructures import Headers
 
 from host.contract.errors import AuthError, ProviderError
@@ -69,7 +70,6 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
     (a held delivery released by :func:`release_held`) only the tenants it held are applied."""
     from host.integrations.dispatch import call_owner, call_provider
     from host.sync.inbound import apply_changes
-    from host.sync.queue import task
 
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status == "processed":
@@ -116,17 +116,20 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
                          "reconnecting)")
         except ProviderError as error:
             db.session.rollback()
-            if error.retryable and _attempts(delivery_id) < int(
-                    current_app.config.get("SYNC_MAX_ATTEMPTS", 8)):
-                delay = backoff.backoff_seconds(
-                    _attempts(delivery_id), base=float(current_app.config.get(
-                        "SYNC_BACKOFF_BASE_SECONDS", 30)), retry_after=error.retry_after)
-                # the retry applies every tenant again (idempotent), held ones included
-                _finish(delivery_id, "received", f"{error.message} Retrying in {round(delay)} s.",
-                        processed=False, next_attempt_at=utcnow() + timedelta(seconds=delay))
-                task("process_delivery").schedule(args=(delivery_id,), delay=delay)
-                return "received"
+            # the retry applies every tenant again (idempotent), held ones included
+            if error.retryable and _can_retry(delivery_id):
+                return _retry_later(delivery_id, error.message, error.retry_after)
             notes.append(f"Tenant {tenant_id}: {error.message}")
+        except (OperationalError, IntegrityError) as exc:
+            # Transient: another worker wrote the same rows at the same moment (it recorded the
+            # payment, or held SQLite's write lock). The next attempt finds its work done.
+            db.session.rollback()
+            log.info("webhook delivery %s collided with a concurrent write: %s", delivery_id,
+                     exc.orig)
+            if _can_retry(delivery_id):
+                return _retry_later(delivery_id, "A concurrent update of the same records "
+                                    "interrupted processing.")
+            return _finish(delivery_id, "failed", f"{type(exc).__name__}: {exc.orig}")
         except Exception as exc:  # noqa: BLE001
             db.session.rollback()
             log.exception("webhook delivery %s failed", delivery_id)
@@ -170,6 +173,23 @@ def release_held(connection: Connection) -> int:
 
 def _attempts(delivery_id: int) -> int:
     return db.session.get(WebhookDelivery, delivery_id).attempts
+
+
+def _can_retry(delivery_id: int) -> bool:
+    return _attempts(delivery_id) < int(current_app.config.get("SYNC_MAX_ATTEMPTS", 8))
+
+
+def _retry_later(delivery_id: int, reason: str, retry_after: float | None = None) -> str:
+    """Park the delivery as received and schedule its next attempt with backoff."""
+    from host.sync.queue import task
+
+    delay = backoff.backoff_seconds(
+        _attempts(delivery_id), base=float(current_app.config.get(
+            "SYNC_BACKOFF_BASE_SECONDS", 30)), retry_after=retry_after)
+    _finish(delivery_id, "received", f"{reason} Retrying in {round(delay)} s.",
+            processed=False, next_attempt_at=utcnow() + timedelta(seconds=delay))
+    task("process_delivery").schedule(args=(delivery_id,), delay=delay)
+    return "received"
 
 
 def _finish(delivery_id: int, status: str, error: str | None, processed: bool = True,

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from host.extensions import db
 from host.models.sync_record import SyncRecord
+from host.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def apply_changes(connection, changes) -> Applied:
                     reference=payment.reference or "",
                     kind="credit" if payment.kind == "credit" else "payment", commit=False,
                 )
-            except Exception as exc:  # noqa: BLE001 - e.g. the host invoice was voided
+            except DomainError as exc:  # e.g. the host invoice was voided
                 log.warning("payment %s not recorded on invoice %s: %s",
                             external_id, invoice.id, exc)
                 record.log("payment_skipped", f"A payment from the provider ({external_id}) "

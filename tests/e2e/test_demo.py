@@ -27,6 +27,7 @@ def test_demo_starts_everything_seeded_and_prints_a_working_admin_login(tmp_path
     ports = [_free_port() for _ in range(3)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSA_")}
     env["PSA_INSTANCE_DIR"] = str(tmp_path)
+    env["PSA_DEMO"] = "1"  # as scripts/demo.sh: the instance generates and keeps its SECRET_KEY
     proc = subprocess.Popen(
         [FLASK, "--app", "host", "demo", "--port", str(ports[0]),
          "--quickbooks-port", str(ports[1]), "--xero-port", str(ports[2])],
