@@ -90,7 +90,7 @@ def host_rows(entity: str, organization_id: int) -> list[tuple[str, str]]:
 def _row_label(entity: str, row) -> str:
     """What the admin reads in the mapping table's "In PSA" column."""
     if entity == "tax_rate":
-        return f"{row.name} ({row.rate.normalize():f} %)"
+        return row.label
     if entity == "gl_account":
         return f"{row.code} {row.name}"
     return row.name
