@@ -117,7 +117,8 @@ def test_credit_note_page(app, catalog, admin_client):
     resp = post_form(admin_client, url, {"mode": "lines", f"credit-{line_id}": "1", "reason": "Outage"})
     assert resp.status_code == 302
     page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
-    assert "CN-0001" in page and 'data-status="partially_paid"' in page
+    assert "CN-0001" in page and 'data-status="partially_credited"' in page
+    assert ">partially credited</span>" in page
     with app.app_context():
         assert db.session.get(Invoice, invoice_id).balance == Decimal("80.00")
 

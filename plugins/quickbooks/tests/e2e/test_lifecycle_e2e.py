@@ -421,7 +421,7 @@ def test_a_credit_note_goes_as_a_credit_memo_applied_to_the_invoice_and_never_em
         assert booked["Id"] == pushed["external_id"] and booked["Balance"] == 60
         assert len([m for m in entities(world, "CreditMemo")
                     if m["CustomerRef"]["value"] == booked["CustomerRef"]["value"]]) == 1
-        assert status_of(tenant, invoice_id) == "partially_paid"
+        assert status_of(tenant, invoice_id) == "partially_credited"
     finally:
         disconnect(tenant)
 
