@@ -121,3 +121,15 @@ def test_panel_needs_login(app, client, org, path):
     invoice_id, _ = _invoice(app, org)
     resp = client.get(path.format(id=invoice_id))
     assert resp.status_code in (302, 401)
+
+
+def test_panel_and_overview_name_the_provider_by_its_label(app, admin_client, org):
+    """The provider's own spelling ("QuickBooks", "Fake Ledger"), never its key title-cased."""
+    connection_id = _connect(app, org)
+    invoice_id, _ = _invoice(app, org)
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    overview = admin_client.get(
+        f"/settings/integrations/{connection_id}/sync?status=all").get_data(as_text=True)
+    for page in (panel, overview):
+        assert "Fake Ledger" in page and "Fakeprovider" not in page
