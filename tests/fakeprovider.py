@@ -13,7 +13,8 @@ process); steer it through ``fakeledger.LEDGER`` (see that module). Behaviour:
 * ``on_invoice_sent`` finds or creates the customer (remembered in ``connection.refs`` under
   ``"customer"``), maps each line's service type through ``connection.mapping("item", id)``
   (else the ``default_item`` setting, else :class:`MappingError`), posts with the idempotency
-  key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``;
+  key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``,
+  ``emailed`` when the ``auto_send`` setting had the ledger send it;
 * HTTP answers map to the typed errors: 400 -> ValidationError, 409 -> ConflictError,
   404 -> NotFoundError, 5xx -> ProviderDown (429, 401, transport errors: the host's client);
 * webhooks are signed with HMAC-SHA256 (header ``X-Fake-Signature``, key
@@ -166,7 +167,8 @@ def _lines(connection, lines) -> list[dict]:
 
 def _result(doc: dict) -> SyncResult:
     return SyncResult(external_id=doc["id"], number=doc.get("number"),
-                      deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1")
+                      deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1",
+                      emailed=bool(doc.get("send")))
 
 
 # -- connection lifecycle ----------------------------------------------------------------------

@@ -339,7 +339,9 @@ class SyncResult:
     ``number`` is the provider's document number (shown in the host), ``deep_link`` opens the
     record in the provider's web app, ``version`` is the provider's concurrency token (SyncToken,
     UpdatedDateUTC) kept for the next update. ``note`` explains a partial outcome the admin
-    should know ("pushed but not emailed: the client has no billing email").
+    should know ("pushed but not emailed: the client has no billing email"). ``emailed`` is true
+    when the provider emailed the document to the customer in this call; the host says so on
+    the sync panel ("Emailed to the customer by <label>"), so the note need not repeat it.
     """
 
     external_id: str

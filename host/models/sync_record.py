@@ -65,6 +65,10 @@ class SyncRecord(Timestamps, db.Model):
     deep_link: Mapped[str | None] = mapped_column(sa.String(500))
     version: Mapped[str | None] = mapped_column(sa.String(100))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    #: The provider emailed the document to the customer (``SyncResult.emailed``); kept once
+    #: true, since a later update that does not email again does not unsend it.
+    emailed: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                          server_default=sa.false())
     synced_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     # The last error, shown with its fix and a Retry button.
     error_category: Mapped[str | None] = mapped_column(sa.String(30))

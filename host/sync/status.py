@@ -75,6 +75,7 @@ def record_dict(record: SyncRecord) -> dict:
         "number": record.number,
         "deep_link": record.deep_link,
         "note": record.note,
+        "emailed": record.emailed,
         "excluded_reason": record.excluded_reason,
         "provider_state": record.provider_state,
         "error": error,

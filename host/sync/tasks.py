@@ -246,6 +246,7 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.deep_link = result.deep_link
     record.version = result.version
     record.note = result.note
+    record.emailed = record.emailed or bool(result.emailed)
     record.locked_until = None
     record.next_attempt_at = None
     record.clear_error()
@@ -260,7 +261,8 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.status = "synced"
     record.synced_at = utcnow()
     verb = "Voided" if record.object_type == "invoice_void" else "Synced"
-    record.log("synced", f"{verb} as {label}." + (f" {result.note}" if result.note else ""))
+    emailed = " Emailed to the customer by the provider." if result.emailed else ""
+    record.log("synced", f"{verb} as {label}.{emailed}" + (f" {result.note}" if result.note else ""))
     db.session.commit()
     return record.status
 

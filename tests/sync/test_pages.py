@@ -133,3 +133,43 @@ def test_panel_and_overview_name_the_provider_by_its_label(app, admin_client, or
         f"/settings/integrations/{connection_id}/sync?status=all").get_data(as_text=True)
     for page in (panel, overview):
         assert "Fake Ledger" in page and "Fakeprovider" not in page
+
+
+def test_credit_note_page_has_the_invoice_panel_error_retry_number_link_and_not_emailed(
+        app, admin_client, org):
+    from host.models import Invoice
+    from host.services.credit_notes import issue_credit_note
+
+    make_connection(app, org.business_unit_ids[0], "fakeprovider",
+                    settings={"default_item": "1", "auto_send": True},
+                    tokens=LEDGER.issue_tokens())
+    invoice_id, _ = _invoice(app, org)
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert 'data-emailed="true">Emailed to the customer by Fake Ledger.</p>' in panel
+    with app.app_context():
+        note = issue_credit_note(db.session.get(Invoice, invoice_id), amount="40")
+        note_id = note.id
+        db.session.remove()
+    LEDGER.fail_next("validation")
+    drain(app)
+    page = admin_client.get(f"/credit-notes/{note_id}").get_data(as_text=True)
+    assert 'id="sync-panel"' in page and f'data-poll-url="/credit-notes/{note_id}/sync"' in page
+    assert 'data-status="failed"' in page and 'class="sync-error" data-category="validation"' in page
+    assert "Fix:" in page and 'id="retry-sync"' in page
+    ((record_id, _, _),) = _records(app, "credit_note")
+    resp = admin_client.post(f"/sync/records/{record_id}/retry",
+                             data={"csrf_token": _token(admin_client)})
+    assert resp.status_code == 302
+    drain(app)
+    panel = admin_client.get(f"/credit-notes/{note_id}/sync").get_data(as_text=True)
+    assert 'data-status="synced"' in panel
+    link = re.search(r'<a class="provider-number" href="([^"]+)" target="_blank"[^>]*>([^<]+)</a>',
+                     panel)
+    assert link and link.group(1).endswith(f"/app/{link.group(2).split('-')[1]}")
+    assert link.group(2).startswith("CRE-")
+    assert 'data-emailed="false">Not emailed to the customer.</p>' in panel
+    other = create_org(app, name="Initech Corp", admin_email="boss@initech.test",
+                       member_email="peon@initech.test")
+    outsider = login(app.test_client(), other.admin_email, other.password)
+    assert outsider.get(f"/credit-notes/{note_id}/sync").status_code == 404
