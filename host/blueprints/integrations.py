@@ -143,8 +143,14 @@ def save_mappings(connection_id: int, kind: str):
     info = get_registry()[conn.provider_key]
     if kind not in {k.key for k in info.mapping_kinds} or not ActionForm().validate_on_submit():
         abort(400)
-    changed = pages.save_mapping_form(conn, kind, request.form, current_user.id)
-    flash(f"{changed} mapping(s) saved.", "success")
+    mkind = next(k for k in info.mapping_kinds if k.key == kind)
+    handle = handle_for(conn)
+    try:
+        labels = pages.mapping_choice_labels(handle, kind)
+    finally:
+        handle.close()
+    changes = pages.save_mapping_form(conn, kind, request.form, current_user.id, labels)
+    flash(f"{mkind.label}: {'; '.join(changes) if changes else 'no changes'}.", "success")
     return redirect(url_for("integrations.manage", connection_id=conn.id) + f"#mapping-{kind}")
 
 

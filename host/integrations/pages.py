@@ -136,18 +136,46 @@ def _upsert_mapping(conn: Connection, kind: str, host_id: str, external_id: str,
     row.external_id, row.external_label, row.chosen_by_id = external_id, label, user_id
 
 
-def save_mapping_form(conn: Connection, kind: str, form: Any, user_id: int | None) -> int:
-    """Store ``map-<host_id>`` fields of a posted mapping table. Returns rows changed."""
+def mapping_choice_labels(handle, kind: str) -> dict[str, str]:
+    """``external_id -> label`` of a mapping kind's choices ({} when the provider cannot say)."""
+    try:
+        return {c.external_id: c.label for c in
+                call_owner(handle, "list_mapping_choices", kind=kind)}
+    except ProviderError:
+        return {}
+
+
+def save_mapping_form(conn: Connection, kind: str, form: Any, user_id: int | None,
+                      labels: dict[str, str]) -> list[str]:
+    """Store ``map-<host_id>`` fields of a posted mapping table (``labels``: the choices'
+    labels, see :func:`mapping_choice_labels`). Returns what changed, one phrase per row
+    ("VAT (20 %) -> 20% (VAT on Income): mapped"); rows posted unchanged are not listed."""
     info = get_registry()[conn.provider_key]
     mkind = next(k for k in info.mapping_kinds if k.key == kind)
-    allowed = {hid for hid, _ in host_rows(mkind.host_entity, conn.business_unit.organization_id)}
-    changed = 0
+    host_labels = dict(host_rows(mkind.host_entity, conn.business_unit.organization_id))
+    before = {m.host_id: m for m in db.session.scalars(db.select(ConnectionMapping).filter_by(
+        connection_id=conn.id, kind=kind))}
+    changes = []
     for name, value in form.items():
-        if name.startswith("map-") and name[4:] in allowed:
-            _upsert_mapping(conn, kind, name[4:], value.strip(), "", user_id)
-            changed += 1
+        host_id, external_id = name[4:], value.strip()
+        if not name.startswith("map-") or host_id not in host_labels:
+            continue
+        old = before.get(host_id)
+        old_id = old.external_id if old is not None else ""
+        if external_id == old_id:
+            continue
+        old_label = (old.external_label if old is not None else "") or labels.get(old_id, old_id)
+        new_label = labels.get(external_id, external_id)
+        _upsert_mapping(conn, kind, host_id, external_id, new_label[:300], user_id)
+        row = host_labels[host_id]
+        if not external_id:
+            changes.append(f"{row}: unmapped (was {old_label})")
+        elif old_id:
+            changes.append(f"{row} -> {new_label}: changed (was {old_label})")
+        else:
+            changes.append(f"{row} -> {new_label}: mapped")
     db.session.commit()
-    return changed
+    return changes
 
 
 # -- reconciliation pass -----------------------------------------------------------------------
