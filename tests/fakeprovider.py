@@ -160,7 +160,9 @@ def _lines(connection, lines) -> list[dict]:
             item = connection.mapping("item", line.service_type.id)
         item = item or connection.settings.get("default_item")
         if not item:
-            raise MappingError(f"Line {line.description!r} has no product in the Fake Ledger")
+            raise MappingError(f"Line {line.description!r} has no product in the Fake Ledger",
+                               fix="Map its service type to a product on the Manage page, or "
+                                   "choose a default product, then retry.")
         out.append({"item": item, "description": line.description, "amount": str(line.amount)})
     return out
 

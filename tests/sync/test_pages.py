@@ -173,3 +173,20 @@ def test_credit_note_page_has_the_invoice_panel_error_retry_number_link_and_not_
                        member_email="peon@initech.test")
     outsider = login(app.test_client(), other.admin_email, other.password)
     assert outsider.get(f"/credit-notes/{note_id}/sync").status_code == 404
+
+
+def test_a_fix_naming_the_manage_page_links_to_that_connections_manage_page(
+        app, admin_client, member_client, org):
+    connection_id = make_connection(app, org.business_unit_ids[0], "fakeprovider",
+                                    settings={"default_item": ""}, tokens=LEDGER.issue_tokens())
+    invoice_id, _ = _invoice(app, org)
+    drain(app)
+    link = (f'<a class="fix-link" href="/settings/integrations/connections/{connection_id}">'
+            "Manage page</a>")
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert 'data-category="mapping"' in panel and f"product on the {link}, or" in panel
+    overview = admin_client.get(f"/settings/integrations/{connection_id}/sync").get_data(
+        as_text=True)
+    assert link in overview
+    member_panel = member_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert "product on the Manage page, or" in member_panel and "fix-link" not in member_panel
