@@ -283,6 +283,11 @@ class Connection(Protocol):
         """The admin's chosen external id for ``(kind, host_id)``, or None."""
         ...
 
+    def tax_rates(self) -> "tuple[TaxRateData, ...]":
+        """The organization's active tax rates (the rows of a ``tax_rate`` mapping table), so
+        ``test_connection`` can warn about a rate that will not map before an invoice fails."""
+        ...
+
 
 # --------------------------------------------------------------------------------------------
 # What plugins return
