@@ -163,7 +163,7 @@ def overview(connection_id: int):
         sa.select(SyncRecord.status, sa.func.count()).where(
             SyncRecord.connection_id == connection.id).group_by(SyncRecord.status)).all())
     return render_template("sync/overview.html", connection=connection, records=records,
-                           counts=counts, show=show, labels=_labels(records))
+                           counts=counts, show=show, labels=status.record_labels(records))
 
 
 @bp.post("/settings/integrations/<int:connection_id>/sync/retry")
@@ -183,18 +183,3 @@ def bulk_retry(connection_id: int):
     flash(f"Retrying {len(records)} record(s).", "success")
     return redirect(url_for("sync.overview", connection_id=connection.id))
 
-
-def _labels(records) -> dict[int, str]:
-    """Human labels ("Invoice INV-0001") for the overview rows."""
-    from host.models import CreditNote, Invoice, Payment
-
-    models = {"invoice": Invoice, "invoice_void": Invoice, "credit_note": CreditNote,
-              "payment": Payment}
-    names = {"invoice": "Invoice", "invoice_void": "Void of invoice",
-             "credit_note": "Credit note", "payment": "Payment"}
-    labels = {}
-    for record in records:
-        obj = db.session.get(models[record.object_type], record.object_id)
-        ident = getattr(obj, "number", None) or f"#{record.object_id}"
-        labels[record.id] = f"{names[record.object_type]} {ident}"
-    return labels

@@ -14,7 +14,7 @@ from host.extensions import db
 from host.integrations.dispatch import call_owner
 from host.integrations.registry import get_registry
 from host.models import BusinessUnit, Connection
-from host.models.connection import ACTIVE_STATUSES
+from host.models.connection import ACTIVE_STATUSES, ENDED_STATUSES
 from host.models.external_ref import ConnectionMapping
 
 
@@ -33,6 +33,8 @@ class Tile:
     replaces_label: str = ""
     #: ``ProviderInfo.tenant_id_label`` ("Company ID"): the tenant id is shown with it
     tenant_id_label: str = ""
+    #: the latest ended connection of this business unit to this provider (its history page)
+    previous: Connection | None = None
 
 
 def tiles_for(bu: BusinessUnit) -> list[Tile]:
@@ -43,12 +45,14 @@ def tiles_for(bu: BusinessUnit) -> list[Tile]:
             db.select(Connection).where(Connection.business_unit_id == bu.id,
                                         Connection.status.in_(ACTIVE_STATUSES)))
     }
+    previous = previous_connections(bu)
     tiles = []
     for key, info in sorted(registry.items(), key=lambda kv: kv[1].label.lower()):
         conn = active.get(key)
         tile = Tile(key, info.label, info.logo_svg, info.description,
                     conn.status if conn else "not_connected", conn,
-                    tenant_id_label=info.tenant_id_label)
+                    tenant_id_label=info.tenant_id_label,
+                    previous=next((c for c in previous if c.provider_key == key), None))
         other = next((c for k, c in active.items() if k != key and c.category == "financial"),
                      None)
         if other is not None:
@@ -61,6 +65,15 @@ def tiles_for(bu: BusinessUnit) -> list[Tile]:
             tiles.append(Tile(item.key, item.label or item.key, status="unavailable",
                               reason=item.reason))
     return tiles
+
+
+def previous_connections(bu: BusinessUnit) -> list[Connection]:
+    """The business unit's ended connections (disconnected, or replaced by another provider),
+    newest first: each keeps a read-only page of its records and history."""
+    return list(db.session.scalars(
+        db.select(Connection).where(Connection.business_unit_id == bu.id,
+                                    Connection.status.in_(ENDED_STATUSES))
+        .order_by(Connection.id.desc())))
 
 
 # -- mapping tables ----------------------------------------------------------------------------

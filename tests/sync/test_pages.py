@@ -190,3 +190,53 @@ def test_a_fix_naming_the_manage_page_links_to_that_connections_manage_page(
     assert link in overview
     member_panel = member_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
     assert "product on the Manage page, or" in member_panel and "fix-link" not in member_panel
+
+
+def test_an_ended_connection_keeps_a_read_only_page_at_its_old_manage_address(
+        app, admin_client, member_client, org):
+    from host.contract.types import Tenant
+    from host.integrations import connections as lifecycle
+    from host.models import Connection
+
+    old_id = _connect(app, org)
+    invoice_id, invoice_number = _invoice(app, org)
+    drain(app)
+    with app.app_context():
+        new = db.session.get(Connection, make_connection(
+            app, org.business_unit_ids[0], "fakeprovider", status="pending",
+            tokens=LEDGER.issue_tokens()))
+        lifecycle.activate(new, Tenant("t-2", "Other Books"), None)  # the switch
+        new_id = new.id
+        (record,) = [r for r in records("invoice") if r.connection_id == old_id]
+        number, link = record.number, record.deep_link
+        db.session.remove()
+
+    url = f"/settings/integrations/connections/{old_id}"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert 'id="previous-connection" data-status="replaced"' in page and "Fake Ledger" in page
+    assert f'<a href="/invoices/{invoice_id}">Invoice {invoice_number}</a>' in page
+    assert f'<a class="provider-number" href="{link}" target="_blank" rel="noopener">{number}</a>' \
+        in page
+    assert "Synced as" in page  # the record's history
+    for control in ('id="run-test"', 'id="settings-form"', 'id="disconnect"', "save-mapping",
+                    'id="reconcile-now"'):
+        assert control not in page, control
+    assert admin_client.post(url, data={"csrf_token": _token(admin_client),
+                                        "action": "test"}).status_code == 404
+    index = f"/settings/integrations?business_unit={org.business_unit_ids[0]}"
+    assert f'href="{url}">Fake Ledger · Fake Books Inc</a>' in admin_client.get(index).get_data(
+        as_text=True)
+
+    with app.app_context():
+        lifecycle.disconnect(db.session.get(Connection, new_id))
+        db.session.remove()
+    tiles = admin_client.get(index).get_data(as_text=True)
+    assert "Was connected to Other Books until" in tiles
+    assert (f'<a href="/settings/integrations/connections/{new_id}" class="previous-history">'
+            "records and history</a>") in tiles
+
+    assert member_client.get(url).status_code == 403
+    other = create_org(app, name="Initech Corp", admin_email="boss@initech.test",
+                       member_email="peon@initech.test")
+    outsider = login(app.test_client(), other.admin_email, other.password)
+    assert outsider.get(url).status_code == 404
