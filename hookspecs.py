@@ -282,7 +282,9 @@ def on_invoice_sent(
     :param idempotency_key: stable for this sync record across retries. Send it as the
         provider's idempotency key (QuickBooks ``requestid``, Xero ``Idempotency-Key``) so a retry
         after a lost response returns the first result instead of a duplicate.
-    :returns: :class:`SyncResult` with the provider's id, document number and deep link.
+    :returns: :class:`SyncResult` with the provider's id, document number and deep link, and
+        ``emailed=True`` when the provider emailed the invoice to the customer (auto-send); the
+        host shows that on the sync panel the same way for every provider.
     :raises MappingError: a line cannot be mapped (no item, no tax code); not retried.
     :raises ValidationError: the provider rejected the data; not retried.
     :raises ConflictError: stale version or a name collision the plugin could not resolve.
