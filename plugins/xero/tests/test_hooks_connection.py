@@ -326,7 +326,8 @@ def test_hook_test_connection_warns_about_a_tax_rate_matching_several_xero_rates
                                         "action": "test", "default_revenue_account": "200",
                                         "bank_account_code": "090"}).get_data(as_text=True)
     assert "Zero rated (0 %) could be" in page
-    assert f'<a class="fix-link" href="{url}">Manage page</a>' in page
+    assert (f'in the <a class="fix-link" href="{url}#mapping-tax_type">Tax rates table</a> on '
+            f'the <a class="fix-link" href="{url}">Manage page</a>') in page
 
     set_mapping(connected_connection, "tax_type", zero.id, "ZERORATEDOUTPUT")
     result = hook(connected_connection, "test_connection", write_check=False)
