@@ -262,7 +262,8 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.synced_at = utcnow()
     verb = "Voided" if record.object_type == "invoice_void" else "Synced"
     emailed = " Emailed to the customer by the provider." if result.emailed else ""
-    record.log("synced", f"{verb} as {label}.{emailed}" + (f" {result.note}" if result.note else ""))
+    note = f" {result.note}" if result.note else ""
+    record.log("synced", f"{verb} as {label}.{emailed}{note}")
     db.session.commit()
     return record.status
 

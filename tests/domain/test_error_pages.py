@@ -14,7 +14,8 @@ def test_unknown_page_and_another_organizations_record_are_the_styled_404(app, o
                                                                           admin_client):
     _is_styled(admin_client.get("/no/such/page"), 404, "Page not found")
     _is_styled(admin_client.get("/invoices/999999"), 404, "Page not found")
-    other = create_org(app, name="Other Co", admin_email="a@other.test", member_email="m@other.test")
+    other = create_org(app, name="Other Co", admin_email="a@other.test",
+                       member_email="m@other.test")
     _is_styled(login(app.test_client(), other.admin_email, other.password).get("/clients/999"),
                404, "Page not found")
 
