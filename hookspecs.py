@@ -296,6 +296,8 @@ def on_invoice_sent(
         total, tax, currency, lines, accounts or dimensions it booked differently from the
         snapshot, unless the admin chose it. The host shows them on the invoice's sync panel.
         A foreign-currency invoice's exchange rate goes in ``note`` (``booked.rate_text``).
+        ``emailed=True`` when the provider emailed the invoice to the customer (auto-send); the
+        host shows that on the sync panel the same way for every provider.
     :raises MappingError: a line cannot be mapped (no item, no tax code); not retried.
     :raises ValidationError: the provider rejected the data; not retried.
     :raises ConflictError: stale version or a name collision the plugin could not resolve.

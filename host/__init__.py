@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from host.navigation import inject_nav
 
     app.context_processor(inject_nav)
+    from host.numbers import plain_decimal
+
+    app.add_template_filter(plain_decimal)
     register_commands(app)
     return app
 

@@ -15,7 +15,8 @@ process); steer it through ``fakeledger.LEDGER`` (see that module). Behaviour:
   (else the ``default_item`` setting, else :class:`MappingError`), posts with the idempotency
   key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``
   with the ``differences`` between what the ledger answered it booked and the invoice
-  (``hookspecs.compare``; ``LEDGER.books_in`` makes the ledger book another currency);
+  (``hookspecs.compare``; ``LEDGER.books_in`` makes the ledger book another currency), and
+  ``emailed`` when the ``auto_send`` setting had the ledger send it;
 * HTTP answers map to the typed errors: 400 -> ValidationError, 409 -> ConflictError,
   404 -> NotFoundError, 5xx -> ProviderDown (429, 401, transport errors: the host's client);
 * webhooks are signed with HMAC-SHA256 (header ``X-Fake-Signature``, key
@@ -164,7 +165,9 @@ def _lines(connection, lines) -> list[dict]:
             item = connection.mapping("item", line.service_type.id)
         item = item or connection.settings.get("default_item")
         if not item:
-            raise MappingError(f"Line {line.description!r} has no product in the Fake Ledger")
+            raise MappingError(f"Line {line.description!r} has no product in the Fake Ledger",
+                               fix="Map its service type to a product on the Manage page, or "
+                                   "choose a default product, then retry.")
         out.append({"item": item, "description": line.description, "amount": str(line.amount),
                     "quantity": str(line.quantity), "unit_price": str(line.unit_price),
                     "discount_percent": str(line.discount_percent)})
@@ -188,7 +191,8 @@ def _booked(doc: dict) -> BookedDocument:
 def _result(doc: dict, document=None) -> SyncResult:
     return SyncResult(external_id=doc["id"], number=doc.get("number"),
                       deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1",
-                      differences=compare(document, _booked(doc)) if document else ())
+                      differences=compare(document, _booked(doc)) if document else (),
+                      emailed=bool(doc.get("send")))
 
 
 # -- connection lifecycle ----------------------------------------------------------------------

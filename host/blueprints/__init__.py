@@ -23,6 +23,7 @@ BLUEPRINT_MODULES = (
     "host.blueprints.integrations",
     "host.blueprints.oauth",
     "host.blueprints.plugins_page",
+    "host.blueprints.errors",
 )
 
 

@@ -65,7 +65,6 @@ def http_error(exc: HTTPException):
     return problem(exc.code or 500, exc.description or "")
 
 
-@bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
 def unrouted(exc: HTTPException):
     if request.path.startswith(bp.url_prefix + "/"):

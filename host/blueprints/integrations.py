@@ -1,4 +1,5 @@
-"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page.
+"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page, and
+the read-only page of an ended connection (at its old Manage address).
 
 Every page is admin-only; another organization's business unit or connection is a 404.
 Pages are generic: they are rendered from the provider's ``ProviderInfo`` (label, logo,
@@ -20,7 +21,7 @@ from host.integrations.dispatch import call_owner
 from host.integrations.handle import handle_for
 from host.integrations.registry import get_registry
 from host.models import BusinessUnit, Connection
-from host.models.connection import ACTIVE_STATUSES
+from host.models.connection import ACTIVE_STATUSES, ENDED_STATUSES
 from host.security.permissions import admin_required, org_get_or_404
 
 bp = Blueprint("integrations", __name__, url_prefix="/settings/integrations")
@@ -49,8 +50,9 @@ def index():
     elif units:
         selected = units[0]
     tiles = pages.tiles_for(selected) if selected else []
+    previous = pages.previous_connections(selected) if selected else []
     return render_template("integrations/index.html", units=units, selected=selected,
-                           tiles=tiles, form=ActionForm(), tab="integrations",
+                           tiles=tiles, previous=previous, form=ActionForm(), tab="integrations",
                            confirm=request.args.get("confirm"))
 
 
@@ -110,7 +112,14 @@ def setup(connection_id: int):
 @bp.route("/connections/<int:connection_id>", methods=["GET", "POST"])
 @admin_required
 def manage(connection_id: int):
-    """Manage: settings (save / test), mapping tables, links to the reconciliation pass."""
+    """Manage: settings (save / test), mapping tables, links to the reconciliation pass.
+    An ended connection (disconnected, or replaced by another provider) answers with its
+    read-only page instead: its sync records, provider numbers and links, and history."""
+    ended = org_get_or_404(Connection, connection_id)
+    if ended.status in ENDED_STATUSES:
+        if request.method != "GET":
+            abort(404)
+        return _previous(ended)
     conn = _connection(connection_id)
     info = get_registry()[conn.provider_key]
     form, handle = _settings_form(conn, info, request.form if request.method == "POST" else None)
@@ -136,6 +145,16 @@ def manage(connection_id: int):
             handle.close()
 
 
+def _previous(conn: Connection):
+    from host.models import SyncRecord
+    from host.sync.status import record_labels
+
+    records = db.session.scalars(db.select(SyncRecord).where(
+        SyncRecord.connection_id == conn.id).order_by(SyncRecord.id.desc()).limit(500)).all()
+    return render_template("integrations/previous.html", conn=conn, records=records,
+                           labels=record_labels(records), tab="integrations")
+
+
 @bp.post("/connections/<int:connection_id>/mappings/<kind>")
 @admin_required
 def save_mappings(connection_id: int, kind: str):
@@ -143,8 +162,14 @@ def save_mappings(connection_id: int, kind: str):
     info = get_registry()[conn.provider_key]
     if kind not in {k.key for k in info.mapping_kinds} or not ActionForm().validate_on_submit():
         abort(400)
-    changed = pages.save_mapping_form(conn, kind, request.form, current_user.id)
-    flash(f"{changed} mapping(s) saved.", "success")
+    mkind = next(k for k in info.mapping_kinds if k.key == kind)
+    handle = handle_for(conn)
+    try:
+        labels = pages.mapping_choice_labels(handle, kind)
+    finally:
+        handle.close()
+    changes = pages.save_mapping_form(conn, kind, request.form, current_user.id, labels)
+    flash(f"{mkind.label}: {'; '.join(changes) if changes else 'no changes'}.", "success")
     return redirect(url_for("integrations.manage", connection_id=conn.id) + f"#mapping-{kind}")
 
 

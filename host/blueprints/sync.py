@@ -1,8 +1,8 @@
-"""Sync pages: an invoice's sync panel (polled live), Retry / Push, and a connection's sync
-overview with bulk retry (linked from the integration's Manage page).
+"""Sync pages: an invoice's or credit note's sync panel (polled live), Retry / Push, and a
+connection's sync overview with bulk retry (linked from the integration's Manage page).
 
 Also registers the sync subsystem on the app (``host.sync.init_app``: queue, jobs, outbox) and
-the template globals ``sync_records_for`` / ``sync_status_for``.
+the template globals ``sync_records_for`` / ``sync_status_for`` / ``sync_panel_url``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def _setup(state) -> None:
         sync_records_for=status.sync_records_for,
         sync_status_for=status.sync_status_for,
         sync_unsynced_reason=status.unsynced_reason,
+        sync_panel_url=panel_url,
     )
 
 
@@ -60,6 +61,34 @@ def invoice_panel(invoice_id: int):
     return render_template("sync/_panel_body.html", invoice=_invoice(invoice_id))
 
 
+@bp.get("/credit-notes/<int:credit_note_id>/sync")
+@login_required
+def credit_note_panel(credit_note_id: int):
+    """A credit note's panel body: the same partial as the invoice's."""
+    from host.models import CreditNote
+
+    return render_template("sync/_panel_body.html",
+                           document=org_get_or_404(CreditNote, credit_note_id))
+
+
+def panel_url(document) -> str:
+    """Where the panel of an invoice or credit note polls its body."""
+    if type(document).__name__ == "CreditNote":
+        return url_for("sync.credit_note_panel", credit_note_id=document.id)
+    return url_for("sync.invoice_panel", invoice_id=document.id)
+
+
+def _record_panel(record: SyncRecord) -> str:
+    if record.object_type == "credit_note":
+        return url_for("sync.credit_note_panel", credit_note_id=record.object_id)
+    if record.object_type == "payment":
+        from host.models import Payment
+
+        return url_for("sync.invoice_panel",
+                       invoice_id=db.session.get(Payment, record.object_id).invoice_id)
+    return url_for("sync.invoice_panel", invoice_id=record.object_id)
+
+
 @bp.post("/sync/records/<int:record_id>/retry")
 @login_required
 def retry(record_id: int):
@@ -70,7 +99,7 @@ def retry(record_id: int):
         outbox.retry(record, actor=current_user.email)
         db.session.commit()
         flash("Sending again.", "success")
-    return _back(url_for("sync.invoice_panel", invoice_id=record.object_id))
+    return _back(_record_panel(record))
 
 
 @bp.post("/sync/records/<int:record_id>/push")
@@ -90,7 +119,7 @@ def push(record_id: int):
         outbox.push(record, actor=current_user.email)
         db.session.commit()
         flash("Pushing to the provider.", "success")
-    return _back(url_for("sync.invoice_panel", invoice_id=record.object_id))
+    return _back(_record_panel(record))
 
 
 @bp.post("/invoices/<int:invoice_id>/sync/push")
@@ -137,7 +166,7 @@ def overview(connection_id: int):
         sa.select(SyncRecord.status, sa.func.count()).where(
             SyncRecord.connection_id == connection.id).group_by(SyncRecord.status)).all())
     return render_template("sync/overview.html", connection=connection, records=records,
-                           counts=counts, show=show, labels=record_labels(records))
+                           counts=counts, show=show, labels=status.record_labels(records))
 
 
 @bp.post("/settings/integrations/<int:connection_id>/sync/retry")
@@ -157,18 +186,3 @@ def bulk_retry(connection_id: int):
     flash(f"Retrying {len(records)} record(s).", "success")
     return redirect(url_for("sync.overview", connection_id=connection.id))
 
-
-def record_labels(records) -> dict[int, str]:
-    """Human labels ("Invoice INV-0001") for the overview rows."""
-    from host.models import CreditNote, Invoice, Payment
-
-    models = {"invoice": Invoice, "invoice_void": Invoice, "credit_note": CreditNote,
-              "payment": Payment}
-    names = {"invoice": "Invoice", "invoice_void": "Void of invoice",
-             "credit_note": "Credit note", "payment": "Payment"}
-    labels = {}
-    for record in records:
-        obj = db.session.get(models[record.object_type], record.object_id)
-        ident = getattr(obj, "number", None) or f"#{record.object_id}"
-        labels[record.id] = f"{names[record.object_type]} {ident}"
-    return labels

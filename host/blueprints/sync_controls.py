@@ -30,7 +30,7 @@ def _setup(state) -> None:
 
 def sync_controls_for(connection: Connection) -> dict:
     """What the Manage page's sync card shows: held records (labelled) and their count."""
-    from host.blueprints.sync import record_labels
+    from host.sync.status import record_labels
 
     held = hold.held_records(connection.id, limit=HELD_LIST_LIMIT)
     return {"held": held, "held_count": hold.held_count(connection.id),

@@ -283,6 +283,11 @@ class Connection(Protocol):
         """The admin's chosen external id for ``(kind, host_id)``, or None."""
         ...
 
+    def tax_rates(self) -> "tuple[TaxRateData, ...]":
+        """The organization's active tax rates (the rows of a ``tax_rate`` mapping table), so
+        ``test_connection`` can warn about a rate that will not map before an invoice fails."""
+        ...
+
 
 # --------------------------------------------------------------------------------------------
 # What plugins return
@@ -339,7 +344,9 @@ class SyncResult:
     ``number`` is the provider's document number (shown in the host), ``deep_link`` opens the
     record in the provider's web app, ``version`` is the provider's concurrency token (SyncToken,
     UpdatedDateUTC) kept for the next update. ``note`` explains a partial outcome the admin
-    should know ("pushed but not emailed: the client has no billing email").
+    should know ("pushed but not emailed: the client has no billing email"). ``emailed`` is true
+    when the provider emailed the document to the customer in this call; the host says so on
+    the sync panel ("Emailed to the customer by <label>"), so the note need not repeat it.
     ``differences`` lists, one plain sentence each, where the provider booked something the
     admin did not choose (another total, tax, currency, line, account or dimension): build them
     with :func:`host.contract.booking.compare`. The host keeps them on the sync record (replaced

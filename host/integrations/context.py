@@ -1,4 +1,5 @@
-"""Template context for integrations: the Reconnect banner shown on every page.
+"""Template context for integrations: the Reconnect banner shown on every page, provider
+labels, and the ``fix_links`` filter (``host.integrations.fix_links``).
 
 When a connection of the current user's organization is ``needs_reauth``, the base layout's
 ``{% block banner %}`` includes ``integrations/_banner.html`` with ``reauth_connections``.
@@ -34,6 +35,10 @@ def provider_label(key: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from host.integrations.fix_links import fix_links
+
+    app.add_template_filter(fix_links)
+
     @app.context_processor
     def integrations_context():
         return {"reauth_connections": reauth_connections, "provider_label": provider_label}

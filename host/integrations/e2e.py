@@ -495,9 +495,9 @@ def sync_error(html: str) -> dict | None:
     if not match:
         return None
     message = re.search(r'<span class="sync-error-message">([^<]*)</span>', html)
-    fix = re.search(r'<p class="sync-error-fix"><em>Fix:</em> ([^<]*)</p>', html)
+    fix = re.search(r'<p class="sync-error-fix"><em>Fix:</em> (.*?)</p>', html, re.S)
     return {"category": match.group(1), "message": message.group(1) if message else "",
-            "fix": fix.group(1) if fix else ""}
+            "fix": re.sub(r"<[^>]+>", "", fix.group(1)) if fix else ""}  # text, without links
 
 
 def retry_action(html: str) -> str | None:

@@ -9,7 +9,8 @@ A handle is a snapshot of one ``Connection`` row plus three services:
   :mod:`host.integrations.ratelimit`), raises
   ``RateLimited`` on 429 and ``ProviderDown`` on timeouts and transport errors;
 * ``refs``: external ids the plugin remembers per ``(kind, host_id)`` (table ``external_refs``);
-* ``mapping(kind, host_id)``: the admin's choice (table ``mappings``).
+* ``mapping(kind, host_id)``: the admin's choice (table ``mappings``);
+* ``tax_rates()``: the organization's active tax rates (what a tax mapping table lists).
 
 Writes go through short transactions of their own on the engine (never the caller's session),
 so a remembered external id survives a hook that fails afterwards. Build handles with
@@ -27,7 +28,7 @@ import httpx
 import sqlalchemy as sa
 
 from host.contract.errors import AuthError, ProviderDown, RateLimited
-from host.contract.types import ProviderInfo
+from host.contract.types import ProviderInfo, TaxRateData
 from host.integrations import oauth, ratelimit
 from host.security.crypto import TokenBox, token_extra
 
@@ -161,6 +162,7 @@ class ConnectionHandle:
         self.provider_key: str = row.provider_key
         self.business_unit_id: int = row.business_unit_id
         self.business_unit_name: str = row.business_unit.name if row.business_unit else ""
+        self._organization_id = row.business_unit.organization_id if row.business_unit else None
         self.tenant_id: str | None = row.tenant_id
         self.tenant_name: str | None = row.tenant_name
         #: the tenant's short code when the provider has one (Xero ShortCode, for deep links)
@@ -213,6 +215,16 @@ class ConnectionHandle:
                     t.c.connection_id == self.id, t.c.kind == kind, t.c.host_id == str(host_id)
                 )
             ).scalar_one_or_none()
+
+    def tax_rates(self) -> tuple[TaxRateData, ...]:
+        from host.models.tax_rate import TaxRate
+
+        t = TaxRate.__table__
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.id, t.c.name, t.c.rate).where(
+                t.c.organization_id == self._organization_id, t.c.active.is_(True),
+            ).order_by(t.c.name)).all()
+        return tuple(TaxRateData(id=r.id, name=r.name, rate=r.rate) for r in rows)
 
     # -- tokens ---------------------------------------------------------------------------------
 

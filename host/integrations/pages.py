@@ -14,7 +14,7 @@ from host.extensions import db
 from host.integrations.dispatch import call_owner
 from host.integrations.registry import get_registry
 from host.models import BusinessUnit, Connection
-from host.models.connection import ACTIVE_STATUSES
+from host.models.connection import ACTIVE_STATUSES, ENDED_STATUSES
 from host.models.external_ref import ConnectionMapping
 
 
@@ -33,6 +33,8 @@ class Tile:
     replaces_label: str = ""
     #: ``ProviderInfo.tenant_id_label`` ("Company ID"): the tenant id is shown with it
     tenant_id_label: str = ""
+    #: the latest ended connection of this business unit to this provider (its history page)
+    previous: Connection | None = None
 
 
 def tiles_for(bu: BusinessUnit) -> list[Tile]:
@@ -43,12 +45,14 @@ def tiles_for(bu: BusinessUnit) -> list[Tile]:
             db.select(Connection).where(Connection.business_unit_id == bu.id,
                                         Connection.status.in_(ACTIVE_STATUSES)))
     }
+    previous = previous_connections(bu)
     tiles = []
     for key, info in sorted(registry.items(), key=lambda kv: kv[1].label.lower()):
         conn = active.get(key)
         tile = Tile(key, info.label, info.logo_svg, info.description,
                     conn.status if conn else "not_connected", conn,
-                    tenant_id_label=info.tenant_id_label)
+                    tenant_id_label=info.tenant_id_label,
+                    previous=next((c for c in previous if c.provider_key == key), None))
         other = next((c for k, c in active.items() if k != key and c.category == "financial"),
                      None)
         if other is not None:
@@ -61,6 +65,15 @@ def tiles_for(bu: BusinessUnit) -> list[Tile]:
             tiles.append(Tile(item.key, item.label or item.key, status="unavailable",
                               reason=item.reason))
     return tiles
+
+
+def previous_connections(bu: BusinessUnit) -> list[Connection]:
+    """The business unit's ended connections (disconnected, or replaced by another provider),
+    newest first: each keeps a read-only page of its records and history."""
+    return list(db.session.scalars(
+        db.select(Connection).where(Connection.business_unit_id == bu.id,
+                                    Connection.status.in_(ENDED_STATUSES))
+        .order_by(Connection.id.desc())))
 
 
 # -- mapping tables ----------------------------------------------------------------------------
@@ -90,7 +103,7 @@ def host_rows(entity: str, organization_id: int) -> list[tuple[str, str]]:
 def _row_label(entity: str, row) -> str:
     """What the admin reads in the mapping table's "In PSA" column."""
     if entity == "tax_rate":
-        return f"{row.name} ({row.rate.normalize():f} %)"
+        return row.label
     if entity == "gl_account":
         return f"{row.code} {row.name}"
     return row.name
@@ -136,18 +149,46 @@ def _upsert_mapping(conn: Connection, kind: str, host_id: str, external_id: str,
     row.external_id, row.external_label, row.chosen_by_id = external_id, label, user_id
 
 
-def save_mapping_form(conn: Connection, kind: str, form: Any, user_id: int | None) -> int:
-    """Store ``map-<host_id>`` fields of a posted mapping table. Returns rows changed."""
+def mapping_choice_labels(handle, kind: str) -> dict[str, str]:
+    """``external_id -> label`` of a mapping kind's choices ({} when the provider cannot say)."""
+    try:
+        return {c.external_id: c.label for c in
+                call_owner(handle, "list_mapping_choices", kind=kind)}
+    except ProviderError:
+        return {}
+
+
+def save_mapping_form(conn: Connection, kind: str, form: Any, user_id: int | None,
+                      labels: dict[str, str]) -> list[str]:
+    """Store ``map-<host_id>`` fields of a posted mapping table (``labels``: the choices'
+    labels, see :func:`mapping_choice_labels`). Returns what changed, one phrase per row
+    ("VAT (20 %) -> 20% (VAT on Income): mapped"); rows posted unchanged are not listed."""
     info = get_registry()[conn.provider_key]
     mkind = next(k for k in info.mapping_kinds if k.key == kind)
-    allowed = {hid for hid, _ in host_rows(mkind.host_entity, conn.business_unit.organization_id)}
-    changed = 0
+    host_labels = dict(host_rows(mkind.host_entity, conn.business_unit.organization_id))
+    before = {m.host_id: m for m in db.session.scalars(db.select(ConnectionMapping).filter_by(
+        connection_id=conn.id, kind=kind))}
+    changes = []
     for name, value in form.items():
-        if name.startswith("map-") and name[4:] in allowed:
-            _upsert_mapping(conn, kind, name[4:], value.strip(), "", user_id)
-            changed += 1
+        host_id, external_id = name[4:], value.strip()
+        if not name.startswith("map-") or host_id not in host_labels:
+            continue
+        old = before.get(host_id)
+        old_id = old.external_id if old is not None else ""
+        if external_id == old_id:
+            continue
+        old_label = (old.external_label if old is not None else "") or labels.get(old_id, old_id)
+        new_label = labels.get(external_id, external_id)
+        _upsert_mapping(conn, kind, host_id, external_id, new_label[:300], user_id)
+        row = host_labels[host_id]
+        if not external_id:
+            changes.append(f"{row}: unmapped (was {old_label})")
+        elif old_id:
+            changes.append(f"{row} -> {new_label}: changed (was {old_label})")
+        else:
+            changes.append(f"{row} -> {new_label}: mapped")
     db.session.commit()
-    return changed
+    return changes
 
 
 # -- reconciliation pass -----------------------------------------------------------------------

@@ -26,6 +26,8 @@ from host.models.mixins import Timestamps
 
 STATUSES = ("pending", "connected", "needs_reauth", "disconnected", "replaced")
 ACTIVE_STATUSES = ("connected", "needs_reauth")
+#: A connection that synced once and no longer does: shown read-only with its history.
+ENDED_STATUSES = ("disconnected", "replaced")
 _ACTIVE_SQL = "status IN ('connected', 'needs_reauth') AND category = 'financial'"
 
 

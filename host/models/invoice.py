@@ -1,6 +1,7 @@
 """Invoice and its lines. Amounts are Decimal; totals are computed by ``host.services.totals``.
 
-Status: ``draft`` -> ``approved`` -> ``sent`` -> ``partially_paid`` / ``paid``; ``void`` from
+Status: ``draft`` -> ``approved`` -> ``sent`` -> ``partially_paid`` / ``paid`` (money received),
+or ``partially_credited`` / ``credited`` (settled by credits alone); ``void`` from
 approved or sent while nothing is paid. Status changes go through ``host.services.invoicing``.
 """
 
@@ -18,7 +19,8 @@ from host.models.priced import PricedDocument, PricedLine
 from host.models.tax_rate import Percent
 from host.services import totals
 
-STATUSES = ("draft", "approved", "sent", "partially_paid", "paid", "void")
+STATUSES = ("draft", "approved", "sent", "partially_paid", "paid", "partially_credited", "credited",
+            "void")
 
 
 class Invoice(PricedDocument, Timestamps, db.Model):
@@ -64,6 +66,12 @@ class Invoice(PricedDocument, Timestamps, db.Model):
     @property
     def amount_paid(self) -> Decimal:
         return totals.money_sum(p.amount for p in self.payments if p.status == "recorded")
+
+    @property
+    def amount_received(self) -> Decimal:
+        """Money paid, without credits applied at the provider (payments of kind "credit")."""
+        return totals.money_sum(p.amount for p in self.payments
+                                if p.status == "recorded" and p.kind != "credit")
 
     @property
     def amount_credited(self) -> Decimal:

@@ -71,6 +71,10 @@ class SyncRecord(Timestamps, db.Model):
     # Where the provider booked something the admin did not choose (one sentence a line;
     # ``SyncResult.differences``, host.contract.booking), replaced by every successful push.
     differences: Mapped[str | None] = mapped_column(sa.Text)
+    #: The provider emailed the document to the customer (``SyncResult.emailed``); kept once
+    #: true, since a later update that does not email again does not unsend it.
+    emailed: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                          server_default=sa.false())
     synced_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     # The last error, shown with its fix and a Retry button.
     error_category: Mapped[str | None] = mapped_column(sa.String(30))

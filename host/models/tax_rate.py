@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from host.extensions import db
 from host.models.mixins import Timestamps
+from host.numbers import plain_decimal
 
 #: Percent with up to 4 decimals (8.875 % US sales tax, 20 % VAT).
 Percent = sa.Numeric(7, 4, asdecimal=True)
@@ -28,7 +29,7 @@ class TaxRate(Timestamps, db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.rate.normalize():f} %)"
+        return f"{self.name} ({plain_decimal(self.rate)} %)"
 
     def __repr__(self) -> str:
         return f"<TaxRate {self.id} {self.name!r} {self.rate}>"

@@ -25,7 +25,7 @@ from host.services.totals import ZERO, to_decimal
 
 EDITABLE = ("draft", "approved", "sent")
 NUMBER_ATTEMPTS = 5
-SETTLEABLE = ("sent", "partially_paid", "paid")
+SETTLEABLE = ("sent", "partially_paid", "paid", "partially_credited", "credited")
 
 
 def due_date_for(project: Project, issue_date: date) -> date:
@@ -174,16 +174,22 @@ def void_invoice(invoice: Invoice, *, commit: bool = True) -> Invoice:
 
 
 def settle_status(invoice: Invoice) -> str:
-    """Recompute sent / partially_paid / paid from payments and credit notes (no commit)."""
+    """Recompute the settlement status from payments and credit notes (no commit).
+
+    Money received makes it ``partially_paid`` / ``paid`` (a credit note beside a payment only
+    lowers the balance); credits alone (credit notes issued here, credits applied at the
+    provider) make it ``partially_credited`` / ``credited``, so an invoice nobody paid is never
+    called paid."""
     if invoice.status not in SETTLEABLE:
         return invoice.status
     settled = invoice.amount_paid + invoice.amount_credited
+    received = invoice.amount_received
     if settled <= ZERO:
         invoice.status = "sent"
-    elif settled >= invoice.total:
-        invoice.status = "paid"
+    elif received > ZERO:
+        invoice.status = "paid" if settled >= invoice.total else "partially_paid"
     else:
-        invoice.status = "partially_paid"
+        invoice.status = "credited" if settled >= invoice.total else "partially_credited"
     return invoice.status
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from host.numbers import plain_decimal
+
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
 def _num(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else plain_decimal(value)
 
 
 def _iso(value) -> str | None:

@@ -208,12 +208,13 @@ def exclude_earlier_invoices(connection: Connection) -> int:
     records (idempotent). Called when the connection becomes active and by the sync overview.
     The caller commits. Returns the number of records added."""
     from host.models.invoice import Invoice
+    from host.services.invoicing import SETTLEABLE
 
     since = connection.connected_at or connection.created_at
     invoices = db.session.scalars(
         db.select(Invoice).where(
             Invoice.business_unit_id == connection.business_unit_id,
-            Invoice.status.in_(("sent", "partially_paid", "paid")),
+            Invoice.status.in_(SETTLEABLE),
             Invoice.sent_at.is_not(None),
             Invoice.sent_at < since,
         )

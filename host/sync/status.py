@@ -76,6 +76,7 @@ def record_dict(record: SyncRecord) -> dict:
         "deep_link": record.deep_link,
         "note": record.note,
         "differences": record.difference_list,
+        "emailed": record.emailed,
         "excluded_reason": record.excluded_reason,
         "provider_state": record.provider_state,
         "error": error,
@@ -92,3 +93,20 @@ def sync_status_for(obj) -> dict | None:
 
 def _iso(value):
     return value.isoformat() + "Z" if value is not None else None
+
+
+def record_labels(records) -> dict[int, str]:
+    """Human labels ("Invoice INV-0001") for rows of records (sync overview, the page of a
+    previous connection)."""
+    from host.models import CreditNote, Invoice, Payment
+
+    models = {"invoice": Invoice, "invoice_void": Invoice, "credit_note": CreditNote,
+              "payment": Payment}
+    names = {"invoice": "Invoice", "invoice_void": "Void of invoice",
+             "credit_note": "Credit note", "payment": "Payment"}
+    labels = {}
+    for record in records:
+        obj = db.session.get(models[record.object_type], record.object_id)
+        ident = getattr(obj, "number", None) or f"#{record.object_id}"
+        labels[record.id] = f"{names[record.object_type]} {ident}"
+    return labels

@@ -256,6 +256,7 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.version = result.version
     record.note = result.note
     record.differences = "\n".join(result.differences) or None
+    record.emailed = record.emailed or bool(result.emailed)
     record.locked_until = None
     record.next_attempt_at = None
     record.clear_error()
@@ -277,7 +278,9 @@ def _write_success(record: SyncRecord, result, key: str) -> str:
     record.status = "synced"
     record.synced_at = utcnow()
     verb = "Voided" if record.object_type == "invoice_void" else "Synced"
-    record.log("synced", " ".join([f"{verb} as {label}.", result.note or "",
+    emailed = " Emailed to the customer by the provider." if result.emailed else ""
+    note = f" {result.note}" if result.note else ""
+    record.log("synced", " ".join([f"{verb} as {label}.{emailed}{note}",
                                    *result.differences]).strip())
     db.session.commit()
     return record.status

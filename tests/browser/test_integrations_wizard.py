@@ -78,7 +78,8 @@ def test_admin_maps_a_service_type_and_disconnects_from_the_manage_page(
     mapping = page.locator("#mapping-item")
     mapping.locator("select").select_option(label="Hardware")
     mapping.locator(".save-mapping").click()
-    expect(page.locator(".flash")).to_contain_text("1 mapping(s) saved")
+    expect(page.locator(".flash")).to_contain_text(
+        "Products and services: Consulting -> Hardware: mapped.")
     db.session.expire_all()
     assert db.session.query(ConnectionMapping).filter_by(connection_id=conn.id).one().external_id == "3"
 

@@ -179,11 +179,11 @@ def test_credit_note_reduces_balance_and_can_settle(catalog, ctx):
     assert note.number == "CN-0001"
     assert note.total == Decimal("80.00")
     assert invoice.balance == Decimal("1713.13")
-    assert invoice.status == "partially_paid"
+    assert invoice.status == "partially_credited"  # nobody paid anything
     with pytest.raises(DomainError):
         credit_notes.issue_credit_note(invoice, amount="5000")
     credit_notes.issue_credit_note(invoice, amount=invoice.balance)
-    assert invoice.status == "paid"
+    assert invoice.status == "credited"
     data = credit_note_data(note)
     assert data.invoice_number == invoice.number and data.lines[0].gl_account.code == "4100"
 
@@ -240,3 +240,26 @@ def test_a_number_taken_concurrently_is_retried_with_the_next(catalog, ctx, monk
     note = credit_notes.issue_credit_note(second, amount="10")
     assert note.number == "CN-0002" and len(calls) == 2
     assert second.amount_credited == Decimal("20.00")
+
+
+def test_paid_and_credited_mixes_are_labelled_by_whether_money_came_in(app, catalog, ctx):
+    """Credits alone: (partially) credited. Any money received: (partially) paid, the credit
+    only lowering the balance. A credit applied at the provider counts as a credit."""
+    from host.integrations.testing import make_connection
+
+    invoice = _invoice(catalog)  # 1793.13
+    invoicing.send_invoice(invoice)
+    credit_notes.issue_credit_note(invoice, amount="93.13")
+    payments.record_payment(invoice, "700", date(2026, 3, 9))
+    assert invoice.status == "partially_paid"
+    payments.record_payment(invoice, "1000", date(2026, 3, 10))
+    assert invoice.balance == 0 and invoice.status == "paid"
+
+    other = _invoice(catalog)
+    invoicing.send_invoice(other)
+    conn_id = make_connection(app, catalog.business_unit_id, "fakeprovider")
+    payments.record_payment(other, "500", date(2026, 3, 9), source="provider",
+                            external_id="CN-9:INV", connection_id=conn_id, kind="credit")
+    assert other.status == "partially_credited"
+    credit_notes.issue_credit_note(other, amount=other.balance)
+    assert other.balance == 0 and other.status == "credited"

@@ -117,7 +117,8 @@ def test_credit_note_page(app, catalog, admin_client):
     resp = post_form(admin_client, url, {"mode": "lines", f"credit-{line_id}": "1", "reason": "Outage"})
     assert resp.status_code == 302
     page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
-    assert "CN-0001" in page and 'data-status="partially_paid"' in page
+    assert "CN-0001" in page and 'data-status="partially_credited"' in page
+    assert ">partially credited</span>" in page
     with app.app_context():
         assert db.session.get(Invoice, invoice_id).balance == Decimal("80.00")
 
@@ -268,3 +269,27 @@ def test_invoice_list_pages_by_fifty(app, catalog, admin_client):
     assert 'id="older-invoices"' in first
     second = admin_client.get("/invoices/?page=2").get_data(as_text=True)
     assert ">INV-0001<" in second and 'id="newer-invoices"' in second
+
+
+def test_quantities_show_as_plain_numbers_on_invoice_and_credit_note_pages(app, catalog,
+                                                                          admin_client):
+    from host.models import CreditNote
+    from host.services import invoicing
+
+    with app.app_context():
+        project = db.session.get(Project, catalog.project_id)
+        invoice = invoicing.create_invoice_from_project(
+            project, {catalog.cl_support: "50", catalog.cl_consulting: "1.5"})
+        invoicing.send_invoice(invoice)
+        invoice_id = invoice.id
+        support_line = next(li for li in invoice.lines if li.quantity == 50)
+    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert '<td class="num">50</td>' in page and '<td class="num">1.5</td>' in page
+    assert "5E+1" not in page
+    resp = post_form(admin_client, f"/invoices/{invoice_id}/credit-notes/new",
+                     {"mode": "lines", f"credit-{support_line.id}": "10", "reason": "Outage"})
+    assert resp.status_code == 302
+    with app.app_context():
+        note_id = db.session.query(CreditNote).filter_by(invoice_id=invoice_id).one().id
+    page = admin_client.get(f"/credit-notes/{note_id}").get_data(as_text=True)
+    assert '<td class="num">10</td>' in page and "1E+1" not in page

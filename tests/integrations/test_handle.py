@@ -69,3 +69,21 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None
+
+
+
+def test_tax_rates_are_the_organizations_active_ones(app, connection_factory, db, org):
+    from decimal import Decimal
+
+    from host.integrations.testing import create_org
+    from host.models import TaxRate
+
+    other = create_org(app, name="Other Co", admin_email="a@other.test",
+                       member_email="m@other.test")
+    db.session.add_all([TaxRate(organization_id=org.id, name="VAT", rate=Decimal("20")),
+                        TaxRate(organization_id=org.id, name="Old", rate=Decimal("17.5"),
+                                active=False),
+                        TaxRate(organization_id=other.id, name="GST", rate=Decimal("15"))])
+    db.session.commit()
+    rates = handle_for(connection_factory()).tax_rates()
+    assert [(r.name, r.rate) for r in rates] == [("VAT", Decimal("20.0000"))]

@@ -149,3 +149,29 @@ def test_mapping_rows_read_as_the_admin_knows_them(app, org, db):
     assert [label for _, label in host_rows("tax_rate", org.id)] == [
         "NY (8.875 %)", "UK VAT 20% (20 %)"]
     assert [label for _, label in host_rows("gl_account", org.id)] == ["4000 Services"]
+
+
+def test_saving_a_mapping_table_says_what_changed(admin_client, live, db, org):
+    from decimal import Decimal
+
+    from host.models import TaxRate
+
+    vat = TaxRate(organization_id=org.id, name="VAT", rate=Decimal("20"))
+    zero = TaxRate(organization_id=org.id, name="Zero", rate=Decimal("0"))
+    db.session.add_all([vat, zero])
+    db.session.commit()
+    url = f"/settings/integrations/connections/{live.id}"
+
+    def save(**chosen):
+        data = {"csrf_token": csrf_token(admin_client, url),
+                **{f"map-{r.id}": chosen.get(r.name, "") for r in (vat, zero)}}
+        resp = admin_client.post(f"{url}/mappings/tax_code", data=data, follow_redirects=True)
+        return re.search(r'class="flash flash-success" role="status">([^<]*)<',
+                         resp.get_data(as_text=True)).group(1)
+
+    assert save(VAT="TAX") == "Tax codes: VAT (20 %) -&gt; Standard 20%: mapped."
+    assert save(VAT="TAX") == "Tax codes: no changes."
+    assert save(VAT="NON", Zero="NON") == (
+        "Tax codes: VAT (20 %) -&gt; Exempt: changed (was Standard 20%); "
+        "Zero (0 %) -&gt; Exempt: mapped.")
+    assert save(Zero="NON") == "Tax codes: VAT (20 %): unmapped (was Exempt)."

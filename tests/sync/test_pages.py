@@ -156,3 +156,120 @@ def test_what_the_provider_booked_differently_shows_on_the_panel_until_a_push_ma
     drain(app)
     panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
     assert "sync-differences" not in panel and 'data-status="synced"' in panel
+def test_panel_and_overview_name_the_provider_by_its_label(app, admin_client, org):
+    """The provider's own spelling ("QuickBooks", "Fake Ledger"), never its key title-cased."""
+    connection_id = _connect(app, org)
+    invoice_id, _ = _invoice(app, org)
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    overview = admin_client.get(
+        f"/settings/integrations/{connection_id}/sync?status=all").get_data(as_text=True)
+    for page in (panel, overview):
+        assert "Fake Ledger" in page and "Fakeprovider" not in page
+
+
+def test_credit_note_page_has_the_invoice_panel_error_retry_number_link_and_not_emailed(
+        app, admin_client, org):
+    from host.models import Invoice
+    from host.services.credit_notes import issue_credit_note
+
+    make_connection(app, org.business_unit_ids[0], "fakeprovider",
+                    settings={"default_item": "1", "auto_send": True},
+                    tokens=LEDGER.issue_tokens())
+    invoice_id, _ = _invoice(app, org)
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert 'data-emailed="true">Emailed to the customer by Fake Ledger.</p>' in panel
+    with app.app_context():
+        note = issue_credit_note(db.session.get(Invoice, invoice_id), amount="40")
+        note_id = note.id
+        db.session.remove()
+    LEDGER.fail_next("validation")
+    drain(app)
+    page = admin_client.get(f"/credit-notes/{note_id}").get_data(as_text=True)
+    assert 'id="sync-panel"' in page and f'data-poll-url="/credit-notes/{note_id}/sync"' in page
+    assert 'data-status="failed"' in page and 'class="sync-error" data-category="validation"' in page
+    assert "Fix:" in page and 'id="retry-sync"' in page
+    ((record_id, _, _),) = _records(app, "credit_note")
+    resp = admin_client.post(f"/sync/records/{record_id}/retry",
+                             data={"csrf_token": _token(admin_client)})
+    assert resp.status_code == 302
+    drain(app)
+    panel = admin_client.get(f"/credit-notes/{note_id}/sync").get_data(as_text=True)
+    assert 'data-status="synced"' in panel
+    link = re.search(r'<a class="provider-number" href="([^"]+)" target="_blank"[^>]*>([^<]+)</a>',
+                     panel)
+    assert link and link.group(1).endswith(f"/app/{link.group(2).split('-')[1]}")
+    assert link.group(2).startswith("CRE-")
+    assert 'data-emailed="false">Not emailed to the customer.</p>' in panel
+    other = create_org(app, name="Initech Corp", admin_email="boss@initech.test",
+                       member_email="peon@initech.test")
+    outsider = login(app.test_client(), other.admin_email, other.password)
+    assert outsider.get(f"/credit-notes/{note_id}/sync").status_code == 404
+
+
+def test_a_fix_naming_the_manage_page_links_to_that_connections_manage_page(
+        app, admin_client, member_client, org):
+    connection_id = make_connection(app, org.business_unit_ids[0], "fakeprovider",
+                                    settings={"default_item": ""}, tokens=LEDGER.issue_tokens())
+    invoice_id, _ = _invoice(app, org)
+    drain(app)
+    link = (f'<a class="fix-link" href="/settings/integrations/connections/{connection_id}">'
+            "Manage page</a>")
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert 'data-category="mapping"' in panel and f"product on the {link}, or" in panel
+    overview = admin_client.get(f"/settings/integrations/{connection_id}/sync").get_data(
+        as_text=True)
+    assert link in overview
+    member_panel = member_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    assert "product on the Manage page, or" in member_panel and "fix-link" not in member_panel
+
+
+def test_an_ended_connection_keeps_a_read_only_page_at_its_old_manage_address(
+        app, admin_client, member_client, org):
+    from host.contract.types import Tenant
+    from host.integrations import connections as lifecycle
+    from host.models import Connection
+
+    old_id = _connect(app, org)
+    invoice_id, invoice_number = _invoice(app, org)
+    drain(app)
+    with app.app_context():
+        new = db.session.get(Connection, make_connection(
+            app, org.business_unit_ids[0], "fakeprovider", status="pending",
+            tokens=LEDGER.issue_tokens()))
+        lifecycle.activate(new, Tenant("t-2", "Other Books"), None)  # the switch
+        new_id = new.id
+        (record,) = [r for r in records("invoice") if r.connection_id == old_id]
+        number, link = record.number, record.deep_link
+        db.session.remove()
+
+    url = f"/settings/integrations/connections/{old_id}"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert 'id="previous-connection" data-status="replaced"' in page and "Fake Ledger" in page
+    assert f'<a href="/invoices/{invoice_id}">Invoice {invoice_number}</a>' in page
+    assert f'<a class="provider-number" href="{link}" target="_blank" rel="noopener">{number}</a>' \
+        in page
+    assert "Synced as" in page  # the record's history
+    for control in ('id="run-test"', 'id="settings-form"', 'id="disconnect"', "save-mapping",
+                    'id="reconcile-now"'):
+        assert control not in page, control
+    assert admin_client.post(url, data={"csrf_token": _token(admin_client),
+                                        "action": "test"}).status_code == 404
+    index = f"/settings/integrations?business_unit={org.business_unit_ids[0]}"
+    assert f'href="{url}">Fake Ledger · Fake Books Inc</a>' in admin_client.get(index).get_data(
+        as_text=True)
+
+    with app.app_context():
+        lifecycle.disconnect(db.session.get(Connection, new_id))
+        db.session.remove()
+    tiles = admin_client.get(index).get_data(as_text=True)
+    assert "Was connected to Other Books until" in tiles
+    assert (f'<a href="/settings/integrations/connections/{new_id}" class="previous-history">'
+            "records and history</a>") in tiles
+
+    assert member_client.get(url).status_code == 403
+    other = create_org(app, name="Initech Corp", admin_email="boss@initech.test",
+                       member_email="peon@initech.test")
+    outsider = login(app.test_client(), other.admin_email, other.password)
+    assert outsider.get(url).status_code == 404

@@ -296,3 +296,40 @@ def test_hook_on_invoice_sent_uses_the_contact_picked_on_the_reconciliation_page
     assert doc["Contact"]["ContactID"] == sid(UK_TENANT_ID, "contact:bluebird")
     assert not [c for c in sandbox_api(UK_TENANT_ID, "contacts").values()
                 if c["Name"] == client.name]  # nothing created
+
+
+def test_hook_test_connection_warns_about_a_tax_rate_matching_several_xero_rates(
+        connected_connection, hook, set_mapping, org, db, admin_client):
+    """A PSA 0 % rate, not mapped, against a UK organisation with two 0 % sales rates: the Test
+    warns (naming both, the fix linking to the Manage page) instead of the first invoice
+    failing; 20 % (one Xero rate) and a mapped rate are not listed."""
+    from decimal import Decimal
+
+    from host.integrations.testing import csrf_token
+    from host.models import TaxRate
+
+    zero = TaxRate(organization_id=org.id, name="Zero rated", rate=Decimal("0"))
+    vat = TaxRate(organization_id=org.id, name="VAT", rate=Decimal("20"))
+    exempt = TaxRate(organization_id=org.id, name="Exempt", rate=Decimal("0"))
+    db.session.add_all([zero, vat, exempt])
+    db.session.commit()
+    set_mapping(connected_connection, "tax_type", exempt.id, "EXEMPTOUTPUT")
+    result = hook(connected_connection, "test_connection", write_check=False)
+    (check,) = [c for c in result.checks if c.name == "Tax rate mapping"]
+    assert check.status == "warn" and result.ok
+    assert ("Zero rated (0 %) could be Exempt Income (0 %) (EXEMPTOUTPUT) or No VAT (0 %) "
+            "(NONE) or Zero Rated Income (0 %) (ZERORATEDOUTPUT).") in check.message
+    assert "VAT (20 %)" not in check.message and "Exempt (0 %) could" not in check.message
+    assert "on the Manage page" in check.fix
+
+    url = f"/settings/integrations/connections/{connected_connection.id}"
+    page = admin_client.post(url, data={"csrf_token": csrf_token(admin_client, url),
+                                        "action": "test", "default_revenue_account": "200",
+                                        "bank_account_code": "090"}).get_data(as_text=True)
+    assert "Zero rated (0 %) could be" in page
+    assert (f'in the <a class="fix-link" href="{url}#mapping-tax_type">Tax rates table</a> on '
+            f'the <a class="fix-link" href="{url}">Manage page</a>') in page
+
+    set_mapping(connected_connection, "tax_type", zero.id, "ZERORATEDOUTPUT")
+    result = hook(connected_connection, "test_connection", write_check=False)
+    assert "Tax rate mapping" not in [c.name for c in result.checks]

@@ -246,7 +246,7 @@ def _auto_send(ctx: Context, connection, invoice: InvoiceData, saved: dict, idem
             action=f"emailing invoice {invoice.number} from QuickBooks"))
     except ValidationError as exc:
         return saved, False, f"Pushed to QuickBooks but not emailed: {exc.message}"
-    return sent, True, f"Emailed by QuickBooks to {email}."
+    return sent, True, ""  # the host says "Emailed to the customer" from SyncResult.emailed
 
 
 def invoice_voided(connection, invoice: InvoiceData, idempotency_key: str) -> SyncResult:

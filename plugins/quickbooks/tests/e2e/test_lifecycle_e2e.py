@@ -418,10 +418,15 @@ def test_a_credit_note_goes_as_a_credit_memo_applied_to_the_invoice_and_never_em
         [booked] = invoices_of(world, client)
         assert memo["CustomerRef"]["value"] == booked["CustomerRef"]["value"]
         assert memo["TotalAmt"] == 40 and memo.get("EmailStatus") != "EmailSent"
+        note_page = tenant.user.page(f"/credit-notes/{note_id}")  # its own sync panel
+        assert f'>{memo["DocNumber"]}</a>' in note_page
+        assert "Not emailed to the customer." in note_page
+        invoice_page = tenant.user.page(f"/invoices/{invoice_id}")
+        assert "Emailed to the customer by QuickBooks Online." in invoice_page
         assert booked["Id"] == pushed["external_id"] and booked["Balance"] == 60
         assert len([m for m in entities(world, "CreditMemo")
                     if m["CustomerRef"]["value"] == booked["CustomerRef"]["value"]]) == 1
-        assert status_of(tenant, invoice_id) == "partially_paid"
+        assert status_of(tenant, invoice_id) == "partially_credited"
     finally:
         disconnect(tenant)
 

@@ -6,7 +6,8 @@ the default revenue account is an ACTIVE REVENUE account, sales tax rates exist,
 tracking category (if chosen) is active (without one, the check warns up front that a class
 not mapped stops the invoice's push), the bank account for payments (if chosen) is an active
 bank account. A failure shows Xero's own words and a fix; only refused credentials raise (the
-host then offers Reconnect).
+host then offers Reconnect). A PSA tax rate that is not mapped while Xero has several sales
+rates of its percentage is a warning.
 
 The optional write check creates a DRAFT invoice for an existing contact and deletes it again
 (a deleted draft frees its number), also when something fails half-way.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from hookspecs import AuthError, Check, ProviderError, TestResult
 
@@ -49,6 +51,7 @@ def test_connection(connection, write_check: bool) -> TestResult:
     checks.append(_currency_check(xero, str(org.get("BaseCurrency") or "")))
     checks.append(_revenue_account_check(connection, xero))
     checks.append(_tax_check(xero))
+    checks.extend(_ambiguous_tax_rates(connection, xero))
     checks.append(_tracking_check(connection, xero))
     checks.append(_bank_check(connection, xero))
     if write_check:
@@ -138,6 +141,28 @@ def _tax_check(xero: XeroClient) -> Check:
     shown = ", ".join(str(r["TaxType"]) for r in rates[:6]) + (" ..." if len(rates) > 6 else "")
     return Check(name, "pass", f"{len(rates)} sales tax rates available ({shown}). Map the PSA "
                  "tax rates to them on the Manage page.")
+
+
+def _ambiguous_tax_rates(connection, xero: XeroClient) -> list[Check]:
+    """A warning when a PSA tax rate is not mapped and Xero has several sales rates of its
+    percentage: the first invoice with it would fail (``push._match_tax_rates``)."""
+    try:
+        rates = lookups.sales_tax_rates(xero)
+    except ProviderError:
+        return []  # the "Tax rates" check above already says Xero could not be read
+    stuck = []
+    for tax_rate in connection.tax_rates():
+        same = lookups.same_percent_rates(rates, tax_rate.rate)
+        if len(same) > 1 and not connection.mapping("tax_type", tax_rate.id):
+            stuck.append(f"{tax_rate.name} ({Decimal(tax_rate.rate).normalize():f} %) could be "
+                         + " or ".join(f"{lookups.tax_label(r)} ({r['TaxType']})" for r in same))
+    if not stuck:
+        return []
+    return [Check("Tax rate mapping", "warn",
+                  "Not mapped, and Xero has several sales rates of the same percentage, so "
+                  "invoices with these tax rates will fail: " + "; ".join(stuck) + ".",
+                  fix="Choose the Xero tax rate for each in the Tax rates table on the Manage "
+                      "page.")]
 
 
 def _tracking_check(connection, xero: XeroClient) -> Check:

@@ -75,6 +75,14 @@ def sales_tax_rates(xero: XeroClient) -> list[dict]:
             if t.get("Status") == "ACTIVE" and t.get("CanApplyToRevenue", True) and t.get("TaxType")]
 
 
+def same_percent_rates(rates: list[dict], percent) -> list[dict]:
+    """The Xero rates among ``rates`` whose effective percentage is ``percent``: the candidates
+    a PSA tax rate that is not mapped is booked to (exactly one) or stuck between (several)."""
+    wanted = Decimal(percent).normalize()
+    return [r for r in rates if Decimal(str(
+        r.get("EffectiveRate", r.get("DisplayTaxRate", 0)) or 0)).normalize() == wanted]
+
+
 def tax_label(rate: dict) -> str:
     shown = rate.get("DisplayTaxRate", rate.get("EffectiveRate"))
     pct = ""

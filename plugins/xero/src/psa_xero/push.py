@@ -208,17 +208,13 @@ def _no_tax_type(connection, xero: XeroClient) -> str:
     return found
 
 
-def _rate_of(rate: dict) -> Decimal:
-    return Decimal(str(rate.get("EffectiveRate", rate.get("DisplayTaxRate", 0)) or 0)).normalize()
-
-
 def _match_tax_rates(xero: XeroClient, unmapped: dict, tax_types: dict, notes: list) -> None:
     """Unmapped PSA tax rates whose percentage exactly one active Xero sales rate has are booked
     to it (and the record says so); none or several: a mapping error naming the candidates."""
     rates = lookups.sales_tax_rates(xero)
     for rate_id, (tax_rate, description) in unmapped.items():
         wanted = Decimal(tax_rate.rate).normalize()
-        same = [r for r in rates if _rate_of(r) == wanted]
+        same = lookups.same_percent_rates(rates, wanted)
         if len(same) == 1:
             tax_types[rate_id] = str(same[0]["TaxType"])
             notes.append(f"Tax rate {tax_rate.name!r} was booked as Xero's "

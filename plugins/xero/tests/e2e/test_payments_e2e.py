@@ -245,8 +245,8 @@ def test_a_credit_note_allocated_in_xero_counts_as_settled(world, tenant, xero):
     invoice_id, xero_id = send(env, tenant)
 
     note = xero.credit(xero.invoice(xero_id), "40.00")
-    poll(lambda: status_of(tenant, invoice_id) == "partially_paid",
-         what="partially settled", timeout=WAIT)
+    poll(lambda: status_of(tenant, invoice_id) == "partially_credited",
+         what="partially credited", timeout=WAIT)
     assert env.host_payments(invoice_id) == [
         ("provider", Decimal("40.00"), f"{note['CreditNoteID']}:{xero_id}", "recorded")]
 

@@ -57,7 +57,9 @@ def test_e2e_connect_picking_one_of_two_organisations_then_send_shows_the_xero_l
     assert conn["settings"]["default_revenue_account"] == "4000"
 
     invoice_id = env.draft_invoice(tenant, amount="240.00")
-    href, target, number = provider_link(send_synced(env, tenant, invoice_id))
+    synced_page = send_synced(env, tenant, invoice_id)
+    assert "Emailed to the customer by Xero." in synced_page  # as QuickBooks says it
+    href, target, number = provider_link(synced_page)
     psa_number = number_of(env, invoice_id)
     (pushed,) = xero_invoices(xero_server.url, psa_number)
     assert number == pushed["InvoiceNumber"] == psa_number
