@@ -16,9 +16,9 @@ from host import events
 from host.extensions import db
 from host.models import Invoice, Payment
 from host.models.mixins import utcnow
-from host.services.errors import DomainError, InvalidTransition
+from host.services import validation
+from host.services.errors import DomainError, InvalidField, InvalidTransition
 from host.services.invoicing import SETTLEABLE, settle_status
-from host.services.totals import ZERO, cents, to_decimal
 
 
 def record_payment(invoice: Invoice, amount, date: date_type | None = None, source: str = "host",
@@ -29,14 +29,16 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
 
     ``source="host"``: a user typed it; it must not exceed the balance. ``source="provider"``:
     it came from the accounting system (give ``connection_id`` and ``external_id``); it is
-    recorded as reported, once. Sends ``events.payment_recorded(sender=payment, source=...)``
+    recorded as reported (rounded to the currency's minor units), once. ``amount`` and ``date``
+    go through ``host.services.validation`` whoever calls. Sends ``events.payment_recorded(sender=payment, source=...)``
     before the commit.
     """
     if source not in ("host", "provider"):
         raise DomainError(f"Unknown payment source {source!r}.")
-    amount = cents(amount)
-    if amount <= ZERO:
-        raise DomainError("The payment amount must be positive.")
+    amount = validation.money(amount, "amount", currency=invoice.currency, positive=True,
+                              rounding=source == "provider")
+    date = validation.day(date, "date")
+    reference = validation.text(reference, "reference", validation.column_length(Payment.reference))
     if source == "provider":
         if connection_id is None or not external_id:
             raise DomainError("A provider payment needs connection_id and external_id.")
@@ -47,7 +49,8 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
         raise InvalidTransition(
             f"Payments can be recorded on sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if source == "host" and amount > invoice.balance:
-        raise DomainError(f"The payment ({amount}) is more than the balance ({invoice.balance}).")
+        raise InvalidField("amount",
+                           f"The payment ({amount}) is more than the balance ({invoice.balance}).")
     payment = Payment(
         organization_id=invoice.organization_id,
         invoice=invoice,
@@ -57,7 +60,7 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
         kind=kind,
         connection_id=connection_id,
         external_id=external_id,
-        reference=reference or "",
+        reference=reference,
         status="recorded",
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
     )
@@ -114,10 +117,3 @@ def reverse_provider_payment(connection_id: int, external_id: str, *,
         db.session.commit()
     return list(rows)
 
-
-def parse_amount(value):
-    """Decimal from form/API input; DomainError when it is not a number."""
-    try:
-        return to_decimal(value)
-    except Exception:  # noqa: BLE001 - any parse failure is the user's input
-        raise DomainError(f"Not an amount: {value!r}.") from None
