@@ -8,6 +8,7 @@ from host.models.contract_line import ContractLine
 from host.models.credit_note import CreditNote, CreditNoteLine
 from host.models.external_ref import ConnectionMapping, ExternalRefRow
 from host.models.gl_account import GLAccount
+from host.models.idempotency_key import IdempotencyKey
 from host.models.invoice import Invoice, InvoiceLine
 from host.models.organization import Organization
 from host.models.payment import Payment
@@ -21,7 +22,7 @@ from host.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
-    "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "Organization", "Payment",
+    "CreditNoteLine", "GLAccount", "IdempotencyKey", "Invoice", "InvoiceLine", "Organization", "Payment",
     "Project", "ServiceType", "TaxRate", "User",
     "ConcurrencyLease", "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
     "SyncEvent", "SyncRecord", "WebhookDelivery",

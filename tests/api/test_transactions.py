@@ -1,0 +1,163 @@
+"""One transaction per API request, Idempotency-Key on POST, database faults as 503."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from host import events
+from host.extensions import db
+from host.integrations.testing import create_org
+from host.models import Client, IdempotencyKey, Invoice, Payment, User
+
+PROBLEM = "application/problem+json"
+
+
+def _api(app, org):
+    from host.services.api_tokens import create_token
+
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=org.admin_email).one()
+        token = create_token(user, "ci")[1]
+    client = app.test_client()
+
+    def call(method, url, json=None, key=None):
+        headers = {"Authorization": f"Bearer {token}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return client.open(url, method=method, json=json, headers=headers)
+
+    return call
+
+
+@pytest.fixture
+def api(app, org):
+    return _api(app, org)
+
+
+def _count(app, model, **filters) -> int:
+    with app.app_context():
+        return db.session.query(model).filter_by(**filters).count()
+
+
+def _disk_full(sender, **_):
+    raise OperationalError("INSERT INTO sync_records", {}, sqlite3.OperationalError(
+        "database or disk is full"))
+
+
+@pytest.fixture
+def failing_send():
+    """The send step fails after the invoice was built (a full disk while writing the outbox)."""
+    events.invoice_sent.connect(_disk_full)
+    yield
+    events.invoice_sent.disconnect(_disk_full)
+
+
+def test_create_and_send_is_one_transaction(app, api, catalog, failing_send):
+    resp = api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id, "send": True})
+    assert resp.status_code == 503 and resp.mimetype == PROBLEM
+    assert int(resp.headers["Retry-After"]) > 0
+    assert _count(app, Invoice) == 0  # no orphan draft
+    assert api("GET", "/api/v1/invoices").get_json()["total"] == 0
+
+
+def test_idempotency_key_returns_the_first_result(app, api, catalog):
+    body = {"project_id": catalog.project_id, "send": True}
+    first = api("POST", "/api/v1/invoices", json=body, key="order-42")
+    assert first.status_code == 201
+    again = api("POST", "/api/v1/invoices", json=body, key="order-42")
+    assert again.status_code == 201 and again.get_json()["id"] == first.get_json()["id"]
+    assert again.get_json()["number"] == first.get_json()["number"]
+    assert _count(app, Invoice) == 1
+    other = api("POST", "/api/v1/invoices", json=body, key="order-43")
+    assert other.status_code == 201 and _count(app, Invoice) == 2
+
+
+def test_idempotency_key_with_another_body_is_a_problem(app, api, catalog):
+    api("POST", "/api/v1/clients", json={"name": "Initech"}, key="k1")
+    resp = api("POST", "/api/v1/clients", json={"name": "Initrode"}, key="k1")
+    assert resp.status_code == 422 and resp.mimetype == PROBLEM
+    assert resp.get_json()["errors"][0]["field"] == "Idempotency-Key"
+    assert _count(app, Client, name="Initrode") == 0
+
+
+def test_idempotency_key_after_a_failure_can_be_retried(app, api, catalog, failing_send):
+    body = {"project_id": catalog.project_id, "send": True}
+    assert api("POST", "/api/v1/invoices", json=body, key="retry-me").status_code == 503
+    assert _count(app, IdempotencyKey) == 0  # a failed request stores no answer
+    events.invoice_sent.disconnect(_disk_full)
+    resp = api("POST", "/api/v1/invoices", json=body, key="retry-me")
+    assert resp.status_code == 201 and resp.get_json()["status"] == "sent"
+    assert _count(app, Invoice) == 1
+
+
+def test_idempotency_keys_are_per_organization(app, api, catalog):
+    other = create_org(app, name="Other Co", admin_email="a@other.test",
+                       member_email="m@other.test")
+    other_api = _api(app, other)
+    a = api("POST", "/api/v1/clients", json={"name": "Same"}, key="shared")
+    b = other_api("POST", "/api/v1/clients", json={"name": "Same"}, key="shared")
+    assert a.status_code == b.status_code == 201 and a.get_json()["id"] != b.get_json()["id"]
+
+
+def test_idempotent_payment_is_recorded_once(app, api, catalog):
+    iid = api("POST", "/api/v1/invoices",
+              json={"project_id": catalog.project_id, "send": True}).get_json()["id"]
+    for _ in range(2):
+        resp = api("POST", f"/api/v1/invoices/{iid}/payments", json={"amount": "10.00"},
+                   key="pay-1")
+        assert resp.status_code == 201
+    assert _count(app, Payment) == 1
+
+
+def test_too_long_idempotency_key_is_a_problem(api, catalog):
+    resp = api("POST", "/api/v1/clients", json={"name": "X"}, key="k" * 300)
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+# -- database faults ---------------------------------------------------------------------------
+
+def _database_file(app) -> Path:
+    return Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+
+
+def test_locked_database_is_503_with_retry_after(make_app):
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.2}})
+    org = create_org(app)
+    api = _api(app, org)
+    holder = sqlite3.connect(_database_file(app), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        resp = api("POST", "/api/v1/clients", json={"name": "Locked Out"})
+        assert resp.status_code == 503 and resp.mimetype == PROBLEM
+        assert int(resp.headers["Retry-After"]) > 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _count(app, Client, name="Locked Out") == 0
+    assert api("POST", "/api/v1/clients", json={"name": "Locked Out"}).status_code == 201
+
+
+def test_read_only_database_is_503(make_app):
+    from host import create_app
+
+    app = make_app()
+    org = create_org(app)
+    path = _database_file(app)
+    readonly = create_app({**{k: app.config[k] for k in (
+        "TESTING", "SECRET_KEY", "INSTANCE_DIR", "HUEY_BACKEND", "HUEY_IMMEDIATE",
+        "HUEY_SQLITE_PATH", "PSA_DISABLE_PLUGIN_AUTOLOAD", "PSA_PLUGINS")},
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true"})
+    with app.app_context():
+        from host.services.api_tokens import create_token
+
+        user = db.session.query(User).filter_by(email=org.admin_email).one()
+        secret = create_token(user, "ro")[1]
+    resp = readonly.test_client().post("/api/v1/clients", json={"name": "Nope"},
+                                       headers={"Authorization": f"Bearer {secret}"})
+    assert resp.status_code == 503 and resp.mimetype == PROBLEM
+    assert int(resp.headers["Retry-After"]) > 0
+    with readonly.app_context():
+        db.engine.dispose()
+    assert _count(app, Client, name="Nope") == 0
