@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
-from host.models.mixins import Money, Quantity
+from host.models.mixins import Money, Percent, Quantity
 from host.services.errors import InvalidField
 
 ID_MAX = 2**31 - 1
@@ -37,8 +37,6 @@ DATE_MAX = date(2999, 12, 31)
 DUE_DAYS_MAX = 3650
 #: Free texts stored in ``Text`` columns (memo, reason): what a page shows in full.
 MEMO_MAX_LENGTH = 2000
-#: A percentage column: Numeric(7, 4) (host.models.tax_rate.Percent).
-PERCENT = sa.Numeric(7, 4)
 
 #: ISO 4217 currencies without the usual two minor units (those with three are capped by the
 #: money column's two places).
@@ -91,7 +89,7 @@ def quantity(value, field: str, *, minimum: Decimal | int | None = None) -> Deci
 
 
 def percent(value, field: str) -> Decimal:
-    return number(value, field, column=PERCENT, minimum=0, maximum=100)
+    return number(value, field, column=Percent, minimum=0, maximum=100)
 
 
 def fits_money(amount: Decimal, field: str) -> Decimal:
