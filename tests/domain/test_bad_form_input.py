@@ -9,7 +9,6 @@ from factories import post_form
 
 from host.extensions import db
 from host.models import ContractLine, CreditNote, Invoice, Payment, Project
-from host.services.errors import InvalidField
 
 UNSTORABLE = ["NaN", "Infinity", "-Infinity", "1e400", "1e30"]
 
@@ -104,6 +103,7 @@ def test_contract_line_form_refuses_unstorable_rates(app, catalog, admin_client,
 
 def test_services_refuse_unstorable_values_called_directly(app, catalog):
     from host.services import credit_notes, invoicing, payments
+    from host.services.errors import InvalidField
 
     invoice_id, line_id = _sent_invoice(app, catalog)
     with app.app_context():
