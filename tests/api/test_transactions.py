@@ -161,3 +161,24 @@ def test_read_only_database_is_503(make_app):
     with readonly.app_context():
         db.engine.dispose()
     assert _count(app, Client, name="Nope") == 0
+
+
+def test_locked_database_on_a_page_is_503_too(make_app):
+    from factories import csrf_from
+
+    from host.integrations.testing import login
+
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.2}})
+    org = create_org(app)
+    browser = login(app.test_client(), org.admin_email, org.password)
+    token = csrf_from(browser, "/clients/new")
+    holder = sqlite3.connect(_database_file(app), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        resp = browser.post("/clients/new", data={"name": "Locked Out", "csrf_token": token})
+        assert resp.status_code == 503 and int(resp.headers["Retry-After"]) > 0
+        assert "Try again" in resp.get_data(as_text=True)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _count(app, Client, name="Locked Out") == 0
