@@ -118,7 +118,14 @@ def _write(view):
         if key is not None and response.status_code < 300:
             idempotency.remember(_org(), key, fingerprint, response.status_code,
                                  response.get_data(as_text=True))
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            stored = key and idempotency.stored_answer(_org(), key, fingerprint)
+            if not stored:
+                raise
+            return _replay(stored)  # a concurrent request with the same key committed first
         return response
 
     return wrapped

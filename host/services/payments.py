@@ -38,7 +38,11 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
     amount = validation.money(amount, "amount", currency=invoice.currency, positive=True,
                               rounding=source == "provider")
     date = validation.day(date, "date")
-    reference = validation.text(reference, "reference", validation.column_length(Payment.reference))
+    reference_max = validation.column_length(Payment.reference)
+    if source == "provider":  # recorded as reported: a long provider reference is cut, not refused
+        reference = str(reference or "")[:reference_max]
+    else:
+        reference = validation.text(reference, "reference", reference_max)
     if source == "provider":
         if connection_id is None or not external_id:
             raise DomainError("A provider payment needs connection_id and external_id.")
