@@ -182,3 +182,22 @@ def test_locked_database_on_a_page_is_503_too(make_app):
         holder.execute("ROLLBACK")
         holder.close()
     assert _count(app, Client, name="Locked Out") == 0
+
+
+def test_same_key_racing_a_committed_request_answers_the_first(app, api, catalog, monkeypatch):
+    from host.services import idempotency
+
+    body = {"project_id": catalog.project_id}
+    first = api("POST", "/api/v1/invoices", json=body, key="race")
+    real = idempotency.stored_answer
+    calls = []
+
+    def looked_before_the_other_committed(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(idempotency, "stored_answer", looked_before_the_other_committed)
+    second = api("POST", "/api/v1/invoices", json=body, key="race")
+    assert second.status_code == 201 and second.get_json()["id"] == first.get_json()["id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert _count(app, Invoice) == 1
