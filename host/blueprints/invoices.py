@@ -15,8 +15,8 @@ from host.forms.invoices import CreditNoteForm, EditInvoiceForm, NewInvoiceForm,
 from host.models import CreditNote, Invoice, InvoiceLine, Project, TaxRate
 from host.models.invoice import STATUSES
 from host.security.permissions import org_get_or_404
-from host.services import invoicing
-from host.services.errors import DomainError
+from host.services import invoicing, validation
+from host.services.errors import DomainError, InvalidField
 from host.services.queries import org_get, org_rows
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -44,7 +44,11 @@ def index():
     )
     if status in STATUSES:
         stmt = stmt.where(Invoice.status == status)
-    page = max(request.args.get("page", 1, type=int), 1)
+    try:
+        page = validation.integer(request.args.get("page", 1), "page", minimum=1,
+                                  maximum=validation.ID_MAX // PAGE_SIZE)
+    except InvalidField:
+        abort(400)
     rows = db.session.execute(
         stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render_template("invoices/index.html", invoices=rows[:PAGE_SIZE], status=status,

@@ -146,3 +146,14 @@ def test_provider_payment_is_rounded_not_refused(app, catalog):
         payment = payments.record_payment(invoice, Decimal("10.005"), source="provider",
                                           connection_id=connection_id, external_id="p-1")
         assert payment.amount == Decimal("10.01")
+
+
+@pytest.mark.parametrize("page", [str(2**63), "-1", "abc", str(2**31)])
+def test_invoice_list_page_beyond_range_is_400(admin_client, page):
+    assert admin_client.get(f"/invoices/?page={page}").status_code == 400
+
+
+def test_record_ids_beyond_64_bits_are_404_on_pages(admin_client):
+    assert admin_client.get(f"/invoices/{2**63}").status_code == 404
+    assert admin_client.get(f"/credit-notes/{2**64}").status_code == 404
+    assert admin_client.get(f"/invoices/new?project_id={2**63}").status_code == 200  # none chosen
