@@ -16,7 +16,7 @@ from host import events
 from host.extensions import db
 from host.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from host.services import validation
-from host.services.errors import DomainError, InvalidField, InvalidTransition
+from host.services.errors import InvalidField, InvalidTransition
 from host.services.invoicing import NUMBER_ATTEMPTS, SETTLEABLE, settle_status
 from host.services.numbering import CREDIT_NOTE_PREFIX, next_number
 from host.services.totals import ZERO, summarize
@@ -35,7 +35,8 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
         raise InvalidTransition(
             f"Credit notes are issued against sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if (lines is None) == (amount is None):
-        raise DomainError("Give either invoice lines or an amount to credit.")
+        raise InvalidField("lines" if lines is not None else "amount",
+                           "Give either invoice lines or an amount to credit.")
     if isinstance(lines, (str, bytes, Mapping)):
         raise InvalidField("lines", "lines must be a list of {invoice_line_id, quantity}.")
     reason = validation.text(reason, "reason", validation.MEMO_MAX_LENGTH)
@@ -43,10 +44,11 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
     lines = list(lines) if lines is not None else None
     built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
     if not built:
-        raise DomainError("Choose at least one line to credit.")
+        raise InvalidField("lines", "Choose at least one line to credit.")
     total = summarize(built).total
     if total <= ZERO:
-        raise DomainError("The credit note total must be positive.")
+        raise InvalidField("amount" if lines is None else "lines",
+                           "The credit note total must be positive.")
     creditable = invoice.total - invoice.amount_credited
     if total > creditable:
         raise InvalidField("amount" if lines is None else "lines", f"The credit ({total}) is more than can be credited ({creditable}).")

@@ -272,7 +272,7 @@ def _build_lines(project: Project | None, lines: Iterable[Mapping]) -> list[Invo
             class_label=class_label or (cl.class_label if cl else ""),
         ))
     if not built:
-        raise DomainError("An invoice needs at least one line with a quantity.")
+        raise InvalidField("lines", "An invoice needs at least one line with a quantity.")
     validation.fits_money(summarize(built).total, "lines")
     return built
 

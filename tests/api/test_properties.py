@@ -38,8 +38,12 @@ ANY_JSON = st.recursive(SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
     max_leaves=6)
 
-MONEY = st.one_of(st.sampled_from(["10.00", "1", "0.50", "250.25"]), ANY_JSON)
-DATES = st.one_of(st.sampled_from(["2026-06-01", "2026-12-31", None]), ANY_JSON)
+#: Numbers at the edges, weighted as a branch of their own so that few examples reach them.
+NUMBER_EDGES = st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "1e30", "-1", "0.001",
+                                "0", 2**63, float("nan"), float("inf"), True])
+DATE_EDGES = st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30", 20260601, "2026-6-1"])
+MONEY = st.one_of(st.sampled_from(["10.00", "1", "0.50", "250.25"]), NUMBER_EDGES, ANY_JSON)
+DATES = st.one_of(st.sampled_from(["2026-06-01", "2026-12-31", None]), DATE_EDGES, ANY_JSON)
 TEXTS = st.one_of(st.text(max_size=30), ANY_JSON)
 
 
