@@ -95,12 +95,19 @@ def integrity_error(exc: IntegrityError):
                         "already taken); nothing was saved.")
 
 
+#: A writing request that loses a race on a unique number (INV-0002 taken by a concurrent
+#: request between our read and our write) is run again, whole, in a fresh transaction.
+TRANSACTION_ATTEMPTS = 3
+
+
 def _write(view):
     """One transaction per writing request, committed once after the view; with an
     ``Idempotency-Key`` header (POST), a retry gets the stored first answer.
 
     The view changes the session only (services with ``commit=False``) and flushes before it
     renders; any exception rolls everything back (the error handlers and the request's end).
+    An ``IntegrityError`` (a concurrent request took the same number or key) rolls back and
+    runs the view again, up to ``TRANSACTION_ATTEMPTS`` times.
     """
 
     @wraps(view)
@@ -114,19 +121,22 @@ def _write(view):
                 return _replay(stored)
         else:
             key = None
-        response = make_response(view(*args, **kwargs))
-        if key is not None and response.status_code < 300:
-            idempotency.remember(_org(), key, fingerprint, response.status_code,
-                                 response.get_data(as_text=True))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            stored = key and idempotency.stored_answer(_org(), key, fingerprint)
-            if not stored:
-                raise
-            return _replay(stored)  # a concurrent request with the same key committed first
-        return response
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                response = make_response(view(*args, **kwargs))
+                if key is not None and response.status_code < 300:
+                    idempotency.remember(_org(), key, fingerprint, response.status_code,
+                                         response.get_data(as_text=True))
+                db.session.commit()
+                return response
+            except IntegrityError:
+                db.session.rollback()
+                stored = key and idempotency.stored_answer(_org(), key, fingerprint)
+                if stored:
+                    return _replay(stored)  # a concurrent request with this key committed first
+                if attempt == TRANSACTION_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     return wrapped
 

@@ -201,3 +201,22 @@ def test_same_key_racing_a_committed_request_answers_the_first(app, api, catalog
     assert second.status_code == 201 and second.get_json()["id"] == first.get_json()["id"]
     assert second.headers["Idempotent-Replayed"] == "true"
     assert _count(app, Invoice) == 1
+
+
+def test_a_number_taken_concurrently_retries_the_whole_request(app, api, catalog, monkeypatch):
+    from host.services import invoicing, numbering
+
+    api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id})  # INV-0001
+    calls = []
+
+    def stale_then_real(model, org_id, prefix):
+        calls.append(prefix)
+        if len(calls) == 1:
+            return 1, f"{prefix}0001"  # what a request that lost the race would have read
+        return numbering.next_number(model, org_id, prefix)
+
+    monkeypatch.setattr(invoicing, "next_number", stale_then_real)
+    resp = api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id, "send": True})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["number"] == "INV-0002" and resp.get_json()["status"] == "sent"
+    assert len(calls) == 2 and _count(app, Invoice) == 2
