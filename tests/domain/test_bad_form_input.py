@@ -157,3 +157,12 @@ def test_record_ids_beyond_64_bits_are_404_on_pages(admin_client):
     assert admin_client.get(f"/invoices/{2**63}").status_code == 404
     assert admin_client.get(f"/credit-notes/{2**64}").status_code == 404
     assert admin_client.get(f"/invoices/new?project_id={2**63}").status_code == 200  # none chosen
+
+
+@pytest.mark.parametrize("rate", UNSTORABLE + ["101", "-1", "8.12345"])
+def test_tax_rate_form_refuses_unstorable_rates(app, org, admin_client, rate):
+    from host.models import TaxRate
+
+    resp = post_form(admin_client, "/settings/tax-rates/new", {"name": "Odd tax", "rate": rate})
+    assert resp.status_code == 200 and "Rate (%)" in resp.get_data(as_text=True)
+    assert _count(app, TaxRate) == 0
