@@ -3,20 +3,24 @@
 The key is scoped to the organization. The stored answer is written in the same transaction as
 the record it describes (``remember`` adds it to the session; the caller commits once), so a
 failed request stores nothing and can be retried with the same key. The same key with a
-different request (method, path or body) is refused.
+different request (method, path or body) is refused. A key is kept for ``RETENTION`` (a day,
+as payment APIs do); after that it is free again and its old answer is dropped when it is reused.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from host.extensions import db
 from host.models.idempotency_key import KEY_MAX_LENGTH, IdempotencyKey
+from host.models.mixins import utcnow
 from host.services.errors import InvalidField
 
 HEADER = "Idempotency-Key"
+RETENTION = timedelta(hours=24)
 
 
 def check_key(key: str) -> str:
@@ -39,6 +43,10 @@ def stored_answer(organization_id: int, key: str, request_fingerprint: str) -> I
         sa.select(IdempotencyKey).where(IdempotencyKey.organization_id == organization_id,
                                         IdempotencyKey.key == key)
     ).scalar_one_or_none()
+    if row is not None and row.created_at < utcnow() - RETENTION:
+        db.session.delete(row)  # expired: the key is free again (deleted with this request's commit)
+        db.session.flush()
+        return None
     if row is not None and row.fingerprint != request_fingerprint:
         raise InvalidField(HEADER, f"{HEADER} {key!r} was already used for a different request.")
     return row

@@ -220,3 +220,21 @@ def test_a_number_taken_concurrently_retries_the_whole_request(app, api, catalog
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert resp.get_json()["number"] == "INV-0002" and resp.get_json()["status"] == "sent"
     assert len(calls) == 2 and _count(app, Invoice) == 2
+
+
+def test_an_idempotency_key_expires_after_its_retention(app, api, catalog):
+    from datetime import timedelta
+
+    from host.services import idempotency
+
+    first = api("POST", "/api/v1/clients", json={"name": "Kept"}, key="daily-import")
+    assert api("POST", "/api/v1/clients", json={"name": "Kept"},
+               key="daily-import").get_json()["id"] == first.get_json()["id"]
+    with app.app_context():
+        row = db.session.query(IdempotencyKey).one()
+        row.created_at -= idempotency.RETENTION + timedelta(minutes=1)
+        db.session.commit()
+    # past the retention the key is free again: the new request runs
+    resp = api("POST", "/api/v1/clients", json={"name": "Other"}, key="daily-import")
+    assert resp.status_code == 201 and resp.get_json()["name"] == "Other"
+    assert _count(app, IdempotencyKey) == 1
