@@ -91,12 +91,18 @@ def new():
 @bp.route("/<int:invoice_id>")
 @login_required
 def show(invoice_id: int):
-    invoice = org_get_or_404(Invoice, invoice_id)
-    payment_form = PaymentForm(formdata=None, date=date.today(), amount=invoice.balance)
+    return render_show(org_get_or_404(Invoice, invoice_id))
+
+
+def render_show(invoice: Invoice, payment_form: PaymentForm | None = None, status: int = 200):
+    """The invoice page; ``payment_form`` bound to a refused post shows its errors and what
+    was typed."""
+    if payment_form is None:
+        payment_form = PaymentForm(formdata=None, date=date.today(), amount=invoice.balance)
     return render_template(
         "invoices/show.html", invoice=invoice, action_form=ActionForm(),
         payment_form=payment_form, credit_form=CreditNoteForm(formdata=None),
-    )
+    ), status
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])

@@ -29,13 +29,14 @@ def _count(app, model) -> int:
 
 
 @pytest.mark.parametrize("amount", UNSTORABLE + ["0.001"])
-def test_payment_form_refuses_unstorable_amounts(app, catalog, admin_client, amount):
+def test_payment_form_refuses_unstorable_amounts_and_keeps_them(app, catalog, admin_client,
+                                                                amount):
     invoice_id, _ = _sent_invoice(app, catalog)
     resp = post_form(admin_client, f"/invoices/{invoice_id}/payments",
                      {"amount": amount, "date": "2026-06-01"}, page=f"/invoices/{invoice_id}")
-    assert resp.status_code == 302
-    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
-    assert "Amount" in page and 'class="flash error"' in page or "error" in page
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert f'value="{amount}"' in page and '<p class="error">Amount ' in page
     assert _count(app, Payment) == 0
     assert admin_client.get("/invoices/").status_code == 200
 
@@ -166,3 +167,13 @@ def test_tax_rate_form_refuses_unstorable_rates(app, org, admin_client, rate):
     resp = post_form(admin_client, "/settings/tax-rates/new", {"name": "Odd tax", "rate": rate})
     assert resp.status_code == 200 and "Rate (%)" in resp.get_data(as_text=True)
     assert _count(app, TaxRate) == 0
+
+
+def test_payment_over_the_balance_is_a_field_error_on_the_page(app, catalog, admin_client):
+    invoice_id, _ = _sent_invoice(app, catalog)  # 160.00
+    resp = post_form(admin_client, f"/invoices/{invoice_id}/payments",
+                     {"amount": "500.00", "date": "2026-06-01"}, page=f"/invoices/{invoice_id}")
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert 'value="500.00"' in page and "more than the balance" in page
+    assert _count(app, Payment) == 0
