@@ -4,6 +4,7 @@ Each case is one the field report of issue 10 found answering 500 (or saving a v
 every later read of the invoice and the invoice list a 500).
 """
 
+import io
 import json
 
 import pytest
@@ -258,6 +259,31 @@ def test_body_over_the_size_limit_is_413_before_it_is_read(make_app):
     assert _count(app, Client) == 0
     resp = client.post("/webhooks/fakeprovider", data=b"x" * 2000)
     assert resp.status_code == 413
+    # the declared length alone decides: a body that must not be read is never read
+    for url, headers in (("/api/v1/clients", {"Authorization": f"Bearer {token}"}),
+                         ("/webhooks/fakeprovider", {})):
+        resp = client.post(url, input_stream=_Unreadable(), content_type="application/json",
+                           environ_overrides={"CONTENT_LENGTH": "2000"}, headers=headers)
+        assert resp.status_code == 413, url
+
+
+class _Unreadable(io.RawIOBase):
+    """A request body that fails the test if anything reads it (the test client may rewind)."""
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        return 0
+
+    def tell(self):
+        return 0
+
+    def readinto(self, buffer):
+        raise AssertionError("the request body was read")
 
 
 def test_the_default_size_limit_is_set():
