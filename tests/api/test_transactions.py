@@ -238,3 +238,29 @@ def test_an_idempotency_key_expires_after_its_retention(app, api, catalog):
     resp = api("POST", "/api/v1/clients", json={"name": "Other"}, key="daily-import")
     assert resp.status_code == 201 and resp.get_json()["name"] == "Other"
     assert _count(app, IdempotencyKey) == 1
+
+
+def test_full_disk_is_503_and_saves_nothing(make_app):
+    """A real SQLITE_FULL: the database may not grow by a page (``max_page_count``)."""
+    import sqlalchemy as sa
+    from factories import make_catalog
+
+    app = make_app()
+    org = create_org(app)
+    catalog = make_catalog(app, org)
+    api = _api(app, org)
+    with app.app_context():
+        pages = db.session.execute(sa.text("PRAGMA page_count")).scalar()
+        free = db.session.execute(sa.text("PRAGMA freelist_count")).scalar()
+
+        @sa.event.listens_for(db.engine, "connect")
+        def no_growth(dbapi_connection, _record):
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        db.engine.dispose()
+    lines = [{"description": "x" * 500, "quantity": "1", "unit_price": "1"}] * (20 + 2 * free)
+    resp = api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id, "send": True,
+                                                 "memo": "m" * 2000, "lines": lines})
+    assert resp.status_code == 503 and resp.mimetype == PROBLEM, resp.get_data(as_text=True)
+    assert int(resp.headers["Retry-After"]) > 0
+    assert _count(app, Invoice) == 0
