@@ -46,9 +46,20 @@ def test_credit_note_form_refuses_unstorable_amounts(app, catalog, admin_client,
     invoice_id, line_id = _sent_invoice(app, catalog)
     url = f"/invoices/{invoice_id}/credit-notes/new"
     resp = post_form(admin_client, url, {"mode": "amount", "amount": amount, "reason": "x"})
-    assert resp.status_code == 200 and amount in resp.get_data(as_text=True)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert f'value="{amount}"' in page and '<p class="error">Amount ' in page
     resp = post_form(admin_client, url, {"mode": "lines", f"credit-{line_id}": amount})
-    assert resp.status_code == 200
+    assert resp.status_code == 422 and f'value="{amount}"' in resp.get_data(as_text=True)
+    assert _count(app, CreditNote) == 0
+
+
+def test_credit_over_what_is_left_is_an_amount_error_on_the_page(app, catalog, admin_client):
+    invoice_id, _ = _sent_invoice(app, catalog)  # 160.00
+    resp = post_form(admin_client, f"/invoices/{invoice_id}/credit-notes/new",
+                     {"mode": "amount", "amount": "999.00", "reason": "x"})
+    assert resp.status_code == 422
+    assert '<p class="error">The credit (999.00) is more than' in resp.get_data(as_text=True)
     assert _count(app, CreditNote) == 0
 
 
