@@ -259,6 +259,7 @@ def test_body_over_the_size_limit_is_413_before_it_is_read(make_app):
     assert _count(app, Client) == 0
     resp = client.post("/webhooks/fakeprovider", data=b"x" * 2000)
     assert resp.status_code == 413
+    assert client.post("/clients/new", data={"name": "x" * 2000}).status_code == 413  # a form
     # the declared length alone decides: a body that must not be read is never read
     for url, headers in (("/api/v1/clients", {"Authorization": f"Bearer {token}"}),
                          ("/webhooks/fakeprovider", {})):
