@@ -59,6 +59,9 @@ def defaults(instance_dir: Path) -> dict:
         "PSA_LOGIN_MAX_FAILURES": 5,
         "PSA_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "PSA_LOGIN_WINDOW_SECONDS": 900,
+        # Largest request body accepted (API, forms, webhooks): a larger one is a 413 before
+        # it is read (Werkzeug checks Content-Length and caps the stream).
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Own cookie names: browsers share cookies across ports, so with Flask's default
         # "session" any other app on the same host name (the demo's sandboxes on 127.0.0.1)
         # would overwrite the login.

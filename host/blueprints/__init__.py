@@ -7,6 +7,7 @@ from importlib import import_module
 from flask import Flask
 
 BLUEPRINT_MODULES = (
+    "host.blueprints.faults",
     "host.blueprints.auth",
     "host.blueprints.home",
     "host.blueprints.sync",

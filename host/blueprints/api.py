@@ -5,6 +5,13 @@ CSRF-exempt because it never reads the session: a request without a valid
 is scoped to the token owner's organization (another organization's record is a 404). Errors
 are RFC 9457 problem details.
 
+Every value is checked by ``host.services.validation`` (money finite, within the column and the
+currency's minor units; ids, dates, booleans and texts typed and in range); a refused value is a
+422 (a query parameter: 400) whose ``errors`` name the field. Each request that writes is one
+transaction, committed once at the end (``_write``); a ``POST`` with an ``Idempotency-Key``
+header answers a retry with the first answer. Bodies over ``MAX_CONTENT_LENGTH`` are 413
+before they are read.
+
 Endpoints (money as strings, dates YYYY-MM-DD; lists take ``limit``/``offset``):
   GET business-units | service-types | tax-rates | gl-accounts
   GET/POST clients, GET/PATCH clients/<id>; GET/POST projects, GET projects/<id>
@@ -17,11 +24,11 @@ Endpoints (money as strings, dates YYYY-MM-DD; lists take ``limit``/``offset``):
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
+from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, make_response, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -30,11 +37,11 @@ from host.models import (
     BusinessUnit, Client, ContractLine, CreditNote, GLAccount, Invoice, Payment, Project,
     ServiceType, TaxRate,
 )
-from host.services import credit_notes, invoicing, payments
+from host.models.invoice import STATUSES
+from host.services import credit_notes, idempotency, invoicing, payments, validation
 from host.services import representations as rep
-from host.forms.validators import is_email
 from host.services.api_tokens import user_for_token
-from host.services.errors import DomainError
+from host.services.errors import DomainError, InvalidField
 from host.services.problems import PROBLEM_TYPES, problem
 from host.services.queries import org_get, org_rows
 
@@ -75,8 +82,69 @@ def unrouted(exc: HTTPException):
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     db.session.rollback()
-    slug = "invalid-transition" if exc.status == 409 else "validation-error"
-    return problem(exc.status, exc.message, slug)
+    slug = {409: "invalid-transition", 400: "bad-request"}.get(exc.status, "validation-error")
+    errors = [{"field": exc.field, "detail": exc.message}] if exc.field else []
+    return problem(exc.status, exc.message, slug, errors=errors)
+
+
+@bp.errorhandler(IntegrityError)
+def integrity_error(exc: IntegrityError):
+    db.session.rollback()
+    return problem(409, "The request conflicts with an existing record (a name or number "
+                        "already taken); nothing was saved.")
+
+
+#: A writing request that loses a race on a unique number (INV-0002 taken by a concurrent
+#: request between our read and our write) is run again, whole, in a fresh transaction.
+TRANSACTION_ATTEMPTS = 3
+
+
+def _write(view):
+    """One transaction per writing request, committed once after the view; with an
+    ``Idempotency-Key`` header (POST), a retry gets the stored first answer.
+
+    The view changes the session only (services with ``commit=False``) and flushes before it
+    renders; any exception rolls everything back (the error handlers and the request's end).
+    An ``IntegrityError`` (a concurrent request took the same number or key) rolls back and
+    runs the view again, up to ``TRANSACTION_ATTEMPTS`` times.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        key = request.headers.get(idempotency.HEADER)
+        if key is not None and request.method == "POST":
+            key = idempotency.check_key(key)
+            fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
+            stored = idempotency.stored_answer(_org(), key, fingerprint)
+            if stored is not None:
+                return _replay(stored)
+        else:
+            key = None
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                response = make_response(view(*args, **kwargs))
+                if key is not None and response.status_code < 300:
+                    idempotency.remember(_org(), key, fingerprint, response.status_code,
+                                         response.get_data(as_text=True))
+                db.session.commit()
+                return response
+            except IntegrityError:
+                db.session.rollback()
+                stored = key and idempotency.stored_answer(_org(), key, fingerprint)
+                if stored:
+                    return _replay(stored)  # a concurrent request with this key committed first
+                if attempt == TRANSACTION_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    return wrapped
+
+
+def _replay(stored):
+    response = make_response(stored.response_body, stored.status_code)
+    response.mimetype = "application/json"
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.route("/problems/<slug>")
@@ -99,9 +167,11 @@ def _get(model, object_id):
 
 
 def _body() -> dict:
+    """The JSON object of the request; decimals stay exact (``Decimal``), so a value the
+    validation refuses (``1e400``, ``NaN``) is named rather than silently rounded."""
     try:
         data = json.loads(request.get_data() or b"null", parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
         data = None
     if not isinstance(data, dict):
         abort(400, "The request body must be a JSON object (Content-Type: application/json).")
@@ -111,25 +181,21 @@ def _body() -> dict:
 def _require(data: dict, *fields: str) -> None:
     missing = [f for f in fields if data.get(f) in (None, "")]
     if missing:
-        raise DomainError(f"Missing field(s): {', '.join(missing)}.")
+        raise InvalidField(missing[0], f"Missing field(s): {', '.join(missing)}.")
+
+
+def _arg_id(name: str) -> int | None:
+    return validation.optional_id(request.args.get(name), name, status=400)
 
 
 def _page(stmt, to_json):
-    limit = min(max(request.args.get("limit", 100, type=int), 1), 1000)
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    limit = validation.integer(request.args.get("limit", 100), "limit", minimum=1, maximum=1000,
+                               status=400)
+    offset = validation.integer(request.args.get("offset", 0), "offset", status=400)
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar()
     rows = db.session.execute(stmt.limit(limit).offset(offset)).scalars().all()
     return jsonify({"items": [to_json(r) for r in rows], "total": total,
                     "limit": limit, "offset": offset})
-
-
-def _date(value, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(f"{field} must be a date (YYYY-MM-DD).") from None
 
 
 def _sync_status(obj) -> dict | None:
@@ -186,22 +252,29 @@ def get_client(client_id: int):
 
 @bp.route("/clients", methods=["POST"])
 @bp.route("/clients/<int:client_id>", methods=["PATCH"])
+@_write
 def save_client(client_id: int | None = None):
     data = _body()
     client = _get(Client, client_id) if client_id else Client(organization_id=_org())
     if client_id is None:
         _require(data, "name")
-    for field in ("name", "billing_contact_name", "billing_email", "currency"):
-        if field in data:
-            setattr(client, field, str(data[field] or "").strip())
+    if "name" in data:
+        client.name = validation.text(data["name"], "name", validation.column_length(Client.name),
+                                      required=True)
+    if "billing_contact_name" in data:
+        client.billing_contact_name = validation.text(
+            data["billing_contact_name"], "billing_contact_name",
+            validation.column_length(Client.billing_contact_name))
+    if "billing_email" in data:
+        client.billing_email = validation.email(
+            data["billing_email"], "billing_email", validation.column_length(Client.billing_email))
+    if "currency" in data:
+        client.currency = validation.currency(data["currency"])
     if "active" in data:
-        client.active = bool(data["active"])
-    client.currency = (client.currency or "").upper()
-    if client.billing_email and not is_email(client.billing_email):
-        raise DomainError("billing_email is not an email address.")
+        client.active = validation.boolean(data["active"], "active")
     db.session.add(client)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return problem(409, "A client with this name already exists.")
@@ -213,8 +286,9 @@ def save_client(client_id: int | None = None):
 @bp.route("/projects")
 def list_projects():
     stmt = sa.select(Project).where(Project.organization_id == _org()).order_by(Project.id)
-    if request.args.get("client_id"):
-        stmt = stmt.where(Project.client_id == request.args.get("client_id", type=int))
+    client_id = _arg_id("client_id")
+    if client_id is not None:
+        stmt = stmt.where(Project.client_id == client_id)
     return _page(stmt, rep.project_json)
 
 
@@ -224,50 +298,54 @@ def get_project(project_id: int):
 
 
 @bp.route("/projects", methods=["POST"])
+@_write
 def create_project():
     """``{name, client_id, business_unit_id, due_days?, contract_lines?: [{service_type_id,
     rate, description?, gl_account_id?, tax_rate_id?, class_label?}]}``"""
     data = _body()
     _require(data, "name", "client_id", "business_unit_id")
     org = _org()
-    client = org_get(Client, org, data["client_id"])
-    unit = org_get(BusinessUnit, org, data["business_unit_id"])
-    if client is None or unit is None:
-        raise DomainError("Unknown client_id or business_unit_id.")
-    project = Project(organization_id=org, name=str(data["name"]).strip(), client=client,
-                      business_unit=unit, due_days=_int_or_none(data.get("due_days")))
+    client = _known(Client, data["client_id"], "client_id")
+    unit = _known(BusinessUnit, data["business_unit_id"], "business_unit_id")
+    project = Project(organization_id=org, client=client, business_unit=unit,
+                      name=validation.text(data["name"], "name",
+                                           validation.column_length(Project.name), required=True),
+                      due_days=validation.due_days(data.get("due_days")))
     contract_lines = data.get("contract_lines") or []
     if not isinstance(contract_lines, list) or not all(isinstance(x, dict) for x in contract_lines):
-        raise DomainError("contract_lines must be a list of objects.")
+        raise InvalidField("contract_lines", "contract_lines must be a list of objects.")
     for position, line in enumerate(contract_lines, start=1):
+        at = f"contract_lines[{position - 1}]"
         _require(line, "service_type_id", "rate")
-        service_type = org_get(ServiceType, org, line["service_type_id"])
-        if service_type is None:
-            raise DomainError(f"Unknown service_type_id {line['service_type_id']!r}.")
         project.contract_lines.append(ContractLine(
-            position=position, service_type=service_type,
-            rate=invoicing._decimal(line["rate"], "rate"),
-            description=str(line.get("description") or ""),
-            gl_account=org_get(GLAccount, org, line.get("gl_account_id")),
-            tax_rate=org_get(TaxRate, org, line.get("tax_rate_id")),
-            class_label=str(line.get("class_label") or ""),
+            position=position,
+            service_type=_known(ServiceType, line["service_type_id"], f"{at}.service_type_id"),
+            rate=validation.money(line["rate"], f"{at}.rate", currency=client.effective_currency),
+            description=validation.text(line.get("description"), f"{at}.description",
+                                        validation.column_length(ContractLine.description)),
+            gl_account=_known(GLAccount, line.get("gl_account_id"), f"{at}.gl_account_id"),
+            tax_rate=_known(TaxRate, line.get("tax_rate_id"), f"{at}.tax_rate_id"),
+            class_label=validation.text(line.get("class_label"), f"{at}.class_label",
+                                        validation.column_length(ContractLine.class_label)),
         ))
     db.session.add(project)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return problem(409, "A project with this name already exists.")
     return jsonify(rep.project_json(project)), 201
 
 
-def _int_or_none(value):
-    if value in (None, ""):
+def _known(model, value, field: str):
+    """The organization's ``model`` row with id ``value`` (None for no value); else a 422."""
+    object_id = validation.optional_id(value, field)
+    if object_id is None:
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise DomainError(f"Not an integer: {value!r}.") from None
+    obj = org_get(model, _org(), object_id)
+    if obj is None:
+        raise InvalidField(field, f"Unknown {field} {object_id}.")
+    return obj
 
 
 # -- invoices --------------------------------------------------------------------------------
@@ -278,9 +356,16 @@ def list_invoices():
 
     stmt = (sa.select(Invoice).where(Invoice.organization_id == _org())
             .options(*LIST_LOADS).order_by(Invoice.id))
-    for field in ("status", "client_id", "project_id", "business_unit_id"):
-        if request.args.get(field):
-            stmt = stmt.where(getattr(Invoice, field) == request.args.get(field))
+    status = request.args.get("status")
+    if status:
+        if status not in STATUSES:
+            raise InvalidField("status", f"status must be one of {', '.join(STATUSES)}.",
+                               status=400)
+        stmt = stmt.where(Invoice.status == status)
+    for field in ("client_id", "project_id", "business_unit_id"):
+        value = _arg_id(field)
+        if value is not None:
+            stmt = stmt.where(getattr(Invoice, field) == value)
     return _page(stmt, lambda inv: rep.invoice_json(inv, _sync_status(inv), with_lines=False))
 
 
@@ -291,46 +376,47 @@ def get_invoice(invoice_id: int):
 
 
 @bp.route("/invoices", methods=["POST"])
+@_write
 def create_invoice():
     """``{project_id, issue_date?, memo?, send?}`` plus either ``lines`` (see
     ``invoicing.create_invoice``) or ``quantities`` ``{contract_line_id: qty}``; neither bills
-    each contract line once. ``"send": true`` sends it right away."""
+    each contract line once. ``"send": true`` sends it right away, in the same transaction:
+    either both happen or neither."""
     data = _body()
     _require(data, "project_id")
-    project = org_get(Project, _org(), data["project_id"])
-    if project is None:
-        raise DomainError(f"Unknown project_id {data['project_id']!r}.")
-    common = {"issue_date": _date(data.get("issue_date"), "issue_date"),
-              "memo": str(data.get("memo") or ""), "created_by": g.api_user}
+    project = _known(Project, data["project_id"], "project_id")
+    send = validation.boolean(data.get("send", False), "send")
+    common = {"issue_date": data.get("issue_date"), "memo": data.get("memo"),
+              "created_by": g.api_user, "commit": False}
     if data.get("lines") is not None:
-        if not isinstance(data["lines"], list):
-            raise DomainError("lines must be a list.")
         invoice = invoicing.create_invoice(project, data["lines"], **common)
     else:
-        quantities = data.get("quantities")
-        if quantities is not None and not isinstance(quantities, dict):
-            raise DomainError("quantities must be an object {contract_line_id: quantity}.")
-        invoice = invoicing.create_invoice_from_project(project, quantities, **common)
-    if data.get("send"):
-        invoicing.send_invoice(invoice)
+        invoice = invoicing.create_invoice_from_project(project, data.get("quantities"), **common)
+    if send:
+        invoicing.send_invoice(invoice, commit=False)
+    db.session.flush()
     return jsonify(rep.invoice_json(invoice, _sync_status(invoice))), 201
 
 
 @bp.route("/invoices/<int:invoice_id>", methods=["PATCH"])
+@_write
 def update_invoice(invoice_id: int):
     """``{lines?, memo?, issue_date?}`` on a draft, approved or unpaid sent invoice."""
     invoice = _get(Invoice, invoice_id)
     data = _body()
     invoicing.update_invoice(invoice, data.get("lines"), memo=data.get("memo"),
-                             issue_date=_date(data.get("issue_date"), "issue_date"))
+                             issue_date=data.get("issue_date"), commit=False)
+    db.session.flush()
     return jsonify(rep.invoice_json(invoice, _sync_status(invoice)))
 
 
 @bp.route("/invoices/<int:invoice_id>/<any(approve, send, void):action>", methods=["POST"])
+@_write
 def invoice_action(invoice_id: int, action: str):
     invoice = _get(Invoice, invoice_id)
     {"approve": invoicing.approve, "send": invoicing.send_invoice,
-     "void": invoicing.void_invoice}[action](invoice)
+     "void": invoicing.void_invoice}[action](invoice, commit=False)
+    db.session.flush()
     return jsonify(rep.invoice_json(invoice, _sync_status(invoice)))
 
 
@@ -351,13 +437,15 @@ def list_credit_notes(invoice_id: int):
 
 
 @bp.route("/invoices/<int:invoice_id>/credit-notes", methods=["POST"])
+@_write
 def create_credit_note(invoice_id: int):
     """``{lines: [{invoice_line_id, quantity?}]}`` or ``{amount}``, plus ``reason?``."""
     invoice = _get(Invoice, invoice_id)
     data = _body()
     note = credit_notes.issue_credit_note(
-        invoice, data.get("lines"), amount=data.get("amount"), reason=str(data.get("reason") or ""),
-        issue_date=_date(data.get("issue_date"), "issue_date"))
+        invoice, data.get("lines"), amount=data.get("amount"), reason=data.get("reason"),
+        issue_date=data.get("issue_date"), commit=False)
+    db.session.flush()
     return jsonify(rep.credit_note_json(note)), 201
 
 
@@ -375,14 +463,16 @@ def list_payments(invoice_id: int):
 
 
 @bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
+@_write
 def create_payment(invoice_id: int):
     """``{amount, date?, reference?}``: a payment received outside the accounting system."""
     invoice = _get(Invoice, invoice_id)
     data = _body()
     _require(data, "amount")
     payment = payments.record_payment(
-        invoice, payments.parse_amount(data["amount"]), _date(data.get("date"), "date"),
-        source="host", reference=str(data.get("reference") or ""), recorded_by=g.api_user)
+        invoice, data["amount"], data.get("date"), source="host",
+        reference=data.get("reference"), recorded_by=g.api_user, commit=False)
+    db.session.flush()
     return jsonify(rep.payment_json(payment) | {"invoice_status": invoice.status}), 201
 
 

@@ -36,11 +36,15 @@ def new(invoice_id: int):
                 note = issue_credit_note(invoice, lines, reason=form.reason.data or "")
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            if exc.field == "amount":
+                form.amount.errors = [*form.amount.errors, exc.message]
+            else:
+                flash(exc.message, "error")
         else:
             flash(f"Credit note {note.number} issued for {note.total}.", "success")
             return redirect(url_for("invoices.show", invoice_id=invoice.id))
-    return render_template("invoices/credit_note_new.html", invoice=invoice, form=form)
+    status = 422 if request.method == "POST" else 200  # here after a POST: it was refused
+    return render_template("invoices/credit_note_new.html", invoice=invoice, form=form), status
 
 
 @bp.route("/credit-notes/<int:credit_note_id>")

@@ -15,8 +15,8 @@ from host.forms.invoices import CreditNoteForm, EditInvoiceForm, NewInvoiceForm,
 from host.models import CreditNote, Invoice, InvoiceLine, Project, TaxRate
 from host.models.invoice import STATUSES
 from host.security.permissions import org_get_or_404
-from host.services import invoicing
-from host.services.errors import DomainError
+from host.services import invoicing, validation
+from host.services.errors import DomainError, InvalidField
 from host.services.queries import org_get, org_rows
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -44,7 +44,11 @@ def index():
     )
     if status in STATUSES:
         stmt = stmt.where(Invoice.status == status)
-    page = max(request.args.get("page", 1, type=int), 1)
+    try:
+        page = validation.integer(request.args.get("page", 1), "page", minimum=1,
+                                  maximum=validation.ID_MAX // PAGE_SIZE)
+    except InvalidField:
+        abort(400)
     rows = db.session.execute(
         stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render_template("invoices/index.html", invoices=rows[:PAGE_SIZE], status=status,
@@ -87,12 +91,18 @@ def new():
 @bp.route("/<int:invoice_id>")
 @login_required
 def show(invoice_id: int):
-    invoice = org_get_or_404(Invoice, invoice_id)
-    payment_form = PaymentForm(formdata=None, date=date.today(), amount=invoice.balance)
+    return render_show(org_get_or_404(Invoice, invoice_id))
+
+
+def render_show(invoice: Invoice, payment_form: PaymentForm | None = None, status: int = 200):
+    """The invoice page; ``payment_form`` bound to a refused post shows its errors and what
+    was typed."""
+    if payment_form is None:
+        payment_form = PaymentForm(formdata=None, date=date.today(), amount=invoice.balance)
     return render_template(
         "invoices/show.html", invoice=invoice, action_form=ActionForm(),
         payment_form=payment_form, credit_form=CreditNoteForm(formdata=None),
-    )
+    ), status
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
+from host.blueprints.invoices import render_show
 from host.extensions import db
 from host.forms.invoices import PaymentForm
 from host.models import Invoice
@@ -18,19 +19,23 @@ bp = Blueprint("payments", __name__)
 @bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
 @login_required
 def create(invoice_id: int):
+    """Recorded: back to the invoice. Refused: the invoice page again, with the field's error
+    and what was typed (422)."""
     invoice = org_get_or_404(Invoice, invoice_id)
     form = PaymentForm()
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            flash(f"{field}: {'; '.join(errors)}", "error")
-        return redirect(url_for("invoices.show", invoice_id=invoice.id))
+        return render_show(invoice, form, 422)
     try:
         payment = record_payment(invoice, form.amount.data, form.date.data, source="host",
                                  reference=form.reference.data or "", recorded_by=current_user)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"Payment of {payment.amount} recorded; invoice {invoice.number} is "
-              f"{invoice.status.replace('_', ' ')}.", "success")
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+        else:
+            flash(exc.message, "error")
+        return render_show(invoice, form, 422)
+    flash(f"Payment of {payment.amount} recorded; invoice {invoice.number} is "
+          f"{invoice.status.replace('_', ' ')}.", "success")
     return redirect(url_for("invoices.show", invoice_id=invoice.id))

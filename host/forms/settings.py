@@ -2,6 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from host.forms.validators import Checked
+from host.services import validation
+
 
 class GLAccountForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=30)])
@@ -26,7 +29,7 @@ class ServiceTypeForm(FlaskForm):
 
 class TaxRateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
-    rate = DecimalField("Rate (%)", places=4, validators=[InputRequired(), NumberRange(0, 100)])
+    rate = DecimalField("Rate (%)", places=4, validators=[InputRequired(), Checked(validation.percent)])
     active = BooleanField("Active", default=True)
     submit = SubmitField("Save")
 

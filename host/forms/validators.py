@@ -1,15 +1,9 @@
 """Validators without extra dependencies."""
 
-import re
+from wtforms.validators import StopValidation, ValidationError
 
-from wtforms.validators import ValidationError
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def is_email(value: str) -> bool:
-    """A plausible address (one @, a dot in the domain). Reserved test domains are fine."""
-    return bool(_EMAIL.match(value or ""))
+from host.services.errors import DomainError
+from host.services.validation import is_email
 
 
 class PlainEmail:
@@ -21,3 +15,24 @@ class PlainEmail:
     def __call__(self, form, field):
         if field.data and not is_email(field.data.strip()):
             raise ValidationError(self.message)
+
+
+class Checked:
+    """Run a rule of ``host.services.validation`` on the field's data (the same rule the API and
+    the services apply) and keep its clean value; its message becomes the field's error.
+
+    ``Checked(validation.money, positive=True)``. Put it after ``InputRequired``/``Optional``;
+    empty data is left to those.
+    """
+
+    def __init__(self, rule, **options):
+        self.rule = rule
+        self.options = options
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            return
+        try:
+            field.data = self.rule(field.data, field.label.text, **self.options)
+        except DomainError as exc:
+            raise StopValidation(exc.message) from None

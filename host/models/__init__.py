@@ -8,6 +8,7 @@ from host.models.contract_line import ContractLine
 from host.models.credit_note import CreditNote, CreditNoteLine
 from host.models.external_ref import ConnectionMapping, ExternalRefRow
 from host.models.gl_account import GLAccount
+from host.models.idempotency_key import IdempotencyKey
 from host.models.invoice import Invoice, InvoiceLine
 from host.models.login_failure import LoginFailure
 from host.models.oauth_authorization import OAuthAuthorization
@@ -23,7 +24,7 @@ from host.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "ApiToken", "BusinessUnit", "Client", "Connection", "ContractLine", "CreditNote",
-    "CreditNoteLine", "GLAccount", "Invoice", "InvoiceLine", "LoginFailure",
+    "CreditNoteLine", "GLAccount", "IdempotencyKey", "Invoice", "InvoiceLine", "LoginFailure",
     "OAuthAuthorization", "Organization", "Payment", "Project", "ServiceType", "TaxRate",
     "User",
     "ConcurrencyLease", "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",

@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from host.extensions import db
-from host.models.mixins import Money, Quantity, Timestamps
+from host.models.mixins import Money, Percent, Quantity, Timestamps
 from host.models.priced import PricedDocument, PricedLine
-from host.models.tax_rate import Percent
 
 
 class CreditNote(PricedDocument, Timestamps, db.Model):

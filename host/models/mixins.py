@@ -20,5 +20,8 @@ class Timestamps:
 
 
 # Money: exact decimals, never floats. 2 places for amounts, 4 for rates and quantities.
+# host.services.validation reads precision and scale from these to refuse what cannot fit.
 Money = sa.Numeric(14, 2, asdecimal=True)
 Quantity = sa.Numeric(14, 4, asdecimal=True)
+#: Percent with up to 4 decimals (8.875 % US sales tax, 20 % VAT).
+Percent = sa.Numeric(7, 4, asdecimal=True)

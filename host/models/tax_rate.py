@@ -8,11 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from host.extensions import db
-from host.models.mixins import Timestamps
+from host.models.mixins import Percent, Timestamps
 from host.numbers import plain_decimal
-
-#: Percent with up to 4 decimals (8.875 % US sales tax, 20 % VAT).
-Percent = sa.Numeric(7, 4, asdecimal=True)
 
 
 class TaxRate(Timestamps, db.Model):

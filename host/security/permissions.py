@@ -28,8 +28,10 @@ def org_get_or_404(model, object_id):
     Another organization's record is a 404, never a 403: its existence is not disclosed.
     """
     from host.extensions import db
+    from host.services.validation import id_in_range
 
-    obj = db.session.get(model, object_id)
+    object_id = id_in_range(object_id)
+    obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None or org_id_of(obj) != current_user.organization_id:
         abort(404)
     return obj

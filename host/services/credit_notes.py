@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from host import events
 from host.extensions import db
 from host.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from host.services.errors import DomainError, InvalidTransition
+from host.services import validation
+from host.services.errors import InvalidField, InvalidTransition
 from host.services.invoicing import NUMBER_ATTEMPTS, SETTLEABLE, settle_status
 from host.services.numbering import CREDIT_NOTE_PREFIX, next_number
-from host.services.totals import ZERO, cents, summarize, to_decimal
+from host.services.totals import ZERO, summarize
 
 
 def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, *,
@@ -34,19 +35,23 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
         raise InvalidTransition(
             f"Credit notes are issued against sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if (lines is None) == (amount is None):
-        raise DomainError("Give either invoice lines or an amount to credit.")
+        raise InvalidField("lines" if lines is not None else "amount",
+                           "Give either invoice lines or an amount to credit.")
     if isinstance(lines, (str, bytes, Mapping)):
-        raise DomainError("lines must be a list of {invoice_line_id, quantity}.")
+        raise InvalidField("lines", "lines must be a list of {invoice_line_id, quantity}.")
+    reason = validation.text(reason, "reason", validation.MEMO_MAX_LENGTH)
+    issue_date = validation.day(issue_date, "issue_date")
     lines = list(lines) if lines is not None else None
     built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
     if not built:
-        raise DomainError("Choose at least one line to credit.")
+        raise InvalidField("lines", "Choose at least one line to credit.")
     total = summarize(built).total
     if total <= ZERO:
-        raise DomainError("The credit note total must be positive.")
+        raise InvalidField("amount" if lines is None else "lines",
+                           "The credit note total must be positive.")
     creditable = invoice.total - invoice.amount_credited
     if total > creditable:
-        raise DomainError(f"The credit ({total}) is more than can be credited ({creditable}).")
+        raise InvalidField("amount" if lines is None else "lines", f"The credit ({total}) is more than can be credited ({creditable}).")
     for attempt in range(NUMBER_ATTEMPTS):
         sequence, number = next_number(CreditNote, invoice.organization_id, CREDIT_NOTE_PREFIX)
         note = CreditNote(
@@ -55,7 +60,7 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
             number=number,
             sequence=sequence,
             issue_date=issue_date or date.today(),
-            reason=reason or "",
+            reason=reason,
             status="issued",
             lines=built,
         )
@@ -84,17 +89,22 @@ def _copy_lines(invoice: Invoice, lines: Iterable[Mapping]) -> list[CreditNoteLi
     by_id = {line.id: line for line in invoice.lines}
     built = []
     for position, data in enumerate(lines, start=1):
+        at = f"lines[{position - 1}]"
         if not isinstance(data, Mapping):
-            raise DomainError(f"Line {position} must be an object.")
-        source: InvoiceLine | None = by_id.get(_int(data.get("invoice_line_id")))
+            raise InvalidField(at, f"Line {position} must be an object.")
+        line_id = validation.optional_id(data.get("invoice_line_id"), f"{at}.invoice_line_id")
+        source: InvoiceLine | None = by_id.get(line_id)
         if source is None:
-            raise DomainError(f"Line {data.get('invoice_line_id')!r} is not on this invoice.")
+            raise InvalidField(f"{at}.invoice_line_id",
+                               f"Line {data.get('invoice_line_id')!r} is not on this invoice.")
         quantity = data.get("quantity")
-        quantity = source.quantity if quantity in (None, "") else _number(quantity)
+        quantity = source.quantity if quantity in (None, "") else validation.quantity(
+            quantity, f"{at}.quantity")
         if quantity == 0:
             continue
         if quantity < 0 or quantity > source.quantity:
-            raise DomainError(
+            raise InvalidField(
+                f"{at}.quantity",
                 f"Credit quantity for {source.description!r} must be between 0 and {source.quantity}.")
         gl = source.effective_gl_account
         built.append(CreditNoteLine(
@@ -113,7 +123,7 @@ def _copy_lines(invoice: Invoice, lines: Iterable[Mapping]) -> list[CreditNoteLi
 
 
 def _amount_line(invoice: Invoice, amount) -> list[CreditNoteLine]:
-    value = cents(_number(amount))
+    value = validation.money(amount, "amount", currency=invoice.currency, positive=True)
     first = invoice.lines[0] if invoice.lines else None
     return [CreditNoteLine(
         position=1,
@@ -127,16 +137,3 @@ def _amount_line(invoice: Invoice, amount) -> list[CreditNoteLine]:
         class_label=first.effective_class_label if first else "",
     )]
 
-
-def _number(value) -> Decimal:
-    try:
-        return to_decimal(value)
-    except Exception:  # noqa: BLE001
-        raise DomainError(f"Not a number: {value!r}.") from None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

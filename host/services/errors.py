@@ -8,10 +8,24 @@ class DomainError(ValueError):
 
     status = 422
     title = "Invalid request"
+    #: The input field the error is about (``"amount"``, ``"lines[0].unit_price"``), if one.
+    field: str | None = None
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class InvalidField(DomainError):
+    """One input value is refused (wrong type, not finite, out of the column's range ...).
+
+    ``status`` is 422 for a request body's field, 400 for a query parameter.
+    """
+
+    def __init__(self, field: str, message: str, *, status: int = 422):
+        super().__init__(message)
+        self.field = field
+        self.status = status
 
 
 class InvalidTransition(DomainError):

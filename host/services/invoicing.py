@@ -2,13 +2,16 @@
 
 Every function changes the session and, unless ``commit=False``, commits once at the end. Domain
 signals are sent *before* that commit so the sync outbox writes its record in the same
-transaction.
+transaction. A caller doing several steps in one request (create, then send) passes
+``commit=False`` to each and commits once, so a failure leaves nothing half-done.
+
+Every input goes through ``host.services.validation`` here too, so a value the database cannot
+store or a page cannot show is refused whoever calls (API, form, seed, test).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Iterable, Mapping
 
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +22,10 @@ from host.models import (
     ContractLine, GLAccount, Invoice, InvoiceLine, Project, ServiceType, TaxRate,
 )
 from host.models.mixins import utcnow
-from host.services.errors import DomainError, InvalidTransition
+from host.services import validation
+from host.services.errors import DomainError, InvalidField, InvalidTransition
 from host.services.numbering import INVOICE_PREFIX, next_number
-from host.services.totals import ZERO, to_decimal
+from host.services.totals import ZERO, line_amount, line_tax, summarize
 
 EDITABLE = ("draft", "approved", "sent")
 NUMBER_ATTEMPTS = 5
@@ -42,7 +46,10 @@ def create_invoice(project: Project, lines: Iterable[Mapping], *, issue_date: da
     ``description``, ``discount_percent``, ``service_type_id``, ``tax_rate_id``,
     ``gl_account_id``, ``service_date``, ``class_label`` override those.
     """
-    issue_date = issue_date or date.today()
+    issue_date = validation.day(issue_date, "issue_date") or date.today()
+    memo = validation.text(memo, "memo", validation.MEMO_MAX_LENGTH)
+    if isinstance(lines, (str, bytes, Mapping)):
+        raise InvalidField("lines", "lines must be a list.")
     lines = list(lines)
     for attempt in range(NUMBER_ATTEMPTS):
         sequence, number = next_number(Invoice, project.organization_id, INVOICE_PREFIX)
@@ -57,7 +64,7 @@ def create_invoice(project: Project, lines: Iterable[Mapping], *, issue_date: da
             issue_date=issue_date,
             due_date=due_date_for(project, issue_date),
             status="draft",
-            memo=memo or "",
+            memo=memo,
             created_by=created_by,
         )
         invoice.lines = _build_lines(project, lines)
@@ -84,10 +91,12 @@ def create_invoice_from_project(project: Project, quantities: Mapping | None = N
     ``quantities`` maps contract line id -> quantity; lines with no or zero quantity are left
     out. Without ``quantities`` every contract line is billed once.
     """
+    if quantities is not None and not isinstance(quantities, Mapping):
+        raise InvalidField("quantities", "quantities must be an object {contract_line_id: quantity}.")
     lines = []
     for cl in project.contract_lines:
         qty = 1 if quantities is None else quantities.get(cl.id, quantities.get(str(cl.id)))
-        if qty in (None, "") or _decimal(qty, "quantity") == 0:
+        if qty in (None, "") or validation.quantity(qty, f"quantities.{cl.id}") == 0:
             continue
         lines.append({"contract_line_id": cl.id, "quantity": qty, "service_date": service_date})
     return create_invoice(project, lines, issue_date=issue_date, memo=memo,
@@ -107,9 +116,12 @@ def update_invoice(invoice: Invoice, lines: Iterable[Mapping] | None = None, *,
     if invoice.status == "sent" and (invoice.has_payments or invoice.credit_notes):
         raise InvalidTransition(
             "This invoice has payments or credit notes; it can no longer be edited.")
+    if memo is not None:
+        memo = validation.text(memo, "memo", validation.MEMO_MAX_LENGTH)
+    issue_date = validation.day(issue_date, "issue_date")
     if lines is not None:
         if isinstance(lines, (str, bytes, Mapping)):
-            raise DomainError("lines must be a list.")
+            raise InvalidField("lines", "lines must be a list.")
         new_lines = _build_lines(invoice.project, lines)
         invoice.lines.clear()
         db.session.flush()
@@ -199,22 +211,13 @@ def _label(status: str) -> str:
     return status.replace("_", " ")
 
 
-def _decimal(value, field: str) -> Decimal:
-    try:
-        return to_decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(f"{field} must be a number, got {value!r}.") from None
-
-
 def _owned(model, object_id, org_id: int, field: str):
-    if object_id in (None, ""):
+    object_id = validation.optional_id(object_id, field)
+    if object_id is None:
         return None
-    try:
-        obj = db.session.get(model, int(object_id))
-    except (TypeError, ValueError):
-        obj = None
+    obj = db.session.get(model, object_id)
     if obj is None or getattr(obj, "organization_id", org_id) != org_id:
-        raise DomainError(f"Unknown {field} {object_id!r}.")
+        raise InvalidField(field, f"Unknown {field} {object_id!r}.")
     return obj
 
 
@@ -223,58 +226,59 @@ def _build_lines(project: Project | None, lines: Iterable[Mapping]) -> list[Invo
         raise DomainError("The invoice has no project.")
     org_id = project.organization_id
     built = []
+    currency = project.client.effective_currency
     for position, data in enumerate(lines, start=1):
+        at = f"lines[{position - 1}]"
         if not isinstance(data, Mapping):
-            raise DomainError(f"Line {position} must be an object.")
+            raise InvalidField(at, f"Line {position} must be an object.")
         cl = None
-        if data.get("contract_line_id") not in (None, ""):
-            cl = db.session.get(ContractLine, int(data["contract_line_id"]))
+        contract_line_id = validation.optional_id(data.get("contract_line_id"),
+                                                  f"{at}.contract_line_id")
+        if contract_line_id is not None:
+            cl = db.session.get(ContractLine, contract_line_id)
             if cl is None or cl.project_id != project.id:
-                raise DomainError(
-                    f"Contract line {data['contract_line_id']!r} is not part of this project.")
-        quantity = _decimal(data.get("quantity", 1), "quantity")
-        if "unit_price" in data and data["unit_price"] not in (None, ""):
-            unit_price = _decimal(data["unit_price"], "unit_price")
+                raise InvalidField(f"{at}.contract_line_id",
+                                   f"Contract line {contract_line_id} is not part of this project.")
+        quantity = validation.quantity(data.get("quantity", 1), f"{at}.quantity")
+        if data.get("unit_price") not in (None, ""):
+            unit_price = validation.money(data["unit_price"], f"{at}.unit_price",
+                                          currency=currency)
         elif cl is not None:
             unit_price = cl.rate
         else:
-            raise DomainError(f"Line {position}: give a unit_price or a contract_line_id.")
-        discount = _decimal(data.get("discount_percent") or 0, "discount_percent")
-        if not ZERO <= discount <= 100:
-            raise DomainError(f"Line {position}: discount must be between 0 and 100 %.")
-        service_type = _owned(ServiceType, data.get("service_type_id"), org_id, "service type") \
-            or (cl.service_type if cl else None)
+            raise InvalidField(f"{at}.unit_price",
+                               f"Line {position}: give a unit_price or a contract_line_id.")
+        discount = validation.percent(data.get("discount_percent") or 0,
+                                      f"{at}.discount_percent")
+        service_type = _owned(ServiceType, data.get("service_type_id"), org_id,
+                              f"{at}.service_type_id") or (cl.service_type if cl else None)
         if "tax_rate_id" in data:
-            tax_rate = _owned(TaxRate, data.get("tax_rate_id"), org_id, "tax rate")
+            tax_rate = _owned(TaxRate, data.get("tax_rate_id"), org_id, f"{at}.tax_rate_id")
         else:
             tax_rate = cl.tax_rate if cl else None
-        gl_account = _owned(GLAccount, data.get("gl_account_id"), org_id, "GL account")
-        description = (data.get("description") or "").strip() or (cl.label if cl else "") \
-            or (service_type.name if service_type else "")
+        gl_account = _owned(GLAccount, data.get("gl_account_id"), org_id, f"{at}.gl_account_id")
+        amount = validation.fits_money(line_amount(quantity, unit_price, discount), at)
+        validation.fits_money(line_tax(amount, tax_rate.rate if tax_rate else None), at)
+        description = validation.text(data.get("description"), f"{at}.description",
+                                      validation.column_length(InvoiceLine.description)) \
+            or (cl.label if cl else "") or (service_type.name if service_type else "")
+        class_label = validation.text(data.get("class_label"), f"{at}.class_label",
+                                      validation.column_length(InvoiceLine.class_label))
         built.append(InvoiceLine(
             position=position,
-            description=description,
+            description=description[:validation.column_length(InvoiceLine.description)],
             quantity=quantity,
             unit_price=unit_price,
             discount_percent=discount,
-            service_date=_date(data.get("service_date")),
+            service_date=validation.day(data.get("service_date"), f"{at}.service_date"),
             service_type=service_type,
             tax_rate=tax_rate,
             contract_line=cl,
             gl_account=gl_account,
-            class_label=(data.get("class_label") or "").strip() or (cl.class_label if cl else ""),
+            class_label=class_label or (cl.class_label if cl else ""),
         ))
     if not built:
-        raise DomainError("An invoice needs at least one line with a quantity.")
+        raise InvalidField("lines", "An invoice needs at least one line with a quantity.")
+    validation.fits_money(summarize(built).total, "lines")
     return built
 
-
-def _date(value) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(f"Not a date (YYYY-MM-DD): {value!r}.") from None

@@ -17,9 +17,9 @@ from host.extensions import db
 from host.models import Invoice, Payment
 from host.models.dialect_insert import insert_for
 from host.models.mixins import utcnow
-from host.services.errors import DomainError, InvalidTransition
+from host.services import validation
+from host.services.errors import DomainError, InvalidField, InvalidTransition
 from host.services.invoicing import SETTLEABLE, settle_status
-from host.services.totals import ZERO, cents, to_decimal
 
 
 def record_payment(invoice: Invoice, amount, date: date_type | None = None, source: str = "host",
@@ -30,14 +30,20 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
 
     ``source="host"``: a user typed it; it must not exceed the balance. ``source="provider"``:
     it came from the accounting system (give ``connection_id`` and ``external_id``); it is
-    recorded as reported, once. Sends ``events.payment_recorded(sender=payment, source=...)``
+    recorded as reported (rounded to the currency's minor units), once. ``amount`` and ``date``
+    go through ``host.services.validation`` whoever calls. Sends ``events.payment_recorded(sender=payment, source=...)``
     before the commit.
     """
     if source not in ("host", "provider"):
         raise DomainError(f"Unknown payment source {source!r}.")
-    amount = cents(amount)
-    if amount <= ZERO:
-        raise DomainError("The payment amount must be positive.")
+    amount = validation.money(amount, "amount", currency=invoice.currency, positive=True,
+                              rounding=source == "provider")
+    date = validation.day(date, "date")
+    reference_max = validation.column_length(Payment.reference)
+    if source == "provider":  # recorded as reported: a long provider reference is cut, not refused
+        reference = str(reference or "")[:reference_max]
+    else:
+        reference = validation.text(reference, "reference", reference_max)
     if source == "provider":
         if connection_id is None or not external_id:
             raise DomainError("A provider payment needs connection_id and external_id.")
@@ -48,7 +54,8 @@ def record_payment(invoice: Invoice, amount, date: date_type | None = None, sour
         raise InvalidTransition(
             f"Payments can be recorded on sent invoices; this one is {invoice.status.replace('_', ' ')}.")
     if source == "host" and amount > invoice.balance:
-        raise DomainError(f"The payment ({amount}) is more than the balance ({invoice.balance}).")
+        raise InvalidField("amount",
+                           f"The payment ({amount}) is more than the balance ({invoice.balance}).")
     values = dict(
         organization_id=invoice.organization_id, invoice_id=invoice.id, amount=amount,
         date=date or date_type.today(), source=source, kind=kind, connection_id=connection_id,
@@ -122,10 +129,3 @@ def reverse_provider_payment(connection_id: int, external_id: str, *,
         db.session.commit()
     return list(rows)
 
-
-def parse_amount(value):
-    """Decimal from form/API input; DomainError when it is not a number."""
-    try:
-        return to_decimal(value)
-    except Exception:  # noqa: BLE001 - any parse failure is the user's input
-        raise DomainError(f"Not an amount: {value!r}.") from None

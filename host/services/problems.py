@@ -24,10 +24,16 @@ PROBLEM_TYPES = {
                            "voiding a paid invoice)."),
     "bad-request": ("Bad request", "The request could not be understood (is it JSON?)."),
     "conflict": ("Conflict", "The request conflicts with an existing record."),
+    "too-large": ("Request too large", "The request body is larger than the server accepts "
+                  "(MAX_CONTENT_LENGTH); it was not read."),
+    "unavailable": ("Temporarily unavailable", "The database is busy or cannot be written "
+                    "(locked, read-only or full); nothing was saved. Retry after the number of "
+                    "seconds in the Retry-After header."),
 }
 
 _BY_STATUS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-              405: "method-not-allowed", 409: "conflict", 422: "validation-error"}
+              405: "method-not-allowed", 409: "conflict", 413: "too-large",
+              422: "validation-error", 503: "unavailable"}
 
 
 def problem(status: int, detail: str, slug: str | None = None, **extra) -> Response:
