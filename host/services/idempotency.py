@@ -58,3 +58,12 @@ def remember(organization_id: int, key: str, request_fingerprint: str, status_co
     db.session.add(IdempotencyKey(organization_id=organization_id, key=key,
                                   fingerprint=request_fingerprint, status_code=status_code,
                                   response_body=body))
+
+
+def purge_expired() -> int:
+    """Delete stored answers older than :data:`RETENTION` (the worker's hourly housekeeping).
+    Commits."""
+    result = db.session.execute(sa.delete(IdempotencyKey).where(
+        IdempotencyKey.created_at < utcnow() - RETENTION))
+    db.session.commit()
+    return result.rowcount

@@ -56,6 +56,7 @@ def register(huey, app: Flask) -> None:
     from huey import crontab
 
     from host.sync import deliveries, pause, sweeper
+    from host.sync.housekeeping import purge_expired
 
     def in_app(fn, *args):
         with app.app_context():
@@ -91,6 +92,10 @@ def register(huey, app: Flask) -> None:
     def reconcile_all():
         return in_app(sweeper.reconcile_all)
 
+    @huey.periodic_task(once_per_minute(crontab(minute="17")), name="sync.housekeeping")
+    def housekeeping():
+        return in_app(purge_expired)
+
     @huey.on_startup("sync.sweep_on_start")
     def sweep_on_start():
         in_app(sweeper.sweep)
@@ -102,6 +107,7 @@ def register(huey, app: Flask) -> None:
         "reconcile_connection": reconcile_connection,
         "sweep": sweep,
         "reconcile_all": reconcile_all,
+        "housekeeping": housekeeping,
     }
 
 

@@ -240,6 +240,23 @@ def test_an_idempotency_key_expires_after_its_retention(app, api, catalog):
     assert _count(app, IdempotencyKey) == 1
 
 
+def test_the_hourly_housekeeping_purges_expired_keys_only(app, api, catalog):
+    from datetime import timedelta
+
+    from host.services import idempotency
+
+    api("POST", "/api/v1/clients", json={"name": "Old"}, key="old-import")
+    api("POST", "/api/v1/clients", json={"name": "New"}, key="new-import")
+    with app.app_context():
+        old = db.session.query(IdempotencyKey).filter_by(key="old-import").one()
+        old.created_at -= idempotency.RETENTION + timedelta(minutes=1)
+        db.session.commit()
+    housekeeping = app.extensions["psa_sync_tasks"]["housekeeping"]
+    assert housekeeping.call_local()["idempotency_keys"] == 1  # the worker's periodic task
+    with app.app_context():
+        assert [row.key for row in db.session.query(IdempotencyKey)] == ["new-import"]
+
+
 def test_full_disk_is_503_and_saves_nothing(make_app):
     """A real SQLITE_FULL: the database may not grow by a page (``max_page_count``)."""
     import sqlalchemy as sa
