@@ -447,6 +447,28 @@ class E2E:
         rows = self.deliveries()
         return len(rows) >= at_least and all(status == "processed" for _, status, _ in rows)
 
+    def settle_deliveries(self, sandbox_url: str, timeout: float = 60.0) -> list[tuple]:
+        """Wait until the provider sandbox at ``sandbox_url`` has delivered every webhook it
+        holds and the worker finished every delivery the host stored (processed, failed or
+        held); returns them as :meth:`deliveries` does.
+
+        The host's table alone cannot tell: the sandbox sends deliveries one at a time from a
+        background thread, so the delivery of an earlier change (a push's own notifications, a
+        payment) may still be buffered or on its way while every stored one is processed, and
+        be stored after a test counted. The sandbox's control API delivers what it holds now
+        (``POST /_sandbox/webhooks/flush``: batch windows and retry delays ignored) until
+        nothing is pending; a delivery answered 2xx is stored, so after that only a new change
+        at the provider adds one."""
+        def delivered():
+            sent = httpx.post(f"{sandbox_url}/_sandbox/webhooks/flush", timeout=timeout)
+            sent.raise_for_status()
+            return not any(d["status"] == "pending" for d in sent.json()["deliveries"])
+
+        poll(delivered, timeout=timeout, interval=0.5, what="the sandbox's webhooks delivered")
+        return poll_for(self.deliveries, lambda rows: all(
+            status not in ("received", "processing") for _, status, _ in rows),
+            timeout=timeout, what="every stored delivery finished")
+
     def add_tax_rate(self, tenant: Tenant, name: str, rate: str) -> int:
         """A tax rate of the tenant's organization (percent as text, ``"8.875"``)."""
         from host.extensions import db

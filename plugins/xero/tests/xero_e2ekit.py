@@ -127,7 +127,13 @@ class XeroWorld:
 
     def webhooks(self, on: bool = True) -> dict:
         """Aim Xero's webhook at the host (``on``), or at it with another app's key: the
-        Intent-to-Receive check then fails and Xero sends nothing (missed webhooks)."""
+        Intent-to-Receive check then fails and Xero sends nothing (missed webhooks).
+
+        What Xero still holds is delivered (and processed) first: an event buffered now would
+        be signed with the new key, refused by the host for ever and, Xero sending in order,
+        hold back every later delivery; a test counting deliveries after turning webhooks off
+        would count it arriving late."""
+        self.env.settle_deliveries(self.sandbox_url, timeout=120)
         key = WEBHOOK_KEY if on else "some-other-apps-webhook-key"
         return self.control("POST", "webhook", json={
             "url": f"{self.env.url}/webhooks/xero", "key": key}).json()
