@@ -11,12 +11,6 @@
   shown on the invoice (the host never re-creates them silently); ``differs`` notes that the
   provider's copy was edited there.
 * ``cursor`` is stored on the connection for the next reconcile pass.
-
-Two workers can apply the same payment at once (a delivery naming the invoice and the
-payment's own delivery on the worker's two threads, or a delivery and a reconcile pass): both
-read that it is not recorded yet and the later insert meets the payments' unique constraint.
-The change set is then applied again from the start; what the other worker recorded is found
-and skipped, so the money is recorded once and neither application fails.
 """
 
 from __future__ import annotations
@@ -25,10 +19,8 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from host.extensions import db
-from host.models.connection import Connection
 from host.models.sync_record import SyncRecord
 from host.services.errors import DomainError
 
@@ -58,30 +50,9 @@ def record_for_external(connection_id: int, external_id: str,
     )).first()
 
 
-#: Applications of one change set that may meet another worker's same payment in a row.
-CONFLICT_ATTEMPTS = 3
-
-
 def apply_changes(connection, changes) -> Applied:
-    """Apply ``changes`` to ``connection``'s host objects and commit (see the module
-    docstring)."""
-    connection_id = connection.id
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-        try:
-            return _apply(connection, changes)
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == CONFLICT_ATTEMPTS:
-                raise
-            log.info("a payment of connection %s was recorded concurrently; applying again",
-                     connection_id)
-            connection = db.session.get(Connection, connection_id)
-
-
-def _apply(connection, changes) -> Applied:
     from host.models import Invoice
     from host.services import payments as payment_service
-    from host.services.errors import DomainError
 
     applied = Applied()
     if changes is None:

@@ -173,53 +173,6 @@ def test_a_delivery_parked_for_a_retry_is_left_alone_until_it_is_due(
     assert fresh_invoice(invoice.id).status == "paid"
 
 
-def test_a_payment_another_worker_records_at_the_same_moment_is_recorded_once(
-        app, client, org, db, connection):
-    """The worker's two threads (two deliveries naming the invoice) or a reconcile pass can
-    apply the same payment at once: both read that it is not recorded yet and one inserts it
-    first. The other's delivery is processed, not failed, and the money is recorded once."""
-    import threading
-
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
-    from host.models import Payment
-    from host.sync.sweeper import reconcile_connection
-
-    invoice, record = _synced_invoice(app, org, db)
-    body, headers = LEDGER.record_payment(record.external_id, Decimal("40.00"))
-    client.post("/webhooks/fakeprovider", data=body, headers=headers)
-    delivery_thread, raced = threading.get_ident(), []
-
-    def other_worker_commits_first(session, flush_context, instances):
-        """Just before the delivery's job inserts the payment it read as missing, a reconcile
-        pass on another thread records the same payment and commits."""
-        if threading.get_ident() != delivery_thread or raced or not any(
-                isinstance(row, Payment) for row in session.new):
-            return
-        raced.append(True)
-
-        def reconcile():
-            with app.app_context():
-                reconcile_connection(connection.id)
-
-        other = threading.Thread(target=reconcile)
-        other.start()
-        other.join(30)
-
-    sa.event.listen(Session, "before_flush", other_worker_commits_first)
-    try:
-        drain(app)
-    finally:
-        sa.event.remove(Session, "before_flush", other_worker_commits_first)
-    assert raced
-    assert [(d.status, d.error) for d in _deliveries(db)] == [("processed", None)]
-    invoice = fresh_invoice(invoice.id)
-    assert invoice.status == "partially_paid"
-    assert [(p.source, p.amount, p.status) for p in invoice.payments] == [
-        ("provider", Decimal("40.00"), "recorded")]
-
-
 def test_a_provider_payment_on_an_invoice_voided_in_the_host_is_skipped_with_a_note(
         app, client, org, db, connection):
     from host.services.invoicing import void_invoice
