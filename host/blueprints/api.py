@@ -311,9 +311,7 @@ def create_project():
                       name=validation.text(data["name"], "name",
                                            validation.column_length(Project.name), required=True),
                       due_days=validation.due_days(data.get("due_days")))
-    contract_lines = data.get("contract_lines") or []
-    if not isinstance(contract_lines, list) or not all(isinstance(x, dict) for x in contract_lines):
-        raise InvalidField("contract_lines", "contract_lines must be a list of objects.")
+    contract_lines = validation.objects(data.get("contract_lines", []), "contract_lines")
     for position, line in enumerate(contract_lines, start=1):
         at = f"contract_lines[{position - 1}]"
         _require(line, "service_type_id", "rate")

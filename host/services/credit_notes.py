@@ -37,11 +37,9 @@ def issue_credit_note(invoice: Invoice, lines: Iterable[Mapping] | None = None, 
     if (lines is None) == (amount is None):
         raise InvalidField("lines" if lines is not None else "amount",
                            "Give either invoice lines or an amount to credit.")
-    if isinstance(lines, (str, bytes, Mapping)):
-        raise InvalidField("lines", "lines must be a list of {invoice_line_id, quantity}.")
     reason = validation.text(reason, "reason", validation.MEMO_MAX_LENGTH)
     issue_date = validation.day(issue_date, "issue_date")
-    lines = list(lines) if lines is not None else None
+    lines = validation.objects(lines, "lines") if lines is not None else None
     built = _copy_lines(invoice, lines) if lines is not None else _amount_line(invoice, amount)
     if not built:
         raise InvalidField("lines", "Choose at least one line to credit.")

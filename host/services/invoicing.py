@@ -48,9 +48,7 @@ def create_invoice(project: Project, lines: Iterable[Mapping], *, issue_date: da
     """
     issue_date = validation.day(issue_date, "issue_date") or date.today()
     memo = validation.text(memo, "memo", validation.MEMO_MAX_LENGTH)
-    if isinstance(lines, (str, bytes, Mapping)):
-        raise InvalidField("lines", "lines must be a list.")
-    lines = list(lines)
+    lines = validation.objects(lines, "lines")
     for attempt in range(NUMBER_ATTEMPTS):
         sequence, number = next_number(Invoice, project.organization_id, INVOICE_PREFIX)
         invoice = Invoice(
@@ -120,9 +118,7 @@ def update_invoice(invoice: Invoice, lines: Iterable[Mapping] | None = None, *,
         memo = validation.text(memo, "memo", validation.MEMO_MAX_LENGTH)
     issue_date = validation.day(issue_date, "issue_date")
     if lines is not None:
-        if isinstance(lines, (str, bytes, Mapping)):
-            raise InvalidField("lines", "lines must be a list.")
-        new_lines = _build_lines(invoice.project, lines)
+        new_lines = _build_lines(invoice.project, validation.objects(lines, "lines"))
         invoice.lines.clear()
         db.session.flush()
         invoice.lines.extend(new_lines)

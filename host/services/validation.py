@@ -22,6 +22,7 @@ field error in a form) naming that field.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -187,6 +188,19 @@ def boolean(value, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidField(field, f"{field} must be true or false, got {value!r}.")
     return value
+
+
+def objects(value, field: str) -> list[Mapping]:
+    """A list (or tuple) of objects, such as invoice lines; anything else is refused, whatever
+    Python could iterate over (a string, a mapping, a bool)."""
+    if not isinstance(value, (list, tuple)):
+        raise InvalidField(field, f"{field} must be a list of objects, got "
+                                  f"{type(value).__name__}.")
+    for position, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise InvalidField(f"{field}[{position}]",
+                               f"{field}[{position}] must be an object, got {type(item).__name__}.")
+    return list(value)
 
 
 def text(value, field: str, max_length: int, *, required: bool = False) -> str:

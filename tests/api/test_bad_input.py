@@ -156,6 +156,23 @@ def test_bad_contract_line_id_is_a_problem(app, api, catalog, value):
     assert _count(app, Invoice) == 0
 
 
+@pytest.mark.parametrize("value, field", [
+    (False, "lines"), (True, "lines"), (5, "lines"), ("abc", "lines"), ({"quantity": 1}, "lines"),
+    ([5], "lines[0]"), (["x"], "lines[0]"), ([None], "lines[0]")])
+def test_lines_that_are_not_a_list_of_objects_are_refused(app, api, catalog, value, field):
+    """Found by the property test: ``"lines": false`` reached ``list(False)`` (a 500)."""
+    _problem(api("POST", "/api/v1/invoices", json={"project_id": catalog.project_id,
+                                                   "lines": value}), 422, field)
+    iid = _sent_invoice(api, catalog)
+    _problem(api("PATCH", f"/api/v1/invoices/{iid}", json={"lines": value}), 422, field)
+    _problem(api("POST", f"/api/v1/invoices/{iid}/credit-notes", json={"lines": value}), 422,
+             field)
+    _problem(api("POST", "/api/v1/projects", json={
+        "name": "P", "client_id": catalog.client_id, "business_unit_id": catalog.business_unit_id,
+        "contract_lines": value}), 422, field.replace("lines", "contract_lines"))
+    assert _count(app, Invoice) == 1 and _count(app, CreditNote) == 0
+
+
 @pytest.mark.parametrize("url", [
     f"/api/v1/invoices/{BIG}", f"/api/v1/clients/{BIG}", f"/api/v1/projects/{BIG}",
     f"/api/v1/payments/{BIG}", f"/api/v1/credit-notes/{BIG}", f"/api/v1/invoices/{BIG}/sync",
