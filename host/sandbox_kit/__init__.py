@@ -12,6 +12,7 @@ Modules (one concept each):
 - :mod:`.request_log` bounded log of requests and its WSGI middleware
 - :mod:`.ratelimit`   sliding-window counters and a concurrency gate
 - :mod:`.webhooks`    background, signed, retried webhook deliveries
+- :mod:`.signing`     RS256 JWTs and the JWKS of an OpenID Connect sandbox
 - :mod:`.store`       optional SQLite persistence of JSON collections
 - :mod:`.control`     the ``/_sandbox/`` blueprint
 - :mod:`.base`        :class:`ProviderSandbox`, the object the control API drives
@@ -24,6 +25,7 @@ from .faults import FaultInjector, FaultRule
 from .ratelimit import ConcurrencyGate, SlidingWindowLimiter
 from .request_log import RequestLog
 from .serving import ServerThread
+from .signing import RsaSigner
 from .store import JsonStore
 from .webhooks import WebhookSender, WebhookTarget
 
@@ -34,6 +36,7 @@ __all__ = [
     "JsonStore",
     "ProviderSandbox",
     "RequestLog",
+    "RsaSigner",
     "SandboxClock",
     "ServerThread",
     "SlidingWindowLimiter",

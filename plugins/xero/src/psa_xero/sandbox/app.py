@@ -19,7 +19,7 @@ from collections import deque
 
 from flask import Flask, g, has_request_context, jsonify, request
 
-from host.sandbox_kit import ProviderSandbox
+from host.sandbox_kit import ProviderSandbox, RsaSigner
 
 from . import errors as E
 from . import identity as I
@@ -43,7 +43,7 @@ class XeroSandbox(ProviderSandbox):
                  base_url: str = "http://127.0.0.1") -> None:
         super().__init__(time_scale=time_scale)
         self.base_url = base_url
-        self.signer = I.Signer()
+        self.signer = RsaSigner()
         self.state = XeroState(self.clock, db_path)
         self.identity = I.Identity(self.state, self.signer, self._issuer)
         self.limits = XeroLimits(self, lambda: g.get("client_id", "-") if has_request_context()
