@@ -7,6 +7,7 @@ Vendor made inactive is renamed ``"<name> (deleted)"``, which frees its DisplayN
 from __future__ import annotations
 
 from . import faults
+from .balances import take_opening_balance
 from .validation import blank, check_length, named_ref, resolve_ref
 
 DELETED_SUFFIX = " (deleted)"
@@ -76,9 +77,8 @@ def build_person(company, entity: str, obj: dict, existing: dict | None) -> dict
         check_length(email, "Address", 100, "PrimaryEmailAddr.Address")
     home = company.pref("CurrencyPrefs", "HomeCurrency") or {"value": "USD"}
     obj["CurrencyRef"] = existing.get("CurrencyRef") if existing else (obj.get("CurrencyRef") or dict(home))
-    obj.setdefault("Balance", 0)
+    take_opening_balance(obj, existing)
     if entity == "Customer":
-        obj.setdefault("BalanceWithJobs", obj.get("Balance", 0))
         obj.setdefault("Taxable", company.is_us)
         obj.setdefault("Job", False)
         obj.setdefault("BillWithParent", False)
