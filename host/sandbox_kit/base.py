@@ -36,13 +36,15 @@ class ProviderSandbox:
     webhook_repeat_last = False
     webhook_timeout = 3.0
     webhook_batch_window = 0.0
+    #: How the provider counts its rate-limit windows (QuickBooks: sliding; Xero: fixed).
+    limiter_class: type = SlidingWindowLimiter
 
     def __init__(self, *, time_scale: float = 1.0, clock: SandboxClock | None = None,
                  request_log_size: int = 1000) -> None:
         self.clock = clock or SandboxClock(time_scale=time_scale)
         self.faults = FaultInjector()
         self.request_log = RequestLog(maxlen=request_log_size)
-        self.limiter = SlidingWindowLimiter(self.clock)
+        self.limiter = self.limiter_class(self.clock)
         self.gate = ConcurrencyGate()
         self.webhooks = WebhookSender(
             self.clock, self.render_webhook, self.sign_webhook,

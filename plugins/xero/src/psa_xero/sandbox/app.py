@@ -19,7 +19,7 @@ from collections import deque
 
 from flask import Flask, g, has_request_context, jsonify, request
 
-from host.sandbox_kit import ProviderSandbox, RsaSigner
+from host.sandbox_kit import FixedWindowLimiter, ProviderSandbox, RsaSigner
 
 from . import errors as E
 from . import identity as I
@@ -38,6 +38,7 @@ class XeroSandbox(ProviderSandbox):
     # disabled (provider seconds; time-scaled by the clock).
     webhook_schedule = (0, 1) + (900,) * 96
     webhook_timeout = 5.0
+    limiter_class = FixedWindowLimiter  # Xero's minute and day windows are fixed (NOTES.md)
 
     def __init__(self, *, time_scale: float = 1.0, db_path: str | None = None,
                  base_url: str = "http://127.0.0.1") -> None:
