@@ -15,6 +15,7 @@ request/response pair for the OpenAPI check; default false).
 from __future__ import annotations
 
 import os
+import uuid
 from collections import deque
 
 from flask import Flask, g, has_request_context, jsonify, request
@@ -28,6 +29,10 @@ from .ratelimits import LimitConfig, XeroLimits
 from .seed import seed_orgs
 from .state import DEMO_APP_NAME, XeroState, fresh_org
 from .xml_render import to_xml, wants_json
+
+
+#: Xero's API gateway answers these paths, each answer with a ``Xero-Correlation-Id``.
+API_PATHS = ("/api.xro/", "/connections", "/Connections")
 
 
 class XeroSandbox(ProviderSandbox):
@@ -164,6 +169,7 @@ class XeroSandbox(ProviderSandbox):
         problem = (rule.headers or {}).get("X-Rate-Limit-Problem", "minute")
         body = b'{"Title":"Too Many Requests","Status":429,"Detail":"Rate limit exceeded"}'
         return 429, [("Content-Type", "application/json"), ("X-Rate-Limit-Problem", problem),
+                     ("Xero-Correlation-Id", str(uuid.uuid4())),
                      ("Retry-After", "1"), ("X-MinLimit-Remaining", "0"),
                      ("X-DayLimit-Remaining", "1000"), ("X-AppMinLimit-Remaining", "9000")], body
 
@@ -223,6 +229,12 @@ def create_app(config: dict | None = None) -> Flask:
                 "body": request.get_data(), "status": resp.status_code,
                 "response_headers": dict(resp.headers), "mimetype": resp.mimetype,
                 "response_body": resp.get_data() if not resp.direct_passthrough else b""})
+        return resp
+
+    @app.after_request
+    def _correlation_id(resp):
+        if request.path.startswith(API_PATHS):
+            resp.headers.setdefault("Xero-Correlation-Id", str(uuid.uuid4()))
         return resp
 
     @app.after_request
