@@ -23,7 +23,7 @@ MOVES = (("Invoice", "Balance", 1), ("CreditMemo", "Balance", -1), ("Payment", "
 
 
 def take_opening_balance(obj: dict, existing: dict | None) -> None:
-    """Drop the sent ``Balance``/``BalanceWithJobs``; on create the ``Balance`` is the opening one."""
+    """Drop a sent ``Balance``/``BalanceWithJobs``; on create ``Balance`` is the opening one."""
     sent = obj.pop("Balance", None)
     obj.pop("BalanceWithJobs", None)
     if existing is not None:
@@ -57,7 +57,7 @@ def customer_balances(company) -> dict[str, tuple[float, float]]:
 
 
 def shown(company, entity: str, obj: dict, table: dict | None = None) -> dict:
-    """``obj`` (a public copy) with its computed balances; ``table`` from :func:`customer_balances`."""
+    """``obj`` (a public copy) with its computed balances (``table``: customer_balances())."""
     if entity == "Customer" and "Id" in obj:
         table = table if table is not None else customer_balances(company)
         obj["Balance"], obj["BalanceWithJobs"] = table.get(obj["Id"], (0, 0))

@@ -49,8 +49,8 @@ def _present(org):
 def list_credit_notes(org):
     items, pagination = select(list(org["credit_notes"].values()), id_field="CreditNoteID",
                                pageable=True)
-    return envelope("CreditNotes", [documents.present(org, KIND, d, unitdp=unitdp()) for d in items],
-                    pagination)
+    shown = [documents.present(org, KIND, d, unitdp=unitdp()) for d in items]
+    return envelope("CreditNotes", shown, pagination)
 
 
 @bp.get("/CreditNotes/<key>")
@@ -115,7 +115,7 @@ def allocate(org: dict, note: dict, element: dict) -> dict:
     except (ArithmeticError, TypeError, ValueError):
         raise documents.Invalid(["Amount must be a valid number."]) from None
     try:
-        day = parse_date(element.get("Date")) or sb.state.today()
+        day = parse_date(element.get("Date")) or sb.state.today(org)
     except ValueError:
         raise documents.Invalid(["The date format is not valid. Use YYYY-MM-DD."]) from None
     if note["Status"] != "AUTHORISED":

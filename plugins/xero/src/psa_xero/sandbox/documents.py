@@ -202,7 +202,7 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
     # -- dates
     try:
         doc_date = parse_date(data.get("Date")) or (existing and existing["Date"]) \
-            or state.today()
+            or state.today(org)
         due = parse_date(data.get("DueDate")) or (existing and existing.get("DueDate"))
     except ValueError:
         raise Invalid(["The date format is not valid. Use YYYY-MM-DD."]) from None
@@ -299,7 +299,7 @@ def recompute(org: dict, kind: str, doc: dict, state) -> None:
         if outstanding <= 0 and total > 0:
             if doc["Status"] != "PAID":
                 doc["Status"] = "PAID"
-                doc["FullyPaidOnDate"] = state.today()
+                doc["FullyPaidOnDate"] = state.today(org)
         elif doc["Status"] == "PAID":
             doc["Status"] = "AUTHORISED"
             doc.pop("FullyPaidOnDate", None)

@@ -92,7 +92,7 @@ def record_payment(tenant_id, invoice_id):
             (a["Code"] for a in org["accounts"].values()
              if a["Type"] == "BANK" and a["Status"] == "ACTIVE"), None)
         element = {"Invoice": {"InvoiceID": doc["InvoiceID"]}, "Account": {"Code": bank},
-                   "Amount": amount, "Date": request.form.get("date") or sb.state.today(),
+                   "Amount": amount, "Date": request.form.get("date") or sb.state.today(org),
                    "Reference": request.form.get("reference") or "Recorded in sandbox UI"}
         try:
             payment = payments.record_payment(org, element)
