@@ -50,6 +50,7 @@ class ProviderSandbox:
             self.clock, self.render_webhook, self.sign_webhook,
             schedule=self.webhook_schedule, repeat_last=self.webhook_repeat_last,
             timeout=self.webhook_timeout, batch_window=self.webhook_batch_window,
+            on_failed=self.webhook_failed,
         )
 
     # -- hooks for subclasses ------------------------------------------------------------------
@@ -71,6 +72,9 @@ class ProviderSandbox:
     def sign_webhook(self, target: WebhookTarget, body: bytes) -> dict:
         """Headers of one delivery, including any signature (default: none)."""
         return {"Content-Type": "application/json"}
+
+    def webhook_failed(self, delivery) -> None:
+        """A delivery used up its retry schedule (default: it stays ``failed``, nothing else)."""
 
     def rate_limit_response(self, rule: FaultRule, environ: dict):
         """``(status, headers, body)`` for an injected ``rate_limit`` fault."""

@@ -1,7 +1,8 @@
 """The small web UI: one page per organisation (invoices with a Record payment form, credit
 notes, contacts), an invoice page, the deep-link entry points and the online invoice.
 
-- ``/`` lists the organisations; ``/orgs/<tenant id>`` is an organisation's page.
+- ``/`` lists the organisations and the webhook subscription (re-enable it when disabled);
+  ``/orgs/<tenant id>`` is an organisation's page.
 - ``/orgs/<tenant id>/invoices/<invoice id>`` is an invoice.
 - Deep links as Xero documents them: ``/organisationlogin/default.aspx?shortcode=!xxx&
   redirecturl=/AccountsReceivable/View.aspx?InvoiceID=...`` and
@@ -42,7 +43,15 @@ def _by_short_code(short_code: str):
 @bp.get("/")
 def index():
     orgs = [org["organisation"] for org in _sb().state.orgs.values()]
-    return render_template("xero_sandbox/index.html", orgs=orgs)
+    return render_template("xero_sandbox/index.html", orgs=orgs, webhook=_sb().webhook_info())
+
+
+@bp.post("/webhook/enable")
+def webhook_enable():
+    """Re-enable a disabled webhook subscription (what a developer does in Xero's portal)."""
+    _sb().set_webhook_enabled(True)
+    flash("Webhook re-enabled: held events are on their way.")
+    return redirect(url_for("xero_pages.index"))
 
 
 @bp.get("/orgs/<tenant_id>")
