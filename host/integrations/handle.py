@@ -91,21 +91,23 @@ class _HostAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request):
         h = self.handle
         request.headers["Authorization"] = f"Bearer {h.access_token()}"
-        h.wait_for_rate_limits()
+        slots = h.wait_for_rate_limits()
         lease_id = h.take_slot()
         try:
             response = yield request
         finally:
             h.release_slot(lease_id)
+            h.rate_limited_request_answered(slots)
         if response.status_code == 401:
             h.refresh_now()
             request.headers["Authorization"] = f"Bearer {h.access_token()}"
-            h.wait_for_rate_limits()
+            slots = h.wait_for_rate_limits()
             lease_id = h.take_slot()
             try:
                 response = yield request
             finally:
                 h.release_slot(lease_id)
+                h.rate_limited_request_answered(slots)
         if response.status_code == 429:
             response.read()
             error = RateLimited(
@@ -263,11 +265,15 @@ class ConnectionHandle:
         if lease_id is not None:
             ratelimit.release(self._engine, lease_id)
 
-    def wait_for_rate_limits(self) -> None:
+    def wait_for_rate_limits(self) -> list:
+        """A slot of every declared rate limit: ``[(lease id, limit)]`` for
+        :meth:`rate_limited_request_answered`."""
+        slots = []
         for index, limit in enumerate(self._info.rate_limits):
             key = ratelimit.bucket_key(limit, index, self.provider_key, self.id, self.tenant_id)
             try:
-                ratelimit.acquire(self._engine, key, limit, max_wait=self._max_rate_wait)
+                slots.append((ratelimit.acquire(self._engine, key, limit,
+                                                max_wait=self._max_rate_wait), limit))
             except RateLimited as exc:
                 wait = round(exc.retry_after or 0)
                 raise RateLimited(
@@ -277,6 +283,12 @@ class ConnectionHandle:
                     fix="Nothing to change: work in the queue waits and retries by itself; on a "
                         "settings page, try again in a moment.",
                     retry_after=exc.retry_after) from exc
+        return slots
+
+    def rate_limited_request_answered(self, slots: list) -> None:
+        """Count the request in its windows from its answer on (see ``ratelimit.answered``)."""
+        for lease_id, limit in slots:
+            ratelimit.answered(self._engine, lease_id, limit)
 
 
 def _max_rate_wait(app) -> float:

@@ -1,10 +1,11 @@
 """Provider rate limits shared by every process: a sliding-window log per (scope, limit) in the DB.
 
 ``acquire(engine, key, rate)`` takes one request slot, sleeping until one is free. A limit of
-N requests per W seconds keeps one row per request sent in the last W seconds (a lease in
-``concurrency_leases`` that expires W seconds after the request): a request goes out only while
-fewer than N are in the window, so **no W-second span ever holds more than N requests** -- what
-the providers count (Xero: 60 per minute, 5,000 per day; QuickBooks: 500 per minute). A token
+N requests per W seconds keeps one row per request of the last W seconds (a lease in
+``concurrency_leases`` that expires W seconds after the request is answered, see
+:func:`answered`): a request goes out only while fewer than N are in the window, so **no
+W-second span ever holds more than N requests** -- what the providers count (Xero: 60 per
+minute, 5,000 per day; QuickBooks: 500 per minute, 10 per second). A token
 bucket would let a full burst plus its refill through in the first window (about 2N).
 
 Every decision runs in one short transaction that starts with a write on an anchor row
@@ -56,9 +57,24 @@ def _insert_ignore(engine: Engine, key: str, capacity: float, now: float):
 def try_take(engine: Engine, key: str, limit: RateLimit, now: float | None = None) -> float:
     """Take one slot of ``limit`` if the window has one. Returns 0 on success, else the
     seconds until the oldest request in the window leaves it."""
-    lease_id, wait = _take_slot(engine, f"window:{key}", limit.requests,
-                                ttl=float(limit.per_seconds), now=now)
-    return 0.0 if lease_id is not None else wait
+    return _take_window_slot(engine, key, limit, now)[1]
+
+
+def _take_window_slot(engine: Engine, key: str, limit: RateLimit,
+                      now: float | None = None) -> tuple[int | None, float]:
+    return _take_slot(engine, f"window:{key}", limit.requests, ttl=float(limit.per_seconds),
+                      now=now)
+
+
+def answered(engine: Engine, lease_id: int, limit: RateLimit, now: float | None = None) -> None:
+    """The request of window slot ``lease_id`` was answered: it stays in the window until
+    ``per_seconds`` after now. The provider counts a request when it arrives, some time after
+    it was sent, so a slot counted from the send could free up while the provider still counts
+    it (a short window -- QuickBooks' 10 per second -- would then refuse the next request)."""
+    now = time.time() if now is None else now
+    with engine.begin() as conn:
+        conn.execute(_leases.update().where(_leases.c.id == lease_id)
+                     .values(expires_at=now + float(limit.per_seconds)))
 
 
 def acquire(
@@ -68,16 +84,17 @@ def acquire(
     *,
     max_wait: float = 120.0,
     sleep: Callable[[float], None] = time.sleep,
-) -> float:
-    """Block until a slot is free; returns the seconds waited. Raises ``RateLimited`` when the
-    wait would exceed ``max_wait`` (the job is then retried later instead of holding a worker)."""
+) -> int:
+    """Block until a slot is free; returns the slot's lease id (for :func:`answered`). Raises
+    ``RateLimited`` when the wait would exceed ``max_wait`` (the job is then retried later
+    instead of holding a worker)."""
     from host.contract.errors import RateLimited
 
     waited = 0.0
     while True:
-        wait = try_take(engine, key, limit)
-        if wait <= 0:
-            return waited
+        lease_id, wait = _take_window_slot(engine, key, limit)
+        if lease_id is not None:
+            return lease_id
         if waited + wait > max_wait:
             raise RateLimited(
                 f"Local rate limit {limit.requests}/{limit.per_seconds:g}s reached", retry_after=wait

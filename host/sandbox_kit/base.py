@@ -36,18 +36,21 @@ class ProviderSandbox:
     webhook_repeat_last = False
     webhook_timeout = 3.0
     webhook_batch_window = 0.0
+    #: How the provider counts its rate-limit windows (QuickBooks: sliding; Xero: fixed).
+    limiter_class: type = SlidingWindowLimiter
 
     def __init__(self, *, time_scale: float = 1.0, clock: SandboxClock | None = None,
                  request_log_size: int = 1000) -> None:
         self.clock = clock or SandboxClock(time_scale=time_scale)
         self.faults = FaultInjector()
         self.request_log = RequestLog(maxlen=request_log_size)
-        self.limiter = SlidingWindowLimiter(self.clock)
+        self.limiter = self.limiter_class(self.clock)
         self.gate = ConcurrencyGate()
         self.webhooks = WebhookSender(
             self.clock, self.render_webhook, self.sign_webhook,
             schedule=self.webhook_schedule, repeat_last=self.webhook_repeat_last,
             timeout=self.webhook_timeout, batch_window=self.webhook_batch_window,
+            on_failed=self.webhook_failed,
         )
 
     # -- hooks for subclasses ------------------------------------------------------------------
@@ -69,6 +72,9 @@ class ProviderSandbox:
     def sign_webhook(self, target: WebhookTarget, body: bytes) -> dict:
         """Headers of one delivery, including any signature (default: none)."""
         return {"Content-Type": "application/json"}
+
+    def webhook_failed(self, delivery) -> None:
+        """A delivery used up its retry schedule (default: it stays ``failed``, nothing else)."""
 
     def rate_limit_response(self, rule: FaultRule, environ: dict):
         """``(status, headers, body)`` for an injected ``rate_limit`` fault."""

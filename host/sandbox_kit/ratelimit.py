@@ -1,4 +1,4 @@
-"""Rate limiting for sandboxes: sliding-window counters and a concurrency gate.
+"""Rate limiting for sandboxes: sliding- and fixed-window counters and a concurrency gate.
 
 Windows are measured in *provider* seconds on :meth:`SandboxClock.ticks`, so with
 ``time_scale=60`` a "per minute" window lasts one real second, and advancing the clock by 60 s
@@ -24,6 +24,49 @@ class Decision:
     limit: int
     remaining: int
     retry_after: float  # provider seconds until a slot frees up (0 when allowed)
+
+
+class FixedWindowLimiter:
+    """Counts events per key in fixed windows of ``window`` provider seconds.
+
+    A key's window opens with its first event and closes ``window`` seconds later, whatever
+    happened in it; the next event opens a new one. So windows of different keys reset at
+    different times, and a client refused until the window's end has the whole ``limit`` again
+    when it comes back exactly then. Same interface as :class:`SlidingWindowLimiter`.
+    """
+
+    def __init__(self, clock: SandboxClock) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._windows: dict[Hashable, list[float]] = {}  # key -> [opened at, count]
+
+    def _open(self, key: Hashable, window: float, now: float) -> list[float] | None:
+        current = self._windows.get(key)
+        if current is None or now >= current[0] + window:
+            return None
+        return current
+
+    def hit(self, key: Hashable, limit: int, window: float) -> Decision:
+        """Record one event for ``key`` if its current window holds fewer than ``limit``."""
+        now = self.clock.ticks()
+        with self._lock:
+            current = self._open(key, window, now)
+            if current is None:
+                current = self._windows[key] = [now, 0]
+            if current[1] >= limit:
+                return Decision(False, limit, 0, max(0.0, current[0] + window - now))
+            current[1] += 1
+            return Decision(True, limit, limit - int(current[1]), 0.0)
+
+    def count(self, key: Hashable, window: float) -> int:
+        now = self.clock.ticks()
+        with self._lock:
+            current = self._open(key, window, now)
+            return int(current[1]) if current else 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()
 
 
 class SlidingWindowLimiter:

@@ -10,7 +10,9 @@ Events published for a target are buffered for ``batch_window`` provider seconds
 one *delivery*. A delivery is POSTed; a 2xx answer within ``timeout`` real seconds acknowledges
 it; anything else (other status, timeout, connection error) schedules a retry after the next
 delay of ``schedule`` (provider seconds, so time-scaled by the clock; after the list runs out the
-last delay repeats when ``repeat_last`` is true, else the delivery is marked ``failed``).
+last delay repeats when ``repeat_last`` is true, else the delivery is marked ``failed`` and
+``on_failed(delivery)`` is called: a provider that disables a subscription after persistent
+failures does it there, taking back what is still queued with :meth:`WebhookSender.withdraw`).
 Deliveries to one target go out in order: a failing delivery holds back later ones
 (head-of-line blocking) unless ``in_order=False``.
 
@@ -54,7 +56,7 @@ class Delivery:
     events: list
     created: float
     next_tick: float
-    status: str = "pending"  # pending | delivered | failed
+    status: str = "pending"  # pending | delivered | failed | withdrawn
     attempts: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -67,6 +69,7 @@ class Delivery:
 
 Render = Callable[[WebhookTarget, list], bytes]
 Sign = Callable[[WebhookTarget, bytes], dict]
+Failed = Callable[[Delivery], None]
 
 
 class WebhookSender:
@@ -75,7 +78,8 @@ class WebhookSender:
     def __init__(self, clock: SandboxClock, render: Render, sign: Sign, *,
                  schedule: tuple[float, ...] = (0, 10, 20, 30),
                  repeat_last: bool = False, timeout: float = 3.0, batch_window: float = 0.0,
-                 in_order: bool = True, keep: int = 500, poll_interval: float = 0.02) -> None:
+                 in_order: bool = True, keep: int = 500, poll_interval: float = 0.02,
+                 on_failed: Failed | None = None) -> None:
         self.clock = clock
         self.render = render
         self.sign = sign
@@ -85,6 +89,7 @@ class WebhookSender:
         self.batch_window = batch_window
         self.in_order = in_order
         self.poll_interval = poll_interval
+        self.on_failed = on_failed
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()
         self._targets: dict[str, WebhookTarget] = {}
@@ -95,6 +100,7 @@ class WebhookSender:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._http: httpx.Client | None = None  # one client: a new one costs ~0.1 s (TLS setup)
 
     # -- targets -------------------------------------------------------------------------------
     def set_target(self, target: WebhookTarget) -> None:
@@ -168,7 +174,10 @@ class WebhookSender:
         started = time.monotonic()
         record = {"at": self.clock.now(), "status_code": None, "error": None}
         try:
-            resp = httpx.post(d.url, content=d.body, headers=d.headers, timeout=self.timeout)
+            if self._http is None:  # a fresh connection per attempt, as a provider makes
+                self._http = httpx.Client(timeout=self.timeout,
+                                          limits=httpx.Limits(max_keepalive_connections=0))
+            resp = self._http.post(d.url, content=d.body, headers=d.headers)
             record["status_code"] = resp.status_code
             ok = 200 <= resp.status_code < 300
         except httpx.HTTPError as exc:
@@ -179,17 +188,18 @@ class WebhookSender:
             d.attempts.append(record)
             if ok:
                 d.status = "delivered"
-            else:
-                retry_index = len(d.attempts)  # schedule[0] was the first attempt's delay
-                if retry_index < len(self.schedule):
-                    delay = self.schedule[retry_index]
-                elif self.repeat_last and self.schedule:
-                    delay = self.schedule[-1]
-                else:
-                    d.status = "failed"
-                    return False
-                d.next_tick = self.clock.ticks() + delay
-        return ok
+                return True
+            retry_index = len(d.attempts)  # schedule[0] was the first attempt's delay
+            if retry_index < len(self.schedule):
+                d.next_tick = self.clock.ticks() + self.schedule[retry_index]
+                return False
+            if self.repeat_last and self.schedule:
+                d.next_tick = self.clock.ticks() + self.schedule[-1]
+                return False
+            d.status = "failed"
+        if self.on_failed is not None:
+            self.on_failed(d)
+        return False
 
     def run_once(self, force: bool = False) -> int:
         """Cut due batches and attempt due deliveries once; returns the number attempted."""
@@ -217,6 +227,19 @@ class WebhookSender:
                 if not self._attempt(d):
                     stopped.add(d.target_key)
         return self.deliveries()
+
+    def withdraw(self, target_key: str) -> list:
+        """Take back everything not yet sent to a target: the events of its pending deliveries
+        (marked ``withdrawn``) and its buffered events, oldest first."""
+        with self._lock:
+            events: list = []
+            for d in self._deliveries:
+                if d.target_key == target_key and d.status == "pending":
+                    d.status = "withdrawn"
+                    events.extend(d.events)
+            events.extend(self._buffers.pop(target_key, []))
+            self._buffer_since.pop(target_key, None)
+            return events
 
     def deliveries(self) -> list[dict]:
         with self._lock:
@@ -248,6 +271,10 @@ class WebhookSender:
         if self._thread:
             self._thread.join(timeout=5)
             self._thread = None
+        with self._send_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
 
     def _loop(self) -> None:
         while not self._stop.is_set():

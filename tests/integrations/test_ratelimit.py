@@ -2,6 +2,7 @@
 database (processes)."""
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -77,10 +78,21 @@ def test_acquire_sleeps_then_gives_up_with_rate_limited(engines):
     limit = RateLimit(requests=1, per_seconds=10)
     slept = []
     first, _ = engines
-    assert ratelimit.acquire(first, "conn:3:0", limit, sleep=slept.append) == 0.0
+    assert ratelimit.acquire(first, "conn:3:0", limit, sleep=slept.append)  # a lease id
     with pytest.raises(RateLimited) as err:
         ratelimit.acquire(first, "conn:3:0", limit, max_wait=1.0, sleep=slept.append)
     assert err.value.retry_after > 1.0 and slept == []
+
+
+def test_a_slot_counts_until_per_seconds_after_the_answer(engines):
+    """The provider stamps a request on arrival: a slow answer must not free the slot early."""
+    limit = RateLimit(requests=1, per_seconds=1)
+    first, _ = engines
+    sent = time.time()
+    lease = ratelimit.acquire(first, "conn:4:0", limit)
+    ratelimit.answered(first, lease, limit, now=sent + 0.8)  # answered 0.8 s after it was sent
+    assert ratelimit.try_take(first, "conn:4:0", limit, now=sent + 1.2) == pytest.approx(0.6)
+    assert ratelimit.try_take(first, "conn:4:0", limit, now=sent + 1.8) == 0.0
 
 
 def test_leases_bound_in_flight_requests_and_expire(engines):

@@ -50,3 +50,22 @@ def test_limiter_is_thread_safe():
     for t in threads:
         t.join()
     assert results.count(True) == 100
+
+
+def test_fixed_window_opens_with_the_first_event_and_resets_whole():
+    from host.sandbox_kit import FixedWindowLimiter
+
+    clock = SandboxClock()
+    limiter = FixedWindowLimiter(clock)
+    assert limiter.hit("t1", 3, 60).allowed
+    clock.advance(10)
+    assert limiter.hit("t1", 3, 60).allowed
+    clock.advance(10)
+    assert limiter.hit("t1", 3, 60).remaining == 0
+    assert limiter.hit("t2", 3, 60).allowed  # another key has its own window (opened now)
+    blocked = limiter.hit("t1", 3, 60)
+    assert not blocked.allowed and 39 < blocked.retry_after <= 40
+    clock.advance(blocked.retry_after)
+    assert limiter.count("t1", 60) == 0
+    assert [limiter.hit("t1", 3, 60).allowed for _ in range(4)] == [True, True, True, False]
+    assert limiter.count("t2", 60) == 1  # t2's window opened 20 s into t1's: still open

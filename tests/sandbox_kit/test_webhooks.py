@@ -115,3 +115,27 @@ def test_control_api_targets_and_flush(demo_sandbox):
         assert received[0][1]["X-Signature"] == f"k:{len(received[0][0])}"
         listing = httpx.get(url + "/_sandbox/webhooks").json()
         assert listing["targets"][0]["secret_set"] is True
+
+
+def test_on_failed_can_withdraw_what_is_still_queued():
+    app, received = make_receiver([500, 500])
+    clock = SandboxClock()
+    gave_up = []
+
+    def failed(delivery):
+        gave_up.append((delivery.events, sender.withdraw("app")))
+
+    sender = WebhookSender(clock, lambda t, ev: str(ev).encode(), lambda t, b: {},
+                           schedule=(0, 10), on_failed=failed)
+    with ServerThread(app) as server:
+        sender.set_target(WebhookTarget("app", server.url + "/hook"))
+        sender.publish("app", 1)
+        sender.run_once()
+        sender.publish("app", 2)
+        sender.run_once()  # the second delivery waits behind the first
+        clock.advance(10)
+        sender.run_once()  # the first fails for good: on_failed takes the second back
+        assert gave_up == [([1], [2])]
+        assert [d["status"] for d in sender.deliveries()] == ["failed", "withdrawn"]
+        sender.run_once()
+        assert len(received) == 2 and sender.pending_count() == 0

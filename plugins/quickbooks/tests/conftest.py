@@ -26,12 +26,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from host.integrations.signatures import hmac_sha256_base64  # noqa: E402
 from host.sandbox_kit import ServerThread  # noqa: E402
 from psa_quickbooks.sandbox import DEFAULT_REALMS, create_app  # noqa: E402
-from qbo_testkit import REALM_SETTINGS, VERIFIER_TOKEN, Sandbox, app_config, make_invoice  # noqa: E402
+from qbo_testkit import (OAUTH_CLIENTS, REALM_SETTINGS, VERIFIER_TOKEN, Sandbox,  # noqa: E402
+                         app_config, make_invoice)
 
 
 @pytest.fixture(scope="session")
 def qbo_sandbox():
-    app = create_app({"QBO_WEBHOOK_BATCH_SECONDS": 0, "QBO_START_WEBHOOKS": False})
+    app = create_app({"QBO_WEBHOOK_BATCH_SECONDS": 0, "QBO_START_WEBHOOKS": False,
+                      "QBO_OAUTH_CLIENTS": OAUTH_CLIENTS})
     server = ServerThread(app).start()
     server.app = app
     yield server

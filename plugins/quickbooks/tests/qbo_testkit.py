@@ -12,6 +12,16 @@ from hookspecs import ClientData, InvoiceData, LineData, ServiceTypeData, TaxRat
 from psa_quickbooks.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 VERIFIER_TOKEN = "test-qbo-verifier-token"
+#: The app a test uses to change the books "in QuickBooks" (a bookkeeper's edits): not the
+#: plugin's app, so its calls do not use up the plugin's 10 requests a second.
+BOOKKEEPER_CLIENT_ID = "qbo-bookkeeper"
+#: The sandbox's OAuth clients: the plugin's app and the bookkeeper's.
+OAUTH_CLIENTS = {
+    DEMO_CLIENT_ID: {"client_secret": DEMO_CLIENT_SECRET, "redirect_uris": [],
+                     "allow_localhost": True},
+    BOOKKEEPER_CLIENT_ID: {"client_secret": "bookkeeper-secret", "redirect_uris": [],
+                           "allow_localhost": True},
+}
 
 REALM_SETTINGS = {
     "us": {"default_item": "2", "non_us": False, "auto_send": False, "use_classes": True},
@@ -51,8 +61,8 @@ class Sandbox:
     def reset(self) -> None:
         self.control("POST", "reset")
 
-    def tokens(self, realm: str) -> dict:
-        return self.control("POST", "tokens", json={"client_id": DEMO_CLIENT_ID,
+    def tokens(self, realm: str, client_id: str = DEMO_CLIENT_ID) -> dict:
+        return self.control("POST", "tokens", json={"client_id": client_id,
                                                     "realm_id": realm}).json()
 
     def fault(self, **rule) -> None:

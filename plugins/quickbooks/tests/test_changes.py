@@ -30,7 +30,7 @@ from hookspecs import (
 )
 from psa_quickbooks import changes
 from psa_quickbooks.sandbox import DEMO_CLIENT_ID, US_REALM
-from qbo_testkit import CONSULTING, VERIFIER_TOKEN, make_invoice
+from qbo_testkit import BOOKKEEPER_CLIENT_ID, CONSULTING, VERIFIER_TOKEN, make_invoice
 
 DEAD_URL = "http://127.0.0.1:9/webhooks/quickbooks"  # deliveries are captured, not received
 
@@ -41,7 +41,7 @@ class Books:
     def __init__(self, qbo, realm=US_REALM):
         self.qbo = qbo
         self.realm = realm
-        self.token = qbo.tokens(realm)["access_token"]
+        self.token = qbo.tokens(realm, BOOKKEEPER_CLIENT_ID)["access_token"]
         self.http = httpx.Client(base_url=qbo.url, timeout=15)
         self.seen: set[int] = set()
 

@@ -259,5 +259,6 @@ def test_throttling_limit_is_counted_per_company_across_connections(qbo, qbo_con
     keys = db.session.scalars(db.select(ConcurrencyLease.key)).all()
     us_window = [k for k in keys if US_REALM in k]
     assert len(us_window) >= 2 and set(us_window) == {
-        f"window:tenant:quickbooks:{US_REALM}:realm-per-minute"}, keys
+        f"window:tenant:quickbooks:{US_REALM}:realm-per-minute",
+        f"window:tenant:quickbooks:{US_REALM}:realm-per-second"}, keys
     assert not any(k.startswith("window:conn:") for k in keys)

@@ -25,7 +25,7 @@ from hookspecs import (
     ValidationError,
 )
 from psa_quickbooks.sandbox import CLASSES_REALM, CUSTOM_NUMBERS_REALM, UK_REALM, US_REALM
-from qbo_testkit import CONSULTING, SALES_TAX, VAT, make_invoice
+from qbo_testkit import BOOKKEEPER_CLIENT_ID, CONSULTING, SALES_TAX, VAT, make_invoice
 
 
 def sales_lines(invoice: dict) -> list[dict]:
@@ -410,7 +410,7 @@ class QboRaw:
 
     def __init__(self, qbo, realm) -> None:
         self.qbo, self.realm = qbo, realm
-        self.token = qbo.tokens(realm)["access_token"]
+        self.token = qbo.tokens(realm, BOOKKEEPER_CLIENT_ID)["access_token"]
 
     def post(self, resource: str, body: dict, **params) -> dict:
         r = self.qbo.http.post(f"/v3/company/{self.realm}/{resource}",

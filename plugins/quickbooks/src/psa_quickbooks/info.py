@@ -32,8 +32,10 @@ REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 API_BASE_URL = "https://quickbooks.api.intuit.com"
 APP_BASE_URL = "https://app.qbo.intuit.com"
 
-#: Intuit: 500 requests per minute per company (realm), 10 concurrent per company and app.
+#: Intuit: 500 requests per minute per company (realm), 10 per second and 10 concurrent per
+#: company and app (reference 9).
 REQUESTS_PER_MINUTE = 500
+REQUESTS_PER_SECOND = 10
 MAX_CONCURRENCY = 10
 
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" '
@@ -93,7 +95,9 @@ def provider_info(config: Mapping[str, Any]) -> ProviderInfo:
         ),
         settings_form=settings_form,
         rate_limits=(RateLimit(requests=REQUESTS_PER_MINUTE, per_seconds=60, scope="connection",
-                               name="realm-per-minute"),),
+                               name="realm-per-minute"),
+                     RateLimit(requests=REQUESTS_PER_SECOND, per_seconds=1, scope="connection",
+                               name="realm-per-second")),
         max_concurrency=MAX_CONCURRENCY,
         mapping_kinds=MAPPING_KINDS,
         compatibility=">=0.1",

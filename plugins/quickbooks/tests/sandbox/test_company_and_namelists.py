@@ -139,3 +139,24 @@ def test_taxservice_creates_codes_and_rates(uk):
     assert inv["TotalAmt"] == 107
     dup = uk.post("taxservice/taxcode", {"TaxCode": "Green levy", "TaxRateDetails": [{"TaxRateId": rate_id}]})
     assert code(dup) == "6240"
+
+
+def test_reactivation_restores_the_name_even_at_the_length_limit(qbo):
+    longest = "L" * 500
+    c = qbo.create("Customer", {"DisplayName": longest})
+    off = qbo.create("Customer", {"Id": c["Id"], "SyncToken": "0", "sparse": True, "Active": False})
+    assert off["DisplayName"] == longest + " (deleted)"
+    sparse_on = qbo.create("Customer", {"Id": c["Id"], "SyncToken": "1", "sparse": True, "Active": True})
+    assert sparse_on["Active"] is True and sparse_on["DisplayName"] == longest
+    off = qbo.create("Customer", dict(sparse_on, Active=False))
+    full_on = qbo.create("Customer", dict(off, Active=True))  # the stored inactive object echoed
+    assert full_on["DisplayName"] == longest
+    assert [r["Id"] for r in qbo.rows(f"SELECT * FROM Customer WHERE DisplayName = '{longest}'")] == [c["Id"]]
+
+
+def test_a_name_ending_like_the_mark_survives_a_round_trip(qbo):
+    c = qbo.create("Customer", {"DisplayName": "Bits (deleted)"})
+    off = qbo.create("Customer", {"Id": c["Id"], "SyncToken": "0", "sparse": True, "Active": False})
+    assert off["DisplayName"] == "Bits (deleted) (deleted)"
+    on = qbo.create("Customer", {"Id": c["Id"], "SyncToken": "1", "sparse": True, "Active": True})
+    assert on["DisplayName"] == "Bits (deleted)"

@@ -9,6 +9,8 @@ from psa_quickbooks.sandbox import create_app
 
 from host.sandbox_kit import ServerThread
 
+from .conftest import QboApi
+
 
 def is_throttle(r):
     return r.status_code == 429 and "<Error code=\"3001\">" in r.text and "ThrottleExceeded" in r.text
@@ -106,6 +108,22 @@ def test_commit_then_drop_and_requestid_retry(qbo):
 def test_default_limits_match_the_reference():
     app = create_app({"QBO_START_WEBHOOKS": False})
     config = app.extensions["qbo_sandbox"].config
-    assert (config["QBO_RATE_PER_MINUTE"], config["QBO_CONCURRENT_PER_REALM"], config["QBO_BATCH_PER_MINUTE"]) == (500, 10, 40)
+    assert (config["QBO_RATE_PER_MINUTE"], config["QBO_RATE_PER_SECOND"], config["QBO_CONCURRENT_PER_REALM"],
+            config["QBO_BATCH_PER_MINUTE"]) == (500, 10, 10, 40)
     with ServerThread(app):
         pass
+
+
+@pytest.mark.parametrize("qbo_config", [{
+    "SANDBOX_TIME_SCALE": 0.001,  # a provider second lasts 1000 real seconds: no race with the window
+    "QBO_OAUTH_CLIENTS": {"qbo-demo-client": {"client_secret": "s", "allow_localhost": True},
+                          "other-app": {"client_secret": "t", "allow_localhost": True}}}])
+def test_ten_requests_per_second_per_realm_and_app(qbo, qbo_config):
+    assert all(qbo.get("preferences").status_code == 200 for _ in range(10))
+    r = qbo.get("preferences")
+    assert is_throttle(r) and "Retry-After" not in r.headers and r.headers["intuit_tid"]
+    other_app = QboApi(qbo.base, qbo.realm, client_id="other-app")
+    assert other_app.get("preferences").status_code == 200  # per realm *and app*
+    qbo.control("POST", "clock/advance", json={"seconds": 1})
+    assert qbo.get("preferences").status_code == 200
+    other_app.close()

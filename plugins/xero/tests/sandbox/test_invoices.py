@@ -259,3 +259,33 @@ def test_history_records(xero):
     assert added.status_code == 200, added.text
     history = xero.get(f"Invoices/{inv['InvoiceID']}/History").json()["HistoryRecords"]
     assert [h["Changes"] for h in history] == ["Created", "Note"]
+
+
+def test_unit_amounts_are_shown_to_the_requests_unitdp(xero):
+    """Stored to 4 dp (created with unitdp=4); every answer rounds to 2 dp unless unitdp=4."""
+    body = invoice_body(LineItems=[{"Description": "Fine-grained", "Quantity": 3,
+                                    "UnitAmount": 12.3456, "AccountCode": "200",
+                                    "TaxType": "OUTPUT2"}])
+    created = xero.put("Invoices", {"Invoices": [body]}, params={"unitdp": 4}).json()["Invoices"][0]
+    assert created["LineItems"][0]["UnitAmount"] == 12.3456
+    assert created["LineItems"][0]["LineAmount"] == 37.04  # 3 x 12.3456, to the cent
+    ident = created["InvoiceID"]
+    plain = xero.get(f"Invoices/{ident}").json()["Invoices"][0]["LineItems"][0]
+    assert plain["UnitAmount"] == 12.35 and plain["LineAmount"] == 37.04
+    listed = xero.get("Invoices", params={"IDs": ident}).json()["Invoices"][0]["LineItems"][0]
+    assert listed["UnitAmount"] == 12.35
+    four = xero.get(f"Invoices/{ident}", params={"unitdp": 4}).json()["Invoices"][0]
+    assert four["LineItems"][0]["UnitAmount"] == 12.3456
+    note = xero.put("CreditNotes", {"CreditNotes": [dict(body, Type="ACCRECCREDIT")]},
+                    params={"unitdp": 4}).json()["CreditNotes"][0]
+    shown = xero.get(f"CreditNotes/{note['CreditNoteID']}").json()["CreditNotes"][0]
+    assert shown["LineItems"][0]["UnitAmount"] == 12.35
+
+
+def test_item_unit_prices_follow_unitdp(xero):
+    item = {"Code": "FINE-1", "Name": "Fine", "SalesDetails": {"UnitPrice": 9.8765,
+                                                               "AccountCode": "200"}}
+    created = xero.put("Items", {"Items": [item]}, params={"unitdp": 4}).json()["Items"][0]
+    assert created["SalesDetails"]["UnitPrice"] == 9.8765
+    plain = xero.get(f"Items/{created['ItemID']}").json()["Items"][0]
+    assert plain["SalesDetails"]["UnitPrice"] == 9.88

@@ -92,3 +92,18 @@ def test_injected_rate_limit_fault_has_xero_headers(xero, control):
     assert resp.status_code == 429
     assert resp.headers["X-Rate-Limit-Problem"] == "day" and "Retry-After" in resp.headers
     assert xero.get("Invoices").status_code == 200
+
+
+def test_minute_window_is_fixed_waiting_retry_after_restores_the_whole_limit(xero, control):
+    control.post("/limits", json={"minute": 3})
+    for _ in range(3):
+        assert xero.get("Organisation").status_code == 200
+        control.post("/clock/advance", json={"seconds": 10})
+    limited = xero.get("Organisation")
+    assert limited.status_code == 429 and limited.headers["X-Rate-Limit-Problem"] == "minute"
+    wait = int(limited.headers["Retry-After"])
+    assert 29 <= wait <= 31  # the window opened with the first call, 30 s ago
+    control.post("/clock/advance", json={"seconds": wait})
+    answers = [xero.get("Organisation") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers["X-MinLimit-Remaining"] for a in answers] == ["2", "1", "0"]

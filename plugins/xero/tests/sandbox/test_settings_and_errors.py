@@ -155,3 +155,25 @@ def test_xml_unless_json_is_accepted(server, xero, sb):
     assert ET.fromstring(error.content).tag == "ApiException"
     assert any(ex["mimetype"] == "text/xml" for ex in sb.exchanges)
     sb.exchanges.clear()  # the OpenAPI documents describe JSON only: XML is off-spec by design
+
+
+def test_every_api_answer_carries_a_correlation_id(server, xero, mint, control):
+    """Refusals too (401, 403, 429, 404): the id is what Xero support asks for."""
+    read_only = Xero(server.url, mint(scope="accounting.contacts.read")["access_token"])
+    control.post("/limits", json={"minute": 1})
+    answers = {
+        "401 no token": httpx.get(f"{server.url}/api.xro/2.0/Invoices",
+                                  headers={"xero-tenant-id": UK_TENANT_ID}),
+        "401 bad token": Xero(server.url, "not-a-token").get("Invoices"),
+        "403 tenant": xero.get("Invoices", tenant="00000000-0000-0000-0000-000000000000"),
+        "403 scope": read_only.get("Invoices"),
+        "200": xero.get("Organisation"),
+        "429": xero.get("Organisation"),
+        "404": xero.get("Nope"),
+        "401 connections": httpx.get(f"{server.url}/connections"),
+    }
+    assert {k: a.status_code for k, a in answers.items()} == {
+        "401 no token": 401, "401 bad token": 401, "403 tenant": 403, "403 scope": 403,
+        "200": 200, "429": 429, "404": 404, "401 connections": 401}
+    ids = [a.headers.get("Xero-Correlation-Id") for a in answers.values()]
+    assert all(ids) and len(set(ids)) == len(ids), ids

@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import socket
 import time
 
+import httpx
 from flask import Flask, Response
 
 from host.sandbox_kit import ServerThread
@@ -133,3 +135,33 @@ def test_receiver_signature_check_detects_tampering():
     good = base64.b64encode(hmac.new(WEBHOOK_KEY.encode(), body, hashlib.sha256).digest())
     assert sign(WEBHOOK_KEY, body) == good.decode()
     assert sign(WEBHOOK_KEY, body + b" ") != good.decode()
+
+
+def test_a_day_of_failed_deliveries_disables_the_subscription_until_re_enabled(
+        server, xero, control, receiver):
+    with socket.socket() as probe:  # a port nobody listens on: every delivery fails at once
+        probe.bind(("127.0.0.1", 0))
+        dead_url = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    control.post("/webhook", json={"url": dead_url, "key": WEBHOOK_KEY, "itr": False})
+    control.post("/clock/scale", json={"time_scale": 86400})  # Xero's 24 hours of retries: 1 s
+    first = xero.invoice()
+    assert _wait(lambda: not control.get("/webhook").json()["enabled"], timeout=20)
+    hook = control.get("/webhook").json()
+    attempts = [d for d in control.get("/webhooks").json()["deliveries"]
+                if first["InvoiceID"] in d["body"]][0]["attempts"]
+    assert len(attempts) == 98  # at once, after 1 s, then every 15 minutes for 24 hours
+    assert hook["disabled_at"] and hook["held_events"] == 1
+    second = xero.invoice()  # raised while disabled: kept, not sent
+    assert control.get("/webhook").json()["held_events"] == 2
+
+    # the developer fixes the URL: the subscription stays disabled, nothing is sent yet
+    control.post("/webhook", json={"url": receiver.url, "key": WEBHOOK_KEY})
+    time.sleep(0.2)
+    assert receiver.deliveries == [] and not control.get("/webhook").json()["enabled"]
+    page = httpx.get(f"{server.url}/").text
+    assert 'id="webhook-disabled"' in page and 'id="webhook-enable"' in page
+    assert httpx.post(f"{server.url}/webhook/enable").status_code == 302  # the page's button
+    enabled = control.get("/webhook").json()
+    assert enabled["enabled"] is True and enabled["held_events"] == 0
+    assert _wait(lambda: receiver.events())
+    assert [e["resourceId"] for e in receiver.events()] == [first["InvoiceID"], second["InvoiceID"]]

@@ -2,7 +2,8 @@
 
 Every request goes through :func:`guarded`: bearer-token check (401 / 3200 gateway envelope;
 403 / 3100 for a realm the token does not cover), throttles (per-realm requests per minute,
-in-flight requests per realm and app, batch calls per minute; 429 with the 3001 fault), then
+requests per second per realm and app, in-flight requests per realm and app, batch calls per
+minute; 429 with the 3001 fault), then
 ``requestid`` replay for writes, then the handler. Responses carry ``time`` and ``intuit_tid``.
 """
 from __future__ import annotations
@@ -79,6 +80,9 @@ def guarded(kind: str = "api"):
                                      "App is not authorized to access this company", "SERVICE")
             config = sandbox.config
             if not sandbox.limiter.hit(("realm", realm), int(config["QBO_RATE_PER_MINUTE"]), 60).allowed:
+                return _throttled()
+            if not sandbox.limiter.hit(("second", realm, grant["client_id"]),
+                                       int(config["QBO_RATE_PER_SECOND"]), 1).allowed:
                 return _throttled()
             if kind == "batch" and not sandbox.limiter.hit(
                     ("batch", realm, grant["client_id"]), int(config["QBO_BATCH_PER_MINUTE"]), 60).allowed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from . import faults
+from . import balances, faults
 from .query import QUERYABLE
 from .store import public
 from .timefmt import parse_datetime
@@ -42,7 +42,8 @@ def run(company, entities_csv: str, changed_since: str, now: float) -> dict:
     remaining = CAP
     responses = []
     for name in names:
-        rows = [public(o) for o in company.all(name)
+        table = balances.customer_balances(company) if name in balances.HOLDERS else None
+        rows = [balances.shown(company, name, public(o), table) for o in company.all(name)
                 if (parse_datetime(o["MetaData"]["LastUpdatedTime"]) or since) >= since]
         rows += [{"domain": "QBO", "status": "Deleted", "Id": d["Id"],
                   "MetaData": {"LastUpdatedTime": d["LastUpdatedTime"]}}

@@ -26,6 +26,7 @@ DEFAULTS = {
     "QBO_REFRESH_GRACE_SECONDS": 86400,
     # Throttles (reference 9); the control API can change them at run time.
     "QBO_RATE_PER_MINUTE": 500,         # per realm
+    "QBO_RATE_PER_SECOND": 10,          # per realm and app
     "QBO_CONCURRENT_PER_REALM": 10,     # in-flight per realm and app
     "QBO_BATCH_PER_MINUTE": 40,         # batch calls per realm and app
     "QBO_THROTTLE_FORMAT": "xml",       # "xml" like QBO, or "json"
@@ -40,6 +41,7 @@ DEFAULTS = {
 
 RUNTIME_SETTINGS = {
     "rate_per_minute": "QBO_RATE_PER_MINUTE",
+    "rate_per_second": "QBO_RATE_PER_SECOND",
     "concurrent_per_realm": "QBO_CONCURRENT_PER_REALM",
     "batch_per_minute": "QBO_BATCH_PER_MINUTE",
     "throttle_format": "QBO_THROTTLE_FORMAT",

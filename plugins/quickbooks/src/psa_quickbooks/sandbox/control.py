@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from host.sandbox_kit import ProviderSandbox, WebhookTarget
+from host.sandbox_kit import ProviderSandbox, RsaSigner, WebhookTarget
 
 from . import faults, webhooks
 from .config import RUNTIME_SETTINGS
@@ -51,6 +51,7 @@ class QboSandbox(ProviderSandbox):
         self.webhook_batch_window = config["QBO_WEBHOOK_BATCH_SECONDS"]
         super().__init__(time_scale=config["SANDBOX_TIME_SCALE"])
         self.state = SandboxState(config.get("SANDBOX_DB_PATH"))
+        self.signer = RsaSigner()
         self.tokens = TokenService(self.clock, access_ttl=config["QBO_ACCESS_TOKEN_TTL"],
                                    rotate=config["QBO_REFRESH_ROTATE"],
                                    grace_seconds=config["QBO_REFRESH_GRACE_SECONDS"])

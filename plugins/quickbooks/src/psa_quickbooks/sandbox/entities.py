@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from . import faults, payments
+from . import balances, faults, payments
 from .namelists import BUILDERS
 from .store import NAME_LISTS, TRANSACTIONS, public
 from .tax import money
@@ -37,7 +37,11 @@ class Operations:
         obj = self.company.get(entity, ident)
         if obj is None:
             raise faults.not_found(entity, ident)
-        return payments.with_balance(self.company, entity, public(obj))
+        return self._shown(entity, obj)
+
+    def _shown(self, entity: str, obj: dict) -> dict:
+        """The entity as the API shows it (computed balances of customers and vendors)."""
+        return balances.shown(self.company, entity, public(obj))
 
     # -- writes -------------------------------------------------------------------------------
     def save(self, entity: str, body: dict, options: dict | None = None) -> dict:
@@ -64,7 +68,7 @@ class Operations:
         self.events.append((entity, obj["Id"], "Create"))
         if entity == "Payment":
             self._refresh(options.pop("_touched", set()))
-        return public(obj)
+        return self._shown(entity, obj)
 
     def _current(self, entity: str, body: dict) -> dict:
         existing = self.company.get(entity, str(body["Id"]))
@@ -91,7 +95,7 @@ class Operations:
             merged.update(payload)
         else:
             merged = payload
-            for keep in ("CurrencyRef", "Balance", "BalanceWithJobs", "LinkedTxn"):
+            for keep in ("CurrencyRef", "LinkedTxn"):
                 if keep in existing and keep not in merged:
                     merged[keep] = copy.deepcopy(existing[keep])
         obj = self._build(entity, merged, existing, options)
@@ -102,7 +106,7 @@ class Operations:
         self.events.append((entity, obj["Id"], "Update"))
         if entity == "Payment":
             self._refresh(options.pop("_touched", set()))
-        return public(obj)
+        return self._shown(entity, obj)
 
     def _build(self, entity: str, obj: dict, existing: dict | None, options: dict) -> dict:
         if entity in ("Invoice", "CreditMemo"):

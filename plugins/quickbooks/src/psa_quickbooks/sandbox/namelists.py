@@ -2,14 +2,18 @@
 
 Each ``build_<entity>`` validates a merged body and returns the stored form. Name lists are
 never deleted; an update with ``"Active": false`` makes them inactive. Like QBO, a Customer or
-Vendor made inactive is renamed ``"<name> (deleted)"``, which frees its DisplayName (see NOTES.md).
+Vendor made inactive is renamed ``"<name> (deleted)"``, which frees its DisplayName, and gets its
+name back when it is made active again (see NOTES.md).
 """
 from __future__ import annotations
 
 from . import currencies, faults
+from .balances import take_opening_balance
 from .validation import blank, check_length, named_ref, resolve_ref
 
 DELETED_SUFFIX = " (deleted)"
+#: stored-only key: an inactive record's name without the suffix (restored on reactivation)
+ACTIVE_NAME = "_active_name"
 ACCOUNT_CLASSIFICATION = {
     "Bank": "Asset", "Accounts Receivable": "Asset", "Other Current Asset": "Asset",
     "Fixed Asset": "Asset", "Other Asset": "Asset", "Accounts Payable": "Liability",
@@ -39,11 +43,24 @@ def _unique(company, entities: tuple[str, ...], field: str, value: str, self_id,
                 raise faults.duplicate_name(kind)
 
 
+def _active_name(obj: dict, existing: dict | None) -> str:
+    """The record's name without the `` (deleted)`` mark QBO adds while it is inactive.
+
+    The stored inactive name echoed back (a full update or a sparse one that leaves
+    DisplayName out) stands for the name the record had before it was made inactive, kept in
+    ``_active_name``. The mark is QBO's, so it never counts toward the 500-character limit.
+    """
+    name = obj["DisplayName"]
+    if existing is not None and existing.get("Active") is False and name == existing.get("DisplayName"):
+        return existing.get(ACTIVE_NAME) or name.removesuffix(DELETED_SUFFIX)
+    return name
+
+
 def build_person(company, entity: str, obj: dict, existing: dict | None) -> dict:
     """Customer and Vendor: DisplayName rules (6080, 6240), lengths, references."""
     for field, limit in (("GivenName", 100), ("MiddleName", 100), ("FamilyName", 100),
                          ("Title", 16), ("Suffix", 16), ("CompanyName", 100), ("Notes", 2000),
-                         ("DisplayName", 500), ("PrintOnCheckName", 110)):
+                         ("PrintOnCheckName", 110)):
         check_length(obj, field, limit)
     if blank(obj.get("DisplayName")):
         parts = [obj.get(k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")]
@@ -57,16 +74,18 @@ def build_person(company, entity: str, obj: dict, existing: dict | None) -> dict
         obj["DisplayName"] = " ".join(parts)
     _no_colon(obj, "DisplayName")
     active = obj.get("Active", True) is not False
-    name = obj["DisplayName"]
-    if not active and not name.endswith(DELETED_SUFFIX):
-        name = obj["DisplayName"] = name + DELETED_SUFFIX
-    elif active and name.endswith(DELETED_SUFFIX) and existing and existing.get("Active") is False:
-        name = obj["DisplayName"] = name[: -len(DELETED_SUFFIX)]
+    name = _active_name(obj, existing)
+    check_length({"DisplayName": name}, "DisplayName", 500)
+    obj.pop(ACTIVE_NAME, None)
+    obj.setdefault("PrintOnCheckName", name[:110])  # QBO's default, cut to its 110 characters
+    if not active:
+        obj[ACTIVE_NAME] = name
+        name += DELETED_SUFFIX
+    obj["DisplayName"] = name
     if existing is None or existing.get("DisplayName") != name:
         _unique(company, (entity,) + tuple(e for e in ("Customer", "Vendor") if e != entity),
                 "DisplayName", name, existing and existing["Id"], "customer, vendor or employee")
     obj["Active"] = active
-    obj.setdefault("PrintOnCheckName", name)
     obj["FullyQualifiedName"] = name
     for ref_field, target in (("SalesTermRef", "Term"), ("TermRef", "Term")):
         if not blank(obj.get(ref_field)):
@@ -76,9 +95,8 @@ def build_person(company, entity: str, obj: dict, existing: dict | None) -> dict
         check_length(email, "Address", 100, "PrimaryEmailAddr.Address")
     obj["CurrencyRef"] = existing.get("CurrencyRef") if existing else currencies.ref(
         currencies.currency_of(company, obj.get("CurrencyRef")))
-    obj.setdefault("Balance", 0)
+    take_opening_balance(obj, existing)
     if entity == "Customer":
-        obj.setdefault("BalanceWithJobs", obj.get("Balance", 0))
         obj.setdefault("Taxable", company.is_us)
         obj.setdefault("Job", False)
         obj.setdefault("BillWithParent", False)

@@ -8,8 +8,11 @@ POST /connect/oauth2                                   Authorize (redirect with 
                                                        or Cancel (``error=access_denied``)
 POST /oauth2/v1/tokens/bearer                          authorization_code and refresh_token grants
 POST /oauth2/v1/tokens/revoke                          revoke a refresh or access token
-GET  /v1/openid_connect/userinfo                       user info for a bearer token
+GET  /v1/openid_connect/userinfo                       user info for a bearer token with ``openid``
+GET  /op/v1/jwks                                       the key that signs ``id_token``
 =====================================================  =======================================
+
+Token, revoke and userinfo responses carry an ``intuit_tid`` header, as Intuit's do.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 
+from .control import faults_tid
+from .idtoken import USER_SUB, id_token, openid_granted
 from .tokens import OAuthError
 
 bp = Blueprint("qbo_oauth", __name__)
@@ -36,6 +41,10 @@ def _base_url() -> str:
     return (_sandbox().config.get("QBO_PUBLIC_URL") or request.host_url).rstrip("/")
 
 
+def _issuer() -> str:
+    return f"{_base_url()}/op/v1"
+
+
 @bp.get("/.well-known/openid-configuration")
 @bp.get("/.well-known/openid_sandbox_configuration")
 @bp.get("/.well-known/openid_sandbox_configuration/")
@@ -44,7 +53,7 @@ def _base_url() -> str:
 def discovery():
     base = _base_url()
     return jsonify({
-        "issuer": f"{base}/op/v1",
+        "issuer": _issuer(),
         "authorization_endpoint": f"{base}/connect/oauth2",
         "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
         "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
@@ -61,7 +70,7 @@ def discovery():
 
 @bp.get("/op/v1/jwks")
 def jwks():
-    return jsonify(keys=[])
+    return jsonify(_sandbox().signer.jwks())
 
 
 def redirect_allowed(client: dict, redirect_uri: str) -> bool:
@@ -134,6 +143,13 @@ def _oauth_error(exc: OAuthError):
     return jsonify(exc.body()), exc.status
 
 
+@bp.after_request
+def _transaction_id(response):
+    if request.path.startswith(("/oauth2/", "/v1/openid_connect/")):
+        response.headers["intuit_tid"] = faults_tid()
+    return response
+
+
 @bp.post("/oauth2/v1/tokens/bearer")
 def token():
     client_id = _authenticate_client()
@@ -145,6 +161,10 @@ def token():
         result = tokens.refresh_grant(client_id, request.form.get("refresh_token", ""))
     else:
         raise OAuthError("unsupported_grant_type")
+    grant, _ = tokens.check_access(result["access_token"])
+    if grant_type == "authorization_code" and openid_granted(grant["scope"]):
+        result["id_token"] = id_token(_sandbox().signer, _issuer(), client_id, grant,
+                                      _sandbox().clock.now())
     _sandbox().persist_tokens()
     if request.headers.get("x-include-refresh-token-hard-expires-in", "").lower() != "true":
         result.pop("x_refresh_token_hard_expires_in", None)
@@ -171,5 +191,10 @@ def userinfo():
     grant, reason = _sandbox().tokens.check_access(header[7:] if header.lower().startswith("bearer ") else "")
     if grant is None:
         return jsonify(error="invalid_token", error_description=reason), 401
-    return jsonify(sub="sandbox-user-1", email="admin@sandbox.example", emailVerified=True,
+    if not openid_granted(grant["scope"]):
+        response = jsonify(error="insufficient_scope",
+                           error_description="The access token was not granted the openid scope")
+        response.headers["WWW-Authenticate"] = 'Bearer error="insufficient_scope", scope="openid"'
+        return response, 403
+    return jsonify(sub=USER_SUB, email="admin@sandbox.example", emailVerified=True,
                    givenName="Sandbox", familyName="Admin", realmid=grant["realm_id"])

@@ -136,20 +136,3 @@ def void_payment(payment: dict) -> set:
     payment["TxnStatus"] = "Voided"
     return touched
 
-
-def customer_balance(company, customer_id: str) -> float:
-    """Open balance of a customer: open invoices minus open credits and unapplied payments."""
-    total = Decimal("0")
-    for entity, field, sign in (("Invoice", "Balance", 1), ("CreditMemo", "Balance", -1),
-                                ("Payment", "UnappliedAmt", -1)):
-        for txn in company.all(entity):
-            if txn.get("CustomerRef", {}).get("value") == customer_id:
-                total += sign * tax.money(txn.get(field, 0) or 0)
-    return tax.num(total)
-
-
-def with_balance(company, entity: str, obj: dict) -> dict:
-    """Fill the read-only ``Balance``/``BalanceWithJobs`` of a Customer as QBO reports them."""
-    if entity == "Customer" and "Id" in obj:
-        obj["Balance"] = obj["BalanceWithJobs"] = customer_balance(company, obj["Id"])
-    return obj

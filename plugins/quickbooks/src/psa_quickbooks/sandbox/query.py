@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import faults
+from . import balances, faults
 from .store import ENTITY_RESOURCES, NAME_LISTS, public
 from .timefmt import parse_datetime
 from .validation import KNOWN_FIELDS, SYSTEM
@@ -258,6 +258,9 @@ def execute(company, text: str) -> dict:
         _check_property(query.entity, prop, "=")
     if query.entity in NAME_LISTS and not any(p.lower() == "active" for p, _, _ in query.where):
         rows = [r for r in rows if r.get("Active", True) is not False]
+    if query.entity in balances.HOLDERS:  # filter and order on the computed balances
+        table = balances.customer_balances(company)
+        rows = [balances.shown(company, query.entity, public(r), table) for r in rows]
     rows = [r for r in rows if all(_match(r, p, op, v) for p, op, v in query.where)]
     rows.sort(key=lambda r: (int(r["Id"]) if str(r.get("Id", "")).isdigit() else 0, str(r.get("Id"))))
     for prop, desc in reversed(query.order):
@@ -270,6 +273,5 @@ def execute(company, text: str) -> dict:
     page = rows[query.start - 1: query.start - 1 + query.max_results]
     if not page:
         return {}
-    from .payments import with_balance
-
-    return {query.entity: [with_balance(company, query.entity, public(r)) for r in page], "startPosition": query.start, "maxResults": len(page)}
+    return {query.entity: [public(r) for r in page], "startPosition": query.start,
+            "maxResults": len(page)}

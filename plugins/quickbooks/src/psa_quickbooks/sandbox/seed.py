@@ -207,7 +207,7 @@ def build_company(realm: str, clock_now: float) -> Company:
         return add("Customer", DisplayName=name, FullyQualifiedName=name, CompanyName=name,
                    PrintOnCheckName=name, Active=active, PrimaryEmailAddr={"Address": email},
                    BillAddr=dict(addr, Id="1"), ShipAddr=dict(addr, Id="1"), Taxable=us, Job=False,
-                   BillWithParent=False, Balance=0, BalanceWithJobs=0,
+                   BillWithParent=False,
                    CurrencyRef={"value": "USD" if us else "GBP"}, PreferredDeliveryMethod="Email",
                    SalesTermRef={"value": "3"}, **extra)
 
@@ -216,7 +216,7 @@ def build_company(realm: str, clock_now: float) -> Company:
     customer("Adam's Candy Shop", "adam@candy.example")
     customer("Initech (closed)", "ap@initech.example", active=False)
     add("Vendor", DisplayName="Northwind Supplies", PrintOnCheckName="Northwind Supplies",
-        CompanyName="Northwind Supplies", Active=True, Balance=0,
+        CompanyName="Northwind Supplies", Active=True,
         CurrencyRef={"value": "USD" if us else "GBP"})
     return company
 

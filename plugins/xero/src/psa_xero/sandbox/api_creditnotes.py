@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify
 
 from . import documents
 from . import errors as E
 from .api_invoices import history_add
 from .guard import api, emit
-from .listing import batch, elements, envelope, select
+from .listing import batch, elements, envelope, select, unitdp
 from .state import new_id
 from .xerojson import money, num, parse_date, render
 
@@ -28,9 +28,8 @@ def find(org: dict, key: str) -> dict | None:
 
 
 def _save(org: dict, element: dict, existing: dict | None):
-    unitdp = 4 if request.args.get("unitdp") == "4" else 2
     doc, warnings, contact_created = documents.save_document(
-        _sb().state, org, element, KIND, existing, unitdp)
+        _sb().state, org, element, KIND, existing, unitdp())
     if contact_created:
         emit("CONTACT", "CREATE", doc["Contact"]["ContactID"])
     if existing is None:
@@ -42,7 +41,7 @@ def _save(org: dict, element: dict, existing: dict | None):
 
 
 def _present(org):
-    return lambda doc: documents.present(org, KIND, doc)
+    return lambda doc: documents.present(org, KIND, doc, unitdp=unitdp())
 
 
 @bp.get("/CreditNotes")
@@ -50,7 +49,8 @@ def _present(org):
 def list_credit_notes(org):
     items, pagination = select(list(org["credit_notes"].values()), id_field="CreditNoteID",
                                pageable=True)
-    return envelope("CreditNotes", [documents.present(org, KIND, d) for d in items], pagination)
+    shown = [documents.present(org, KIND, d, unitdp=unitdp()) for d in items]
+    return envelope("CreditNotes", shown, pagination)
 
 
 @bp.get("/CreditNotes/<key>")
@@ -59,7 +59,7 @@ def get_credit_note(org, key):
     doc = find(org, key)
     if doc is None:
         return E.not_found()
-    return envelope("CreditNotes", [documents.present(org, KIND, doc)])
+    return envelope("CreditNotes", [documents.present(org, KIND, doc, unitdp=unitdp())])
 
 
 @bp.put("/CreditNotes")
@@ -115,7 +115,7 @@ def allocate(org: dict, note: dict, element: dict) -> dict:
     except (ArithmeticError, TypeError, ValueError):
         raise documents.Invalid(["Amount must be a valid number."]) from None
     try:
-        day = parse_date(element.get("Date")) or sb.state.today()
+        day = parse_date(element.get("Date")) or sb.state.today(org)
     except ValueError:
         raise documents.Invalid(["The date format is not valid. Use YYYY-MM-DD."]) from None
     if note["Status"] != "AUTHORISED":

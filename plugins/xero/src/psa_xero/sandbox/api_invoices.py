@@ -10,14 +10,10 @@ from flask import Blueprint, Response, current_app, g, request
 from . import documents
 from . import errors as E
 from .guard import api, emit
-from .listing import batch, elements, envelope, select
+from .listing import batch, elements, envelope, select, unitdp
 
 bp = Blueprint("xero_invoices", __name__, url_prefix="/api.xro/2.0")
 KIND = "invoice"
-
-
-def _unitdp() -> int:
-    return 4 if request.args.get("unitdp") == "4" else 2
 
 
 def find(org: dict, key: str) -> dict | None:
@@ -39,7 +35,7 @@ def history_add(org: dict, doc_id: str, changes: str, details: str) -> None:
 def _save(org: dict, element: dict, existing: dict | None):
     sb = current_app.extensions["xero_sandbox"]
     doc, warnings, contact_created = documents.save_document(
-        sb.state, org, element, KIND, existing, _unitdp())
+        sb.state, org, element, KIND, existing, unitdp())
     if contact_created:
         emit("CONTACT", "CREATE", doc["Contact"]["ContactID"])
     if existing is None:
@@ -53,7 +49,7 @@ def _save(org: dict, element: dict, existing: dict | None):
 
 
 def _present(org):
-    return lambda doc: documents.present(org, KIND, doc)
+    return lambda doc: documents.present(org, KIND, doc, unitdp=unitdp())
 
 
 @bp.get("/Invoices")
@@ -69,7 +65,8 @@ def list_invoices(org):
     items, pagination = select(items, id_field="InvoiceID", number_field="InvoiceNumber",
                                pageable=True)
     summary = request.args.get("summaryOnly", "").lower() == "true"
-    shown = [documents.present(org, KIND, d, summary_only=summary) for d in items]
+    shown = [documents.present(org, KIND, d, summary_only=summary, unitdp=unitdp())
+             for d in items]
     return envelope("Invoices", shown, pagination)
 
 
@@ -79,7 +76,7 @@ def get_invoice(org, key):
     doc = find(org, key)
     if doc is None:
         return E.not_found()
-    return envelope("Invoices", [documents.present(org, KIND, doc)])
+    return envelope("Invoices", [documents.present(org, KIND, doc, unitdp=unitdp())])
 
 
 @bp.put("/Invoices")

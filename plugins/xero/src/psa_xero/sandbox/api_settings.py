@@ -9,8 +9,9 @@ from . import currencies
 from . import errors as E
 from .documents import Invalid
 from .guard import api, emit
-from .listing import batch, elements, envelope, select
+from .listing import batch, elements, envelope, select, unitdp
 from .state import new_id
+from .totals import unit_shown
 
 bp = Blueprint("xero_settings", __name__, url_prefix="/api.xro/2.0")
 
@@ -142,31 +143,42 @@ def _save_item(org, element: dict, upsert: bool):
     return item, []
 
 
+def _item_shown(item: dict) -> dict:
+    """The item with its unit prices to the request's ``unitdp`` (2 unless it asked for 4)."""
+    out = dict(item)
+    for details in ("SalesDetails", "PurchaseDetails"):
+        if isinstance(out.get(details), dict) and "UnitPrice" in out[details]:
+            out[details] = dict(out[details],
+                                UnitPrice=unit_shown(out[details]["UnitPrice"], unitdp()))
+    return out
+
+
 @bp.get("/Items")
 @api("items")
 def items(org):
     found, _ = select(list(org["items"].values()), id_field="ItemID", default_order="Code")
-    return envelope("Items", found)
+    return envelope("Items", [_item_shown(i) for i in found])
 
 
 @bp.get("/Items/<key>")
 @api("items")
 def item(org, key):
     found = _find_item(org, key)
-    return envelope("Items", [found]) if found else E.not_found()
+    return envelope("Items", [_item_shown(found)]) if found else E.not_found()
 
 
 @bp.put("/Items")
 @api("items")
 def create_items(org):
     return batch("Items", elements("Items"), lambda el: _save_item(org, el, False),
-                 dict, "ItemID")
+                 _item_shown, "ItemID")
 
 
 @bp.post("/Items")
 @api("items")
 def upsert_items(org):
-    return batch("Items", elements("Items"), lambda el: _save_item(org, el, True), dict, "ItemID")
+    return batch("Items", elements("Items"), lambda el: _save_item(org, el, True),
+                 _item_shown, "ItemID")
 
 
 # -- Contacts -----------------------------------------------------------------------------------

@@ -15,19 +15,25 @@ request/response pair for the OpenAPI check; default false).
 from __future__ import annotations
 
 import os
+import uuid
 from collections import deque
 
 from flask import Flask, g, has_request_context, jsonify, request
 
-from host.sandbox_kit import ProviderSandbox
+from host.sandbox_kit import FixedWindowLimiter, ProviderSandbox, RsaSigner
 
 from . import errors as E
 from . import identity as I
+from . import subscription as S
 from . import webhooks as W
 from .ratelimits import LimitConfig, XeroLimits
 from .seed import seed_orgs
 from .state import DEMO_APP_NAME, XeroState, fresh_org
 from .xml_render import to_xml, wants_json
+
+
+#: Xero's API gateway answers these paths, each answer with a ``Xero-Correlation-Id``.
+API_PATHS = ("/api.xro/", "/connections", "/Connections")
 
 
 class XeroSandbox(ProviderSandbox):
@@ -38,12 +44,13 @@ class XeroSandbox(ProviderSandbox):
     # disabled (provider seconds; time-scaled by the clock).
     webhook_schedule = (0, 1) + (900,) * 96
     webhook_timeout = 5.0
+    limiter_class = FixedWindowLimiter  # Xero's minute and day windows are fixed (NOTES.md)
 
     def __init__(self, *, time_scale: float = 1.0, db_path: str | None = None,
                  base_url: str = "http://127.0.0.1") -> None:
         super().__init__(time_scale=time_scale)
         self.base_url = base_url
-        self.signer = I.Signer()
+        self.signer = RsaSigner()
         self.state = XeroState(self.clock, db_path)
         self.identity = I.Identity(self.state, self.signer, self._issuer)
         self.limits = XeroLimits(self, lambda: g.get("client_id", "-") if has_request_context()
@@ -67,9 +74,10 @@ class XeroSandbox(ProviderSandbox):
 
     def publish_event(self, tenant_id: str, category: str, event_type: str, resource_id: str,
                       data: dict | None = None) -> bool:
-        """Queue a webhook event if a validated receiver subscribes to it."""
+        """Queue a webhook event if a validated receiver subscribes to it (held while the
+        subscription is disabled)."""
         hook = self.state.webhook
-        if not (hook.get("url") and hook.get("enabled") and (hook.get("itr") or {}).get("passed")):
+        if not (hook.get("url") and (hook.get("itr") or {}).get("passed")):
             return False
         if category not in hook.get("categories", W.CATEGORIES):
             return False
@@ -83,7 +91,38 @@ class XeroSandbox(ProviderSandbox):
         event = W.make_event(base, tenant_id, category, event_type, resource_id,
                              self.state.now_iso() + "Z", data)  # zone: see NOTES.md
         event["_seq"] = seq
+        if not hook.get("enabled"):
+            with self.state.lock:
+                S.hold(hook, [event], self.clock.now())
+                self.state.save()
+            return True
         return self.webhooks.publish(W.TARGET_KEY, event)
+
+    def webhook_failed(self, delivery) -> None:
+        """A delivery failed for 24 hours: Xero disables the subscription (NOTES.md)."""
+        if delivery.target_key != W.TARGET_KEY:
+            return
+        held = list(delivery.events) + self.webhooks.withdraw(W.TARGET_KEY)
+        with self.state.lock:
+            S.disable(self.state.webhook, held, self.clock.now(), self.state.now_iso() + "Z")
+            self.state.save()
+
+    def set_webhook_enabled(self, enabled: bool) -> dict:
+        """Re-enable (sending what was held, in order) or disable the subscription by hand."""
+        with self.state.lock:
+            hook = self.state.webhook
+            if not hook.get("url"):
+                raise ValueError("no webhook configured")
+            released = []
+            if enabled:
+                released = S.enable(hook, self.clock.now())
+            elif hook.get("enabled"):
+                S.disable(hook, self.webhooks.withdraw(W.TARGET_KEY), self.clock.now(),
+                          self.state.now_iso() + "Z", reason="Disabled by hand")
+            self.state.save()
+        for event in released:
+            self.webhooks.publish(W.TARGET_KEY, event)
+        return self.webhook_info()
 
     def configure_webhook(self, url: str, key: str, categories=None, client_id=None,
                           run_itr: bool = True) -> dict:
@@ -93,17 +132,16 @@ class XeroSandbox(ProviderSandbox):
                                                               "skipped": True}
         with self.state.lock:
             self.state.webhook.update({
-                "url": url, "key": key, "itr": itr, "enabled": True,
+                "url": url, "key": key, "itr": itr,
                 "categories": list(categories or W.CATEGORIES),
                 "client_id": client_id or "xero-demo-client"})
-            self.state.save()
+            self.state.save()  # a disabled subscription stays disabled until re-enabled
         self.webhooks.set_target(WebhookTarget(key=W.TARGET_KEY, url=url, secret=key))
         return self.webhook_info()
 
     def webhook_info(self) -> dict:
-        hook = dict(self.state.webhook)
-        hook["key_set"] = bool(hook.pop("key", None))
-        return hook
+        with self.state.lock:
+            return S.summary(self.state.webhook)
 
     def _restore_webhook_target(self) -> None:
         hook = self.state.webhook
@@ -163,6 +201,7 @@ class XeroSandbox(ProviderSandbox):
         problem = (rule.headers or {}).get("X-Rate-Limit-Problem", "minute")
         body = b'{"Title":"Too Many Requests","Status":429,"Detail":"Rate limit exceeded"}'
         return 429, [("Content-Type", "application/json"), ("X-Rate-Limit-Problem", problem),
+                     ("Xero-Correlation-Id", str(uuid.uuid4())),
                      ("Retry-After", "1"), ("X-MinLimit-Remaining", "0"),
                      ("X-DayLimit-Remaining", "1000"), ("X-AppMinLimit-Remaining", "9000")], body
 
@@ -222,6 +261,12 @@ def create_app(config: dict | None = None) -> Flask:
                 "body": request.get_data(), "status": resp.status_code,
                 "response_headers": dict(resp.headers), "mimetype": resp.mimetype,
                 "response_body": resp.get_data() if not resp.direct_passthrough else b""})
+        return resp
+
+    @app.after_request
+    def _correlation_id(resp):
+        if request.path.startswith(API_PATHS):
+            resp.headers.setdefault("Xero-Correlation-Id", str(uuid.uuid4()))
         return resp
 
     @app.after_request

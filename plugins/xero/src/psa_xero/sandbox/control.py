@@ -12,6 +12,8 @@ GET/POST    /_sandbox/webhook                     ``{"url", "key", "categories",
                                                   "itr": true}``: configure and run the
                                                   Intent-to-Receive check; GET shows the result
 POST        /_sandbox/webhook/itr                 re-run the ITR check on the configured URL
+POST        /_sandbox/webhook/enable              re-enable a disabled subscription (held events
+                                                  go out in order); ``/disable`` disables it
 GET/POST    /_sandbox/limits                      ``{"minute", "day", "concurrent",
                                                   "app_minute", "slow_ms"}``
 POST        /_sandbox/clients                     register an OAuth client ``{"client_id",
@@ -94,6 +96,14 @@ def register(sandbox, bp) -> None:
             raise ValueError("no webhook configured")
         return jsonify(sandbox.configure_webhook(hook["url"], hook["key"], hook["categories"],
                                                  hook.get("client_id")))
+
+    @bp.post("/webhook/enable")
+    def webhook_enable():
+        return jsonify(sandbox.set_webhook_enabled(True))
+
+    @bp.post("/webhook/disable")
+    def webhook_disable():
+        return jsonify(sandbox.set_webhook_enabled(False))
 
     @bp.get("/limits")
     def limits_get():

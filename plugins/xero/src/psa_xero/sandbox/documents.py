@@ -13,7 +13,7 @@ from decimal import Decimal
 from . import contacts, currencies
 from . import errors as E
 from .state import new_id
-from .totals import LINE_AMOUNT_TYPES, compute_line, document_totals
+from .totals import LINE_AMOUNT_TYPES, compute_line, document_totals, unit_shown
 from .xerojson import money, num, parse_date
 
 KINDS = {
@@ -202,7 +202,7 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
     # -- dates
     try:
         doc_date = parse_date(data.get("Date")) or (existing and existing["Date"]) \
-            or state.today()
+            or state.today(org)
         due = parse_date(data.get("DueDate")) or (existing and existing.get("DueDate"))
     except ValueError:
         raise Invalid(["The date format is not valid. Use YYYY-MM-DD."]) from None
@@ -300,7 +300,7 @@ def recompute(org: dict, kind: str, doc: dict, state) -> None:
         if outstanding <= 0 and total > 0:
             if doc["Status"] != "PAID":
                 doc["Status"] = "PAID"
-                doc["FullyPaidOnDate"] = state.today()
+                doc["FullyPaidOnDate"] = state.today(org)
         elif doc["Status"] == "PAID":
             doc["Status"] = "AUTHORISED"
             doc.pop("FullyPaidOnDate", None)
@@ -310,12 +310,15 @@ def doc_id(kind: str, doc: dict) -> str:
     return doc[KINDS[kind]["id"]]
 
 
-def present(org: dict, kind: str, doc: dict, summary_only: bool = False) -> dict:
-    """The stored document as Xero returns it (before date rendering)."""
+def present(org: dict, kind: str, doc: dict, summary_only: bool = False,
+            unitdp: int = 2) -> dict:
+    """The stored document as Xero returns it (before date rendering); unit amounts to
+    ``unitdp`` places (the request's ``unitdp``: 2 unless it asked for 4)."""
     out = dict(doc)
     contact = org["contacts"].get(doc["Contact"]["ContactID"])
     out["Contact"] = contacts.summary(contact) if contact else doc["Contact"]
-    out["LineItems"] = [{k: v for k, v in line.items() if not k.startswith("_")}
+    out["LineItems"] = [{k: (unit_shown(v, unitdp) if k == "UnitAmount" else v)
+                         for k, v in line.items() if not k.startswith("_")}
                         for line in doc["LineItems"]]
     payments = [p for p in org["payments"].values() if p.get("_document_id") == doc_id(kind, doc)
                 and p["Status"] == "AUTHORISED"]

@@ -2,7 +2,8 @@
 
 bearer token (401) -> ``xero-tenant-id`` connected to this app (403) -> scope (403) ->
 rate limits (429) -> concurrency slot (429) -> ``Idempotency-Key`` replay -> the handler,
-under the state lock -> rate headers, ``Xero-Correlation-Id``, persistence.
+under the state lock -> rate headers, persistence. Every answer of the API, refusals included,
+gets its ``Xero-Correlation-Id`` in ``app.py``.
 """
 
 from __future__ import annotations
@@ -107,16 +108,12 @@ def api(group: str):
             finally:
                 sb.limits.release(tenant)
             sb.limits.headers(resp, tenant)
-            resp.headers["Xero-Correlation-Id"] = g.get("correlation_id", "")
             return resp
         return wrapper
     return decorate
 
 
 def _run(sb, view, tenant: str, args, kwargs) -> Response:
-    import uuid
-
-    g.correlation_id = str(uuid.uuid4())
     g.tenant_id = tenant
     g.events = []
     key = request.headers.get("Idempotency-Key")

@@ -17,8 +17,7 @@ import json
 import secrets
 import uuid
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from host.sandbox_kit.signing import RsaSigner, b64url
 
 from .state import DEMO_USER, new_id
 
@@ -48,52 +47,19 @@ def scope_known(scope: str) -> bool:
         scope.startswith("accounting.reports.") and scope.endswith(".read"))
 
 
-def _compact(data: dict) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class Signer:
-    """One RSA key per sandbox process; serves the JWKS."""
-
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = hashlib.sha256(self.key.public_key().public_bytes(
-            serialization.Encoding.DER,
-            serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()[:16].upper()
-
-    def sign(self, claims: dict) -> str:
-        header = {"alg": "RS256", "kid": self.kid, "typ": "JWT"}
-        signing_input = f"{_b64(_compact(header))}.{_b64(_compact(claims))}"
-        signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{signing_input}.{_b64(signature)}"
-
-    def jwks(self) -> dict:
-        numbers = self.key.public_key().public_numbers()
-
-        def as_b64(value: int) -> str:
-            return _b64(value.to_bytes((value.bit_length() + 7) // 8, "big"))
-
-        return {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
-                          "e": as_b64(numbers.e), "n": as_b64(numbers.n)}]}
-
-
 def pkce_ok(verifier: str | None, challenge: str | None, method: str | None) -> bool:
     if not challenge:
         return True  # the plain code flow (confidential client) without PKCE
     if not verifier or (method or "plain") != "S256":
         return False
-    digest = _b64(hashlib.sha256(verifier.encode()).digest())
+    digest = b64url(hashlib.sha256(verifier.encode()).digest())
     return secrets.compare_digest(digest, challenge)
 
 
 class Identity:
     """Token book-keeping on :class:`~.state.XeroState`. Call with ``state.lock`` held."""
 
-    def __init__(self, state, signer: Signer, issuer_getter) -> None:
+    def __init__(self, state, signer: RsaSigner, issuer_getter) -> None:
         self.state = state
         self.signer = signer
         self.issuer = issuer_getter

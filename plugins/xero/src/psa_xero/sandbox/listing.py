@@ -3,6 +3,7 @@
 - :func:`envelope`: ``{"Id", "Status": "OK", "ProviderName", "DateTimeUTC", <Key>: [...]}``;
 - :func:`select`: where / IDs / Statuses / If-Modified-Since / order / page / pageSize;
 - :func:`elements`: the ``{"Invoices": [...]}`` request body;
+- :func:`unitdp`: the decimal places of unit amounts the request asks for;
 - :func:`batch`: run a save per element with Xero's ``summarizeErrors`` semantics.
 """
 
@@ -28,6 +29,11 @@ def envelope(key: str, items: list, pagination: dict | None = None, warnings=Non
         body["Warnings"] = [{"Message": w} for w in warnings]
     body[key] = render(items)
     return jsonify(body)
+
+
+def unitdp() -> int:
+    """The request's ``unitdp``: 4 when it asks for 4 decimal places, else 2 (Xero's rule)."""
+    return 4 if request.args.get("unitdp") == "4" else 2
 
 
 def _csv(name: str) -> list[str]:

@@ -1,7 +1,8 @@
 """The small web UI: one page per organisation (invoices with a Record payment form, credit
 notes, contacts), an invoice page, the deep-link entry points and the online invoice.
 
-- ``/`` lists the organisations; ``/orgs/<tenant id>`` is an organisation's page.
+- ``/`` lists the organisations and the webhook subscription (re-enable it when disabled);
+  ``/orgs/<tenant id>`` is an organisation's page.
 - ``/orgs/<tenant id>`` also lists the organisation's currencies with today's rates.
 - ``/orgs/<tenant id>/invoices/<invoice id>`` is an invoice (with its currency and rate).
 - Deep links as Xero documents them: ``/organisationlogin/default.aspx?shortcode=!xxx&
@@ -43,7 +44,15 @@ def _by_short_code(short_code: str):
 @bp.get("/")
 def index():
     orgs = [org["organisation"] for org in _sb().state.orgs.values()]
-    return render_template("xero_sandbox/index.html", orgs=orgs)
+    return render_template("xero_sandbox/index.html", orgs=orgs, webhook=_sb().webhook_info())
+
+
+@bp.post("/webhook/enable")
+def webhook_enable():
+    """Re-enable a disabled webhook subscription (what a developer does in Xero's portal)."""
+    _sb().set_webhook_enabled(True)
+    flash("Webhook re-enabled: held events are on their way.")
+    return redirect(url_for("xero_pages.index"))
 
 
 @bp.get("/orgs/<tenant_id>")
@@ -97,7 +106,7 @@ def record_payment(tenant_id, invoice_id):
             (a["Code"] for a in org["accounts"].values()
              if a["Type"] == "BANK" and a["Status"] == "ACTIVE"), None)
         element = {"Invoice": {"InvoiceID": doc["InvoiceID"]}, "Account": {"Code": bank},
-                   "Amount": amount, "Date": request.form.get("date") or sb.state.today(),
+                   "Amount": amount, "Date": request.form.get("date") or sb.state.today(org),
                    "Reference": request.form.get("reference") or "Recorded in sandbox UI"}
         try:
             payment = payments.record_payment(org, element)

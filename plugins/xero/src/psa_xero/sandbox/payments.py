@@ -84,7 +84,7 @@ def record_payment(org: dict, element: dict) -> dict:
     elif amount > outstanding:
         problems.append(E.MSG_PAYMENT_EXCEEDS)
     try:
-        day = parse_date(element.get("Date")) or state.today()
+        day = parse_date(element.get("Date")) or state.today(org)
     except ValueError:
         raise documents.Invalid(["The date format is not valid. Use YYYY-MM-DD."]) from None
     lock = documents._lock_problem(org, day)

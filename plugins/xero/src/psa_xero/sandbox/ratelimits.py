@@ -1,7 +1,9 @@
 """Xero's rate limits on the kit's sliding windows and concurrency gate.
 
 Per app and tenant: 60 calls a minute, 5,000 a day, 5 in flight; per app: 10,000 a minute.
-Windows run on the sandbox clock's ``ticks`` (time-scaled), limits are configurable. Every
+Windows are fixed, as Xero's are: a tenant's minute (or day) opens with its first call and
+resets a minute (a day) later, so after waiting exactly ``Retry-After`` the whole limit is back.
+They run on the sandbox clock's ``ticks`` (time-scaled); limits are configurable. Every
 answer carries ``X-DayLimit-Remaining``, ``X-MinLimit-Remaining`` and
 ``X-AppMinLimit-Remaining`` (tenant-less calls only the app one); a 429 adds ``Retry-After``
 and ``X-Rate-Limit-Problem`` (``minute``, ``day``, ``concurrent`` or ``appminute``).

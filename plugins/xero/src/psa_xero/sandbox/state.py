@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from host.sandbox_kit.store import JsonStore
 
 from . import seed
+from .timezones import org_today
 from .xerojson import utc_iso
 
 DEMO_CLIENT_ID = "xero-demo-client"
@@ -85,8 +86,9 @@ class XeroState:
     def now_iso(self) -> str:
         return utc_iso(self.now())
 
-    def today(self, tenant_id: str | None = None) -> str:
-        return self.now().date().isoformat()
+    def today(self, org: dict) -> str:
+        """Today in ``org``'s time zone: the default of document and payment dates."""
+        return org_today(self.now(), org)
 
     # -- accessors ---------------------------------------------------------------------------
     def org(self, tenant_id: str) -> dict | None:

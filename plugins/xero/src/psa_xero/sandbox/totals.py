@@ -19,6 +19,14 @@ def _dec(value) -> Decimal | None:
     return Decimal(str(value))
 
 
+def unit_shown(value, unitdp: int = 2):
+    """A unit amount (or item unit price) as an answer shows it: 2 dp unless the request asked
+    for ``unitdp=4`` -- whatever precision it was stored with."""
+    if value is None or value == "":
+        return value
+    return num(Decimal(str(value)).quantize(FOUR if unitdp == 4 else TWO, ROUND_HALF_UP))
+
+
 def compute_line(line: dict, amount_type: str, rate: Decimal, unitdp: int = 2,
                  allow_discount: bool = True) -> dict:
     """Fill Quantity, UnitAmount, LineAmount, TaxAmount (and DiscountRate/Amount) in ``line``."""
