@@ -13,8 +13,10 @@ Every decision runs in one short transaction that starts with a write on an anch
 two workers never take the same slot. The caller's session is not used.
 
 Keys: ``tenant:<provider key>:<tenant id>:<limit>`` for per-connection limits (one QuickBooks
-company, one Xero tenant: shared by every connection to it), ``conn:<connection id>:<limit>``
-before the tenant is known, ``app:<provider key>:<limit>`` for app-wide limits.
+company, one Xero tenant: shared by every connection to it, and by ``on_connect``'s calls
+before the tenant is chosen, when the plugin declares ``ProviderInfo.request_tenant``),
+``conn:<connection id>:<limit>`` when neither the request nor the connection names a tenant,
+``app:<provider key>:<limit>`` for app-wide limits.
 
 ``lease(engine, key, max_concurrent)`` bounds in-flight requests (``ProviderInfo.max_concurrency``:
 QuickBooks 10, Xero 5 per tenant) the same way, with leases that expire on their own.
