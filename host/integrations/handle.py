@@ -101,8 +101,8 @@ class _HostAuth(httpx.Auth):
         if response.status_code == 401:
             h.refresh_now()
             request.headers["Authorization"] = f"Bearer {h.access_token()}"
-            slots = h.wait_for_rate_limits()
-            lease_id = h.take_slot()
+            slots = h.wait_for_rate_limits(request)
+            lease_id = h.take_slot(request)
             try:
                 response = yield request
             finally:
