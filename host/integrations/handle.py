@@ -181,6 +181,8 @@ class ConnectionHandle:
         self._tokens = box.decrypt(row.token_ciphertext)
         self._version: int = row.token_version or 0
         self._timeout = timeout
+        #: how long a request may stay unanswered: connect + read, each up to ``timeout``
+        self._in_flight_bound = timeout * 2 + 10
         self._transport = transport
         self._max_rate_wait = max_rate_wait
         self._http: ProviderHttpClient | None = None
@@ -265,7 +267,7 @@ class ConnectionHandle:
         tenant = self.tenant_of(request)
         owner = f"tenant:{self.provider_key}:{tenant}" if tenant else f"conn:{self.id}"
         return ratelimit.lease(self._engine, f"{owner}:inflight", self._info.max_concurrency,
-                               ttl=self._timeout * 2 + 10, max_wait=self._max_rate_wait)
+                               ttl=self._in_flight_bound, max_wait=self._max_rate_wait)
 
     def release_slot(self, lease_id: int | None) -> None:
         if lease_id is not None:
@@ -280,7 +282,8 @@ class ConnectionHandle:
             key = ratelimit.bucket_key(limit, index, self.provider_key, self.id, tenant)
             try:
                 slots.append((ratelimit.acquire(self._engine, key, limit,
-                                                max_wait=self._max_rate_wait), limit))
+                                                max_wait=self._max_rate_wait,
+                                                in_flight=self._in_flight_bound), limit))
             except RateLimited as exc:
                 wait = round(exc.retry_after or 0)
                 raise RateLimited(
