@@ -203,7 +203,9 @@ def on_connect(connection: Connection, callback_params: Mapping[str, str]) -> Co
 
     **Called for**: only the plugin that owns the connection (firstresult).
 
-    :param connection: the new, not yet active connection. ``connection.tenant_id`` is None.
+    :param connection: the new, not yet active connection. ``connection.tenant_id`` is None,
+        so its calls count in a tenant's rate-limit windows only when the plugin declares
+        ``ProviderInfo.request_tenant`` (which tenant a request addresses).
     :param callback_params: the extra redirect parameters the provider declared in
         ``OAuthMetadata.callback_params`` (QuickBooks: ``{"realmId": "..."}``).
     :returns: :class:`ConnectionInfo` listing the tenants this grant reaches. With one tenant

@@ -114,6 +114,12 @@ class ProviderInfo:
     #: How the provider names a tenant's id when the host shows it next to the tenant's name
     #: (QuickBooks: "Company ID" for the realmId); empty: the id is not shown.
     tenant_id_label: str = ""
+    #: ``(httpx.Request) -> tenant id or None``: the tenant a request addresses (QuickBooks:
+    #: the realm in ``/v3/company/<realmId>/``). The host counts per-connection rate limits and
+    #: ``max_concurrency`` under the tenant the request addresses rather than the connection's
+    #: chosen tenant, so ``on_connect``'s calls (tenant not chosen yet) share the company's
+    #: window with every later call. None (or it answers None): ``connection.tenant_id``.
+    request_tenant: Callable[[Any], str | None] | None = None
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,8 +91,8 @@ class _HostAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request):
         h = self.handle
         request.headers["Authorization"] = f"Bearer {h.access_token()}"
-        slots = h.wait_for_rate_limits()
-        lease_id = h.take_slot()
+        slots = h.wait_for_rate_limits(request)
+        lease_id = h.take_slot(request)
         try:
             response = yield request
         finally:
@@ -101,8 +101,8 @@ class _HostAuth(httpx.Auth):
         if response.status_code == 401:
             h.refresh_now()
             request.headers["Authorization"] = f"Bearer {h.access_token()}"
-            slots = h.wait_for_rate_limits()
-            lease_id = h.take_slot()
+            slots = h.wait_for_rate_limits(request)
+            lease_id = h.take_slot(request)
             try:
                 response = yield request
             finally:
@@ -181,6 +181,8 @@ class ConnectionHandle:
         self._tokens = box.decrypt(row.token_ciphertext)
         self._version: int = row.token_version or 0
         self._timeout = timeout
+        #: how long a request may stay unanswered: connect + read, each up to ``timeout``
+        self._in_flight_bound = timeout * 2 + 10
         self._transport = transport
         self._max_rate_wait = max_rate_wait
         self._http: ProviderHttpClient | None = None
@@ -252,28 +254,36 @@ class ConnectionHandle:
 
     # -- rate limits ----------------------------------------------------------------------------
 
-    def take_slot(self) -> int | None:
+    def tenant_of(self, request: httpx.Request) -> str | None:
+        """The tenant ``request`` addresses (``ProviderInfo.request_tenant``), else the
+        connection's: the one the provider counts the request against."""
+        read = self._info.request_tenant
+        return (read(request) if read else None) or self.tenant_id
+
+    def take_slot(self, request: httpx.Request) -> int | None:
         """An in-flight slot when the provider declared ``max_concurrency`` (else None)."""
         if not self._info.max_concurrency:
             return None
-        owner = f"tenant:{self.provider_key}:{self.tenant_id}" if self.tenant_id else \
-            f"conn:{self.id}"
+        tenant = self.tenant_of(request)
+        owner = f"tenant:{self.provider_key}:{tenant}" if tenant else f"conn:{self.id}"
         return ratelimit.lease(self._engine, f"{owner}:inflight", self._info.max_concurrency,
-                               ttl=self._timeout * 2 + 10, max_wait=self._max_rate_wait)
+                               ttl=self._in_flight_bound, max_wait=self._max_rate_wait)
 
     def release_slot(self, lease_id: int | None) -> None:
         if lease_id is not None:
             ratelimit.release(self._engine, lease_id)
 
-    def wait_for_rate_limits(self) -> list:
-        """A slot of every declared rate limit: ``[(lease id, limit)]`` for
-        :meth:`rate_limited_request_answered`."""
+    def wait_for_rate_limits(self, request: httpx.Request) -> list:
+        """A slot of every declared rate limit for ``request``'s tenant (:meth:`tenant_of`):
+        ``[(lease id, limit)]`` for :meth:`rate_limited_request_answered`."""
         slots = []
+        tenant = self.tenant_of(request)
         for index, limit in enumerate(self._info.rate_limits):
-            key = ratelimit.bucket_key(limit, index, self.provider_key, self.id, self.tenant_id)
+            key = ratelimit.bucket_key(limit, index, self.provider_key, self.id, tenant)
             try:
                 slots.append((ratelimit.acquire(self._engine, key, limit,
-                                                max_wait=self._max_rate_wait), limit))
+                                                max_wait=self._max_rate_wait,
+                                                in_flight=self._in_flight_bound), limit))
             except RateLimited as exc:
                 wait = round(exc.retry_after or 0)
                 raise RateLimited(

@@ -13,8 +13,10 @@ Every decision runs in one short transaction that starts with a write on an anch
 two workers never take the same slot. The caller's session is not used.
 
 Keys: ``tenant:<provider key>:<tenant id>:<limit>`` for per-connection limits (one QuickBooks
-company, one Xero tenant: shared by every connection to it), ``conn:<connection id>:<limit>``
-before the tenant is known, ``app:<provider key>:<limit>`` for app-wide limits.
+company, one Xero tenant: shared by every connection to it, and by ``on_connect``'s calls
+before the tenant is chosen, when the plugin declares ``ProviderInfo.request_tenant``),
+``conn:<connection id>:<limit>`` when neither the request nor the connection names a tenant,
+``app:<provider key>:<limit>`` for app-wide limits.
 
 ``lease(engine, key, max_concurrent)`` bounds in-flight requests (``ProviderInfo.max_concurrency``:
 QuickBooks 10, Xero 5 per tenant) the same way, with leases that expire on their own.
@@ -54,16 +56,29 @@ def _insert_ignore(engine: Engine, key: str, capacity: float, now: float):
         key=key, tokens=capacity, updated_at=now).on_conflict_do_nothing()
 
 
-def try_take(engine: Engine, key: str, limit: RateLimit, now: float | None = None) -> float:
-    """Take one slot of ``limit`` if the window has one. Returns 0 on success, else the
-    seconds until the oldest request in the window leaves it."""
-    return _take_window_slot(engine, key, limit, now)[1]
+#: How long a request may stay unanswered (the handle passes its own bound, from its timeout).
+IN_FLIGHT_SECONDS = 70.0
 
 
-def _take_window_slot(engine: Engine, key: str, limit: RateLimit,
-                      now: float | None = None) -> tuple[int | None, float]:
-    return _take_slot(engine, f"window:{key}", limit.requests, ttl=float(limit.per_seconds),
-                      now=now)
+def try_take(engine: Engine, key: str, limit: RateLimit, now: float | None = None, *,
+             in_flight: float = 0.0) -> float:
+    """Take one slot of ``limit`` if the window has one (for a request answered within
+    ``in_flight`` seconds; default: at once). Returns 0 on success, else the seconds until the
+    oldest request in the window leaves it (at most ``per_seconds``)."""
+    return _take_window_slot(engine, key, limit, now, in_flight=in_flight)[1]
+
+
+def _take_window_slot(engine: Engine, key: str, limit: RateLimit, now: float | None = None, *,
+                      in_flight: float) -> tuple[int | None, float]:
+    """A slot that holds until ``per_seconds`` after its request's answer (:func:`answered`);
+    until then, for at most ``in_flight`` more seconds: a request still unanswered when
+    ``per_seconds`` have passed since it was sent is still counted by the provider, which
+    stamped it on arrival. The wait is at most ``per_seconds``: an unanswered request's slot
+    may be given its end by an answer any moment."""
+    window = float(limit.per_seconds)
+    lease_id, wait = _take_slot(engine, f"window:{key}", limit.requests, ttl=window + in_flight,
+                                now=now)
+    return lease_id, min(wait, window)
 
 
 def answered(engine: Engine, lease_id: int, limit: RateLimit, now: float | None = None) -> None:
@@ -83,16 +98,18 @@ def acquire(
     limit: RateLimit,
     *,
     max_wait: float = 120.0,
+    in_flight: float = IN_FLIGHT_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Block until a slot is free; returns the slot's lease id (for :func:`answered`). Raises
-    ``RateLimited`` when the wait would exceed ``max_wait`` (the job is then retried later
-    instead of holding a worker)."""
+    """Block until a slot is free; returns the slot's lease id (for :func:`answered`, which
+    the caller must call once the request is answered or failed). Raises ``RateLimited`` when
+    the wait would exceed ``max_wait`` (the job is then retried later instead of holding a
+    worker)."""
     from host.contract.errors import RateLimited
 
     waited = 0.0
     while True:
-        lease_id, wait = _take_window_slot(engine, key, limit)
+        lease_id, wait = _take_window_slot(engine, key, limit, in_flight=in_flight)
         if lease_id is not None:
             return lease_id
         if waited + wait > max_wait:

@@ -95,6 +95,19 @@ def test_a_slot_counts_until_per_seconds_after_the_answer(engines):
     assert ratelimit.try_take(first, "conn:4:0", limit, now=sent + 1.8) == 0.0
 
 
+def test_a_request_unanswered_after_per_seconds_keeps_its_slot_until_after_its_answer(engines):
+    """The provider counts a slow request from its arrival until ``per_seconds`` later, which
+    may be after ``per_seconds`` from its send: its slot must not free up while it is in flight."""
+    limit = RateLimit(requests=1, per_seconds=1)
+    first, second = engines
+    sent = time.time()
+    lease = ratelimit.acquire(first, "conn:5:0", limit, in_flight=30)
+    assert ratelimit.try_take(second, "conn:5:0", limit, now=sent + 1.5) > 0  # still no answer
+    ratelimit.answered(first, lease, limit, now=sent + 2.0)
+    assert ratelimit.try_take(second, "conn:5:0", limit, now=sent + 2.5) == pytest.approx(0.5)
+    assert ratelimit.try_take(second, "conn:5:0", limit, now=sent + 3.0) == 0.0
+
+
 def test_leases_bound_in_flight_requests_and_expire(engines):
     first, second = engines
     a = ratelimit.try_lease(first, "conn:1:inflight", 2, ttl=30, now=100.0)

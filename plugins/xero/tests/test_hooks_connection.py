@@ -30,6 +30,22 @@ def test_hook_on_connect_lists_both_organisations_with_short_codes(connection_fa
     assert info.settings_defaults["bank_account_code"] == ""  # 090 vs 1000: the admin chooses
 
 
+def test_hook_on_connect_counts_each_organisation_s_calls_in_its_own_windows(
+        connection_factory, mint, hook, db):
+    """Xero's 60 a minute and 5 at once are per organisation: what on_connect reads from one
+    (no organisation chosen yet) uses up that organisation's minute, with every later call."""
+    from host.models.rate_limit import ConcurrencyLease
+
+    conn = connection_factory(tokens=mint((UK_TENANT_ID, US_TENANT_ID)), tenant=None,
+                              status="pending", setup_complete=False)
+    hook(conn, "on_connect", callback_params={})
+    keys = set(db.session.scalars(db.select(ConcurrencyLease.key)))
+    for tenant in (UK_TENANT_ID, US_TENANT_ID):
+        assert f"window:tenant:xero:{tenant}:Xero: 60 calls per minute per organisation" in keys
+    per_connection = [k for k in keys if k.startswith("window:conn:")]
+    assert len(per_connection) == 2, keys  # GET /connections only (one per-minute, one per-day)
+
+
 def test_hook_on_connect_one_organisation_prefills_its_sales_account(connection_factory, mint,
                                                                      hook):
     conn = connection_factory(tokens=mint((US_TENANT_ID,)), tenant=None, status="pending",

@@ -185,7 +185,7 @@ CATALOGUE: dict[str, Entry] = {
                   "Nothing to do: the host retries automatically."),
     # throttling
     "3001": _entry(RateLimited, "QuickBooks is throttling requests for this company (more than "
-                   "500 a minute or 10 at once).",
+                   "500 a minute, 10 a second or 10 at once).",
                    "Nothing to do: the host waits a minute and retries."),
     # system
     "10000": _entry(ProviderDown, "QuickBooks had an internal error.",

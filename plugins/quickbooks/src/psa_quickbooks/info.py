@@ -18,6 +18,7 @@ Reference facts: shared/reference/quickbooks-online.md 1.1 (OAuth URLs), 1.2 (sc
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from hookspecs import MappingKind, OAuthMetadata, ProviderInfo, RateLimit
@@ -37,6 +38,17 @@ APP_BASE_URL = "https://app.qbo.intuit.com"
 REQUESTS_PER_MINUTE = 500
 REQUESTS_PER_SECOND = 10
 MAX_CONCURRENCY = 10
+
+_REALM_IN_PATH = re.compile(r"/v3/company/([^/]+)/")
+
+
+def request_realm(request) -> str | None:
+    """The company an Accounting API request addresses (``/v3/company/<realmId>/...``).
+    Intuit counts the limits above per realm, whichever connection calls: ``on_connect`` reads
+    the company before the host knows which one was chosen."""
+    match = _REALM_IN_PATH.search(request.url.path)
+    return match.group(1) if match else None
+
 
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" '
         'r="16" fill="#2ca01c"/><text x="16" y="21" font-size="13" font-family="sans-serif" '
@@ -99,6 +111,7 @@ def provider_info(config: Mapping[str, Any]) -> ProviderInfo:
                      RateLimit(requests=REQUESTS_PER_SECOND, per_seconds=1, scope="connection",
                                name="realm-per-second")),
         max_concurrency=MAX_CONCURRENCY,
+        request_tenant=request_realm,
         mapping_kinds=MAPPING_KINDS,
         compatibility=">=0.1",
         number_label="QuickBooks invoice number",

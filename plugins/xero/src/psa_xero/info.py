@@ -101,6 +101,12 @@ def scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
     return SCOPES
 
 
+def request_tenant(request) -> str | None:
+    """The organisation an API request addresses (its ``xero-tenant-id`` header): Xero counts
+    the per-organisation limits by it, also for ``on_connect``'s calls before one is chosen."""
+    return request.headers.get("xero-tenant-id")
+
+
 def provider_info(config: Mapping[str, Any]) -> ProviderInfo:
     from .forms import settings_form
 
@@ -130,6 +136,7 @@ def provider_info(config: Mapping[str, Any]) -> ProviderInfo:
                       name="Xero: 10,000 calls per minute per app"),
         ),
         max_concurrency=MAX_CONCURRENCY,
+        request_tenant=request_tenant,
         mapping_kinds=MAPPING_KINDS,
         compatibility=">=0.1",
         number_label="Xero invoice number",
