@@ -73,9 +73,12 @@ def test_reconciliation_page_shows_match_create_and_ambiguous_and_the_admin_fixe
     product/service), or are ambiguous; the admin's picks are saved and then shown as matches."""
     from host.models import Client, ServiceType
     from psa_quickbooks.sandbox import US_REALM
+    from qbo_testkit import BOOKKEEPER_CLIENT_ID
 
     conn = qbo_connection("us")
-    token = qbo.tokens(US_REALM)["access_token"]
+    # the customers and items someone made in QuickBooks, through an app of their own (the
+    # sandbox counts 10 requests a second per company and app, as Intuit does)
+    token = qbo.tokens(US_REALM, client_id=BOOKKEEPER_CLIENT_ID)["access_token"]
 
     def create(resource, body):
         r = qbo.http.post(f"/v3/company/{US_REALM}/{resource}", params={"minorversion": 75},
