@@ -44,23 +44,32 @@ def _token(client, path="/invoices/"):
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
+def _retry_failed_then_synced(app, admin_client, page: str, object_type: str,
+                              panel_url: str) -> str:
+    """The panel of a record failed for validation shows its fix and Retry; Retry (as the admin
+    presses it) pushes again and the panel says synced. Returns that panel."""
+    assert 'data-status="failed"' in page
+    assert 'class="sync-error" data-category="validation"' in page
+    assert "Fix:" in page and 'id="retry-sync"' in page
+    ((record_id, _, _),) = _records(app, object_type)
+    resp = admin_client.post(f"/sync/records/{record_id}/retry",
+                             data={"csrf_token": _token(admin_client)})
+    assert resp.status_code == 302
+    drain(app)
+    panel = admin_client.get(panel_url).get_data(as_text=True)
+    assert 'data-status="synced"' in panel
+    return panel
+
+
 def test_failed_record_shows_error_fix_and_retry_then_synced(app, admin_client, org):
     _connect(app, org)
     invoice_id, _ = _invoice(app, org)
     LEDGER.fail_next("validation")
     drain(app)
     page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
-    assert 'data-status="failed"' in page
-    assert 'class="sync-error" data-category="validation"' in page
     assert "Customer email is invalid" in page
-    assert "Fix:" in page and 'id="retry-sync"' in page
-    ((record_id, _, _),) = _records(app)
-    resp = admin_client.post(f"/sync/records/{record_id}/retry",
-                             data={"csrf_token": _token(admin_client)})
-    assert resp.status_code == 302
-    drain(app)
-    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
-    assert 'data-status="synced"' in panel
+    panel = _retry_failed_then_synced(app, admin_client, page, "invoice",
+                                      f"/invoices/{invoice_id}/sync")
     assert re.search(r'<a class="provider-number" href="[^"]+/app/\d+" target="_blank"', panel)
 
 
@@ -188,15 +197,8 @@ def test_credit_note_page_has_the_invoice_panel_error_retry_number_link_and_not_
     drain(app)
     page = admin_client.get(f"/credit-notes/{note_id}").get_data(as_text=True)
     assert 'id="sync-panel"' in page and f'data-poll-url="/credit-notes/{note_id}/sync"' in page
-    assert 'data-status="failed"' in page and 'class="sync-error" data-category="validation"' in page
-    assert "Fix:" in page and 'id="retry-sync"' in page
-    ((record_id, _, _),) = _records(app, "credit_note")
-    resp = admin_client.post(f"/sync/records/{record_id}/retry",
-                             data={"csrf_token": _token(admin_client)})
-    assert resp.status_code == 302
-    drain(app)
-    panel = admin_client.get(f"/credit-notes/{note_id}/sync").get_data(as_text=True)
-    assert 'data-status="synced"' in panel
+    panel = _retry_failed_then_synced(app, admin_client, page, "credit_note",
+                                      f"/credit-notes/{note_id}/sync")
     link = re.search(r'<a class="provider-number" href="([^"]+)" target="_blank"[^>]*>([^<]+)</a>',
                      panel)
     assert link and link.group(1).endswith(f"/app/{link.group(2).split('-')[1]}")
