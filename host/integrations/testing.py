@@ -39,6 +39,16 @@ from pathlib import Path
 import pytest
 
 from host.integrations.contract_suite import ProviderContractSuite  # noqa: F401  (re-export)
+from host.integrations.provider_state import (  # noqa: F401  (re-export for plugin authors)
+    ALL_FAULTS,
+    REQUIRED_FAULTS,
+    HeldAllocation,
+    HeldDocument,
+    HeldLine,
+    HeldPayment,
+    ProviderState,
+    SignedDelivery,
+)
 
 
 def _migrate(app) -> None:
