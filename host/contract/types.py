@@ -368,14 +368,28 @@ class SyncResult:
     differences: tuple[str, ...] = ()
 
 
+#: ``WebhookEvent.entity``: what changed, in the host's words (the provider's own name --
+#: QuickBooks ``CreditMemo``, Xero ``CREDITNOTE`` -- is translated by ``parse_webhook``).
+WEBHOOK_ENTITIES = ("invoice", "credit_note", "payment", "customer", "item")
+
+#: ``WebhookEvent.operation``: what happened to it (QuickBooks ``Emailed`` is an ``update``,
+#: ``Merge`` a ``delete`` of the merged-away record).
+WEBHOOK_OPERATIONS = ("create", "update", "delete", "void")
+
+
 @dataclass(frozen=True)
 class WebhookEvent:
-    """One change notification parsed from a webhook delivery."""
+    """One change notification parsed from a webhook delivery.
+
+    ``entity`` is one of :data:`WEBHOOK_ENTITIES` and ``operation`` one of
+    :data:`WEBHOOK_OPERATIONS`; ``parse_webhook`` drops events about anything else.
+    ``entity_id`` is the provider's id of the changed record.
+    """
 
     tenant_id: str
-    entity: str  # provider's entity name: "Payment", "Invoice", "INVOICE" ...
+    entity: str
     entity_id: str
-    operation: str  # "Create", "Update", "Delete", "Void" ...
+    operation: str
     event_id: str = ""
     occurred_at: datetime | None = None
 
