@@ -7,7 +7,7 @@ compares them with the host's record, the way an accountant would.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from host.integrations.provider_state import HeldDocument
 
@@ -78,7 +78,8 @@ def assert_holds_lines(doc: HeldDocument, document, what: str) -> None:
             f"{where}: the provider holds amount {theirs.amount}, the host line has "
             f"{mine.amount}.")
         if theirs.tax_amount is not None and mine.tax_rate is not None:
-            expected = money(mine.amount * mine.tax_rate.rate / 100)
+            expected = (Decimal(mine.amount) * Decimal(mine.tax_rate.rate) / 100).quantize(
+                CENT, ROUND_HALF_UP)  # the host's rule: per line, half-up to cents
             assert money(theirs.tax_amount) == expected, (
                 f"{where}: the provider booked tax {theirs.tax_amount} on the line, "
                 f"{mine.tax_rate.rate}% of {mine.amount} is {expected}. Map the line's tax "
