@@ -118,7 +118,8 @@ def test_generated_plugin_passes_its_own_tests(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
     env.pop("PYTEST_ADDOPTS", None)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA"],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA",
+                          f"--basetemp={tmp_path / 'pytest'}"],
                          cwd=target, env=env, capture_output=True, text=True, timeout=900)
 
     output = run.stdout + run.stderr
