@@ -9,8 +9,9 @@ The placeholder set is deliberately tiny (:func:`placeholders`)::
     ${prefix}        the prefix of the plugin's config keys      MY_LEDGER  (MY_LEDGER_BASE_URL)
 
 A name is lowercase letters, digits and underscores, starting with a letter (it becomes part
-of a Python package name and the ``/webhooks/<key>`` URL). Rendering never overwrites: an
-existing target folder is refused before anything is written.
+of a Python package name and the ``/webhooks/<key>`` URL) and not the key of a plugin already
+installed. Rendering never overwrites: an existing target folder is refused before anything is
+written.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def validate_name(name: str) -> str:
     return name
 
 
+def installed_keys() -> set[str]:
+    """Provider keys already taken by installed plugins (entry points of ``psa.plugins``)."""
+    from importlib import metadata
+
+    return {ep.name for ep in metadata.entry_points(group="psa.plugins")}
+
+
 def placeholders(name: str) -> dict[str, str]:
     """The values substituted for ``${...}`` in the skeleton, for plugin ``name``."""
     validate_name(name)
@@ -60,10 +68,13 @@ def placeholders(name: str) -> dict[str, str]:
 def render_plugin(name: str, directory: str | Path = ".") -> Path:
     """Write the distribution for plugin ``name`` into ``directory/psa-<name>``; returns it.
 
-    :raises InvalidPluginName: see :func:`validate_name`.
+    :raises InvalidPluginName: see :func:`validate_name`; or an installed plugin has the key.
     :raises TargetExists: ``directory/psa-<name>`` exists (nothing is written).
     """
     values = placeholders(name)
+    if name in installed_keys():
+        raise InvalidPluginName(f"a plugin with the provider key {name!r} is already installed; "
+                                "keys are unique, choose another name")
     target = Path(directory) / values["distribution"]
     if target.exists():
         raise TargetExists(f"{target} already exists; choose another --directory or name")

@@ -66,6 +66,12 @@ def test_render_refuses_a_name_that_cannot_be_a_provider_key(tmp_path, name):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_render_refuses_the_key_of_an_installed_plugin(tmp_path):
+    with pytest.raises(InvalidPluginName, match="'xero' is already installed"):
+        render_plugin("xero", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_render_never_overwrites(tmp_path):
     target = tmp_path / "psa-myledger"
     target.mkdir()
