@@ -92,6 +92,8 @@ def new_plugin(name: str, directory: str) -> None:
         raise click.BadParameter(str(exc), param_hint="NAME") from exc
     except TargetExists as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the directory cannot be written (a file there, no permission)
+        raise click.ClickException(f"cannot write the plugin: {exc}") from exc
     click.echo(f"created {target}\n"
                f"next: cd {target} && pip install -e . && pytest   (then read README.md)")
 

@@ -108,6 +108,11 @@ def test_cli_new_plugin_answers_a_bad_name_and_an_existing_folder_plainly(app, t
     assert taken.exit_code == 1 and "already exists" in taken.output
     assert list((tmp_path / "psa-myledger").iterdir()) == []
 
+    (tmp_path / "a-file").write_text("")
+    blocked = runner.invoke(args=["integrations", "new-plugin", "other", "-d",
+                                  str(tmp_path / "a-file" / "deeper")])
+    assert blocked.exit_code == 1 and "cannot write the plugin" in blocked.output
+
 
 def test_generated_plugin_passes_its_own_tests(tmp_path):
     """Generate, install (into a folder of its own on PYTHONPATH, so this environment is left
