@@ -86,8 +86,8 @@ BREAKAGES: tuple[Breakage, ...] = (
     Breakage("emailed_not_reported", "SyncResult.emailed stays False when the ledger emailed",
              (('emailed=bool(doc.get("emailed")))', "emailed=False)"),)),
     Breakage("verify_webhook_accepts_anything", "verify_webhook returns True for any body",
-             (('    return verify_hmac_sha256_base64(secret, body, headers.get("X-Fake-Signature"))',
-               "    return True"),)),
+             (("    return verify_hmac_sha256_base64(secret, body, headers.get(",
+               "    return True or verify_hmac_sha256_base64(secret, body, headers.get("),)),
     Breakage("parse_webhook_drops_tenant", "webhook events name no tenant",
              (('tenant_id=e["tenant"]', 'tenant_id=""'),)),
     Breakage("parse_webhook_drops_events", "parse_webhook returns no events",
@@ -107,8 +107,8 @@ BREAKAGES: tuple[Breakage, ...] = (
     Breakage("tax_dropped", "lines are pushed without their tax code",
              (('"tax_code": _tax_code(connection, line)})', '"tax_code": None})'),)),
     Breakage("void_does_nothing", "on_invoice_voided reads the invoice instead of voiding it",
-             (('doc = _call(connection, "POST", f"/api/invoices/{invoice.external.external_id}/void",',
-               'doc = _call(connection, "GET", f"/api/documents/{invoice.external.external_id}",'),)),
+             (('_call(connection, "POST", f"/api/invoices/{invoice.external.external_id}/void"',
+               '_call(connection, "GET", f"/api/documents/{invoice.external.external_id}"'),)),
     Breakage("credit_note_not_allocated", "the credit note is not applied to its invoice",
              (('"invoice": credit_note.invoice_external.external_id\n',
                '"invoice": None\n'),)),
@@ -227,7 +227,8 @@ def run_suite(workdir: Path, name: str, source: str) -> Outcome:
                PYTHONPATH=os.pathsep.join([str(folder), str(TESTS), str(ROOT)]))
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(test_file), "-x", "-q", "-rf", "-p", "no:randomly", "--assert=plain",
+        [sys.executable, "-m", "pytest", str(test_file), "-x", "-q", "-rf", "-p", "no:randomly",
+         "--assert=plain",
          "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(workdir)],
         cwd=folder, env=env, capture_output=True, text=True, timeout=900)
     output = proc.stdout + proc.stderr

@@ -9,8 +9,6 @@ finds the payment, and the next pass from the returned cursor does not report it
 
 from __future__ import annotations
 
-from datetime import date
-
 from werkzeug.datastructures import Headers
 
 from host.contract.types import WEBHOOK_ENTITIES, WEBHOOK_OPERATIONS, ChangeSet, WebhookEvent
@@ -46,7 +44,7 @@ class InboundScenarios:
         invoice = documents.pushed(sample_invoice, first)
         amount = documents.part_payment(invoice)
         payment, delivery = provider_state.record_payment(first.external_id, amount,
-                                                          invoice.issue_date or date.today())
+                                                          invoice.issue_date)
         return first, amount, payment, delivery
 
     def test_hook_verify_webhook_accepts_the_provider_signature_only(

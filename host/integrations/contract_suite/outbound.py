@@ -91,8 +91,16 @@ class OutboundScenarios:
         if "lost_response" not in provider_state.fault_categories:
             pytest.skip("the provider state cannot lose a response (lost_response)")
         provider_state.inject_fault("lost_response")
-        with pytest.raises(ProviderDown):
+        try:
             push(connected_connection, sample_invoice, "contract-lost-1", "lost response")
+        except ProviderDown:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the scenario's point
+            pytest.fail(f"the push's response was lost and your plugin raised "
+                        f"{type(exc).__name__} ({exc}); raise ProviderDown so the host retries")
+        else:
+            pytest.fail("the push's response was lost, yet on_invoice_sent returned normally; "
+                        "raise ProviderDown so the host retries with the same key")
         retry = push(connected_connection, sample_invoice, "contract-lost-1", "retry")
         doc = the_only_invoice(provider_state, "after a lost response and its retry")
         assert retry.external_id == doc.external_id, (
