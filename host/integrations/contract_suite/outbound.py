@@ -202,5 +202,8 @@ class OutboundScenarios:
             f"the client {sample_invoice.client.name!r} was previewed as {preview.outcome!r}, "
             f"but the push booked the invoice to the provider's customer "
             f"{doc.customer_name!r}: preview it as a match to that customer")
+        assert preview.external_label in ("", doc.customer_name), (
+            f"the client was previewed as a match to {preview.external_label!r}, but the push "
+            f"booked the invoice to {doc.customer_name!r}")
         assert dict(provider_state.live_records()) == before, (
             "preview_matches wrote at the provider; it must only read")
