@@ -10,10 +10,13 @@ SCRIPT = ROOT / "scripts" / "mutation_check.py"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("mutation_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """scripts/mutation_check.py as a module (its dataclasses need it in sys.modules)."""
+    if "mutation_check" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("mutation_check", SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["mutation_check"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["mutation_check"]
 
 
 def test_every_breakage_applies_to_the_reference_plugin_and_changes_it():
