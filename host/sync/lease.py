@@ -116,14 +116,13 @@ class Heartbeat:
 
     A daemon thread renews the lease every ``every`` seconds on ``engine`` (a connection of
     its own). It stops when the block ends, or by itself once a renewal finds the lease taken
-    over (``lost`` is then True). A renewal that fails (the database busy) is logged and tried
-    again at the next beat, while the lease still runs."""
+    over (the fence then discards the result). A renewal that fails (the database busy) is
+    logged and tried again at the next beat, while the lease still runs."""
 
     def __init__(self, engine: Engine, record_id: int, token: int, lease_seconds: float,
                  every: float) -> None:
         self.engine, self.record_id, self.token = engine, record_id, token
         self.lease_seconds, self.every = lease_seconds, every
-        self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True,
                                         name=f"sync-heartbeat-{record_id}")
@@ -145,7 +144,6 @@ class Heartbeat:
                               self.token)
                 continue
             if not held:
-                self.lost = True
                 log.warning("sync record %s: lease %s was taken over by a newer claim while "
                             "its hook ran", self.record_id, self.token)
                 return
