@@ -3,9 +3,9 @@
 ``process_sync_record(record_id)``:
 
 1. **Claim** with a lease (``host.sync.lease``): one atomic ``UPDATE`` that hands a due
-   ``pending`` record, or an ``in_progress`` one whose lease expired, to one worker, never for
-   a connection whose sync is paused (and never a ``held`` record), and numbers the claim
-   (the fencing token). Only the worker whose UPDATE matched goes on; a duplicate queue
+   ``pending`` record, or an ``in_progress`` one, to one worker when no live lease holds it,
+   never for a connection whose sync is paused (and never a ``held`` record), and numbers the
+   claim (the fencing token). Only the worker whose UPDATE matched goes on; a duplicate queue
    message or a second worker does nothing. A worker killed mid-job leaves ``in_progress``
    with a lease that expires, and the sweeper hands the record out again with the same
    idempotency key.
