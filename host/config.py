@@ -46,6 +46,8 @@ def defaults(instance_dir: Path) -> dict:
         "SYNC_BACKOFF_MAX_SECONDS": 3600,
         "SYNC_STALE_PENDING_SECONDS": 300,
         "SYNC_LEASE_SECONDS": 300,
+        # How often a worker renews its lease while a hook runs (None: a third of the lease).
+        "SYNC_HEARTBEAT_SECONDS": None,
         "SYNC_SWEEP_SECONDS": 60,
         "RECONCILE_INTERVAL_MINUTES": 15,
         # Provider calls: timeout, and how long one may wait for a rate-limit slot in the
