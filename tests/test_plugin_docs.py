@@ -91,12 +91,15 @@ def test_examples_use_only_names_they_define_or_import():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 defined.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            elif isinstance(node, ast.ClassDef):
                 defined.add(node.name)
-                defined.update(a.arg for a in node.args.args + node.args.kwonlyargs) \
-                    if isinstance(node, ast.FunctionDef) else None
+            elif isinstance(node, ast.FunctionDef):
+                defined.add(node.name)
+                defined.update(a.arg for a in node.args.args + node.args.kwonlyargs)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 defined.add(node.id)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                defined.add(node.name)
             elif isinstance(node, ast.comprehension):
                 defined.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
             elif isinstance(node, ast.Name):
