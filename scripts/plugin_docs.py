@@ -106,9 +106,8 @@ def field_comments(cls: type) -> dict[str, str]:
             found[item.target.id] = rst_to_md(" ".join(above))
             continue
         trailing = comments.get(item.end_lineno or item.lineno, "")
-        if trailing and not trailing.startswith("#:") and "noqa" not in trailing \
-                and "pragma" not in trailing:
-            found[item.target.id] = rst_to_md(trailing.lstrip("#").strip())
+        if trailing and "noqa" not in trailing and "pragma" not in trailing:
+            found[item.target.id] = rst_to_md(trailing.lstrip("#:").strip())
     return found
 
 

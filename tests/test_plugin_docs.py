@@ -52,6 +52,19 @@ def test_the_type_reference_names_every_exported_type_and_field():
                 assert f"| `{f.name}` |" in text, f"{name}.{f.name}"
 
 
+def test_every_field_in_the_type_reference_says_what_it_means():
+    """A field without a ``#:`` comment, and not named by its class docstring, has an empty
+    Meaning cell: the reference would name it without explaining it."""
+    heading, empty = "", []
+    for line in _plugin_docs().render().splitlines():
+        if line.startswith("### "):
+            heading = line[4:]
+        elif line.startswith("| `") and re.search(r"\|\s*\|$", line):
+            empty.append(f"{heading}: {line.split('|')[1].strip()}")
+    assert not empty, ("fields with no meaning in docs/plugin-types.md (add a #: comment "
+                       f"to the field and regenerate): {empty}")
+
+
 def test_the_author_docs_link_the_type_reference():
     assert "(plugin-types.md)" in AUTHOR_DOCS.read_text()
 
