@@ -225,7 +225,7 @@ def render_errors(names: list[str], module) -> list[str]:
         cls = getattr(module, name)
         if not (isinstance(cls, type) and issubclass(cls, BaseException)):
             continue
-        first = " ".join(sentences(cls.__doc__)[:1])
+        first = " ".join(sentences(paragraphs(cls.__doc__).split("\n\n")[0])[:1])
         category = getattr(cls, "category", "")
         retryable = getattr(cls, "retryable", "")
         fix = getattr(cls, "default_fix", "")
@@ -350,9 +350,13 @@ def render() -> str:
         "## Test-side types (`from host.integrations.testing import ...`)",
         "",
         "What the contract suite reads a plugin's test sandbox through: the plugin's "
-        "`provider_state` fixture returns a `ProviderState`.",
+        "`provider_state` fixture returns a `ProviderState`. Which answer each fault category "
+        "stands for, and the typed error the plugin must raise for it, is tabulated in the "
+        "docstring of `host.integrations.provider_state`.",
         "",
         *render_types(testing, test_names),
+        "### Fault categories",
+        "",
         *render_constants(["REQUIRED_FAULTS", "ALL_FAULTS"], testing, provider_state),
     ]
     return "\n".join(lines).rstrip() + "\n"
