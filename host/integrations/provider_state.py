@@ -58,9 +58,9 @@ class HeldLine:
     ``tax_amount`` is the line's tax when the provider keeps tax per line, else None.
     """
 
-    description: str  #: the line's text
-    quantity: Decimal  #: the quantity held
-    unit_price: Decimal  #: the unit price held
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
     amount: Decimal
     tax_amount: Decimal | None = None
 
@@ -69,8 +69,8 @@ class HeldLine:
 class HeldAllocation:
     """Part of a credit note or payment applied to an invoice (by the invoice's external id)."""
 
-    invoice_external_id: str  #: the invoice it is applied to (``SyncResult.external_id``)
-    amount: Decimal  #: how much is applied to it
+    invoice_external_id: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -82,18 +82,18 @@ class HeldDocument:
     ``allocations`` (credit notes): the invoices it is applied to.
     """
 
-    external_id: str  #: the provider's id
-    kind: Literal["invoice", "credit_note"]  #: ``"invoice"`` or ``"credit_note"``
-    number: str  #: the provider's document number
+    external_id: str
+    kind: Literal["invoice", "credit_note"]
+    number: str
     status: Literal["open", "paid", "voided", "deleted"]
-    currency: str  #: ISO 4217 code
-    issue_date: date  #: the document date
-    due_date: date | None  #: when payment is due (None for a credit note)
-    customer_name: str  #: the customer it is addressed to
-    lines: tuple[HeldLine, ...]  #: the lines, in order
-    subtotal: Decimal  #: net total
-    tax_total: Decimal  #: tax
-    total: Decimal  #: ``subtotal`` + ``tax_total``
+    currency: str
+    issue_date: date
+    due_date: date | None
+    customer_name: str
+    lines: tuple[HeldLine, ...]
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
     emailed: bool = False
     allocations: tuple[HeldAllocation, ...] = ()
 
@@ -102,11 +102,11 @@ class HeldDocument:
 class HeldPayment:
     """A payment the provider holds, with what it is applied to."""
 
-    external_id: str  #: the provider's id
-    date: date  #: when it was received
-    amount: Decimal  #: the whole payment
-    allocations: tuple[HeldAllocation, ...]  #: the invoices it is applied to
-    voided: bool = False  #: voided or deleted at the provider
+    external_id: str
+    date: date
+    amount: Decimal
+    allocations: tuple[HeldAllocation, ...]
+    voided: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,8 @@ class SignedDelivery:
     """A webhook delivery exactly as the provider would POST it to the host: headers and raw
     body, signed with the key in the app's configuration (so ``verify_webhook`` accepts it)."""
 
-    headers: Mapping[str, str]  #: the request headers, signature included
-    body: bytes = field(repr=False)  #: the raw body, byte for byte
+    headers: Mapping[str, str]
+    body: bytes = field(repr=False)
 
 
 @runtime_checkable
