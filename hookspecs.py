@@ -407,7 +407,10 @@ def verify_webhook(headers: Mapping[str, str], body: bytes, config: Mapping[str,
     :param body: the raw request body, byte for byte. Sign exactly these bytes.
     :param config: the host configuration (read your webhook key / verifier token from it).
     :returns: True when the signature is valid. False makes the host answer 401 and store
-        nothing. Compare with :func:`hmac.compare_digest`.
+        nothing. Compare with :func:`hmac.compare_digest`; for the common base64 HMAC-SHA256
+        signature the whole hook is ``host.integrations.signatures.verify_signed_delivery(
+        headers, "<header>", config, "<key setting>", body)``, which finds the header whatever
+        its case.
     :raises: nothing.
 
     .. versionadded:: 0.1

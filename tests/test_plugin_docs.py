@@ -66,8 +66,22 @@ def test_every_field_in_the_type_reference_says_what_it_means():
                        f"to the field and regenerate): {empty}")
 
 
-def test_the_author_docs_link_the_type_reference():
-    assert "(plugin-types.md)" in AUTHOR_DOCS.read_text()
+def _github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading (``### `Connection` (Protocol)`` ->
+    ``connection-protocol``)."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lstrip("#").strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_the_author_docs_link_the_type_reference_and_every_anchor_exists():
+    text = AUTHOR_DOCS.read_text()
+    assert "(plugin-types.md)" in text
+    reference = (ROOT / "docs" / "plugin-types.md").read_text()
+    anchors = {_github_anchor(line) for line in reference.splitlines() if line.startswith("#")}
+    links = re.findall(r"\(plugin-types\.md#([^)]+)\)", text)
+    assert links, "plugin-authors.md links no type of the reference"
+    broken = sorted(set(links) - anchors)
+    assert not broken, f"links to plugin-types.md anchors that do not exist: {broken}"
 
 
 # -- examples ---------------------------------------------------------------------------------
