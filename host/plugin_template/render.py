@@ -8,10 +8,10 @@ The placeholder set is deliberately tiny (:func:`placeholders`)::
     ${label}         what admins read on the tile                My Ledger  (from my_ledger)
     ${prefix}        the prefix of the plugin's config keys      MY_LEDGER  (MY_LEDGER_BASE_URL)
 
-A name is lowercase letters, digits and underscores, starting with a letter (it becomes part
-of a Python package name and the ``/webhooks/<key>`` URL) and not the key of a plugin already
-installed. Rendering never overwrites: an existing target folder is refused before anything is
-written.
+A name is lowercase letters, digits and underscores, starting with a letter but not with
+``psa`` (it becomes part of a Python package name, of config keys and of the
+``/webhooks/<key>`` URL), and not the key of a plugin already installed. Rendering never
+overwrites: an existing target folder is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ def validate_name(name: str) -> str:
         raise InvalidPluginName(
             f"{name!r} is not a valid plugin name: use 1 to 40 lowercase letters, digits and "
             "single underscores, starting with a letter (e.g. myledger or my_ledger)")
+    if name == "psa" or name.startswith("psa_"):
+        raise InvalidPluginName(
+            f"{name!r} is not a valid plugin name: the psa prefix is the host's (the package "
+            f"becomes psa_<name> and the config keys <NAME>_..., which must not start with PSA_)")
     return name
 
 

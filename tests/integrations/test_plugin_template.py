@@ -59,7 +59,8 @@ def test_the_hook_module_implements_every_hook(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["MyLedger", "my-ledger", "1ledger", "", "my__ledger",
-                                  "ledger_", "a" * 41, "my ledger", "../evil"])
+                                  "ledger_", "a" * 41, "my ledger", "../evil", "psa",
+                                  "psa_ledger"])
 def test_render_refuses_a_name_that_cannot_be_a_provider_key(tmp_path, name):
     with pytest.raises(InvalidPluginName, match="not a valid plugin name"):
         render_plugin(name, tmp_path)
