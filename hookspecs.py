@@ -64,9 +64,11 @@ import pluggy
 from host.contract.errors import (
     AuthError,
     ConflictError,
+    HookTimeout,
     MappingError,
     NotFoundError,
     PluginContractError,
+    PluginFailure,
     ProviderDown,
     ProviderError,
     RateLimited,
@@ -116,9 +118,11 @@ __all__ = [
     # errors
     "AuthError",
     "ConflictError",
+    "HookTimeout",
     "MappingError",
     "NotFoundError",
     "PluginContractError",
+    "PluginFailure",
     "ProviderDown",
     "ProviderError",
     "RateLimited",

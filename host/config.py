@@ -53,6 +53,9 @@ def defaults(instance_dir: Path) -> dict:
         "PSA_HTTP_TIMEOUT": 30,
         "PSA_RATE_LIMIT_MAX_WAIT": 120,
         "PSA_RATE_LIMIT_MAX_WAIT_WEB": 5,
+        # Seconds a web request waits for one plugin hook (Test, Connect, mapping choices ...)
+        # before answering "<provider> did not answer within N s" (host.integrations.guard).
+        "PSA_WEB_HOOK_TIMEOUT": 20,
         "WTF_CSRF_TIME_LIMIT": None,
         # Login throttling (host.security.login_throttle): wrong passwords in a row per account
         # and per client address, each within the window of the previous one, before 429.

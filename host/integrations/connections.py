@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
+from host.contract.errors import PluginFailure
 from host.contract.types import Tenant
 from host.extensions import db
 from host.models.connection import ACTIVE_STATUSES, Connection
@@ -72,7 +73,9 @@ def say_goodbye(connection: Connection) -> bool:
         return False
     try:
         confirmed = bool(call_owner(connection, "on_disconnect"))
-    except Exception:  # noqa: BLE001 - a plugin failing here must not block disconnecting
+    except PluginFailure:  # logged by the guard; a plugin failing must not block disconnecting
+        pass
+    except Exception:  # noqa: BLE001 - a provider error: still disconnect
         log.warning("on_disconnect failed for connection %s", connection.id, exc_info=True)
     try:
         tokens = decrypt_tokens(connection.token_ciphertext)
