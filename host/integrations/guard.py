@@ -133,6 +133,12 @@ def wrong_result(value: Any, expected: Any) -> str | None:
         return None
     if value is None:
         return f"returned None, not {_type_name(expected)} (does it implement the hook?)"
+    if isinstance(value, (list, tuple)) and typing.get_origin(expected) in (list, tuple,
+                                                                             Sequence):
+        odd = next((item for item in value if not _conforms(item, typing.get_args(expected)[0])),
+                   None)
+        return (f"returned a {type(value).__name__} holding {type(odd).__name__}, not "
+                f"{_type_name(expected)}")
     return f"returned {type(value).__name__}, not {_type_name(expected)}"
 
 
@@ -155,4 +161,13 @@ def _conforms(value: Any, expected: Any) -> bool:
 
 
 def _type_name(expected: Any) -> str:
-    return getattr(expected, "__name__", None) if isinstance(expected, type) else str(expected)
+    """``list[MappingChoice]``, ``SyncResult``, ``str | None``: as a plugin author writes it."""
+    origin, args = typing.get_origin(expected), typing.get_args(expected)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is not None:
+        inner = ", ".join("..." if a is Ellipsis else _type_name(a) for a in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    if expected is type(None):
+        return "None"
+    return expected.__name__ if isinstance(expected, type) else str(expected)
