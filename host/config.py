@@ -54,7 +54,8 @@ def defaults(instance_dir: Path) -> dict:
         "PSA_RATE_LIMIT_MAX_WAIT": 120,
         "PSA_RATE_LIMIT_MAX_WAIT_WEB": 5,
         # Seconds a web request waits for one plugin hook (Test, Connect, mapping choices ...)
-        # before answering "<provider> did not answer within N s" (host.integrations.guard).
+        # before answering "<provider> did not answer within N s" (host.integrations.guard);
+        # 0 turns the limit off.
         "PSA_WEB_HOOK_TIMEOUT": 20,
         "WTF_CSRF_TIME_LIMIT": None,
         # Login throttling (host.security.login_throttle): wrong passwords in a row per account

@@ -81,10 +81,22 @@ def _in_web_request() -> bool:
     return has_request_context()
 
 
+def web_hook_timeout(config) -> float:
+    """``PSA_WEB_HOOK_TIMEOUT`` in seconds (0 or less: no limit); a value that is not a number
+    is logged and replaced by the default rather than breaking every page."""
+    value = config.get("PSA_WEB_HOOK_TIMEOUT", WEB_HOOK_TIMEOUT)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        log.warning("PSA_WEB_HOOK_TIMEOUT=%r is not a number of seconds; using %g", value,
+                    WEB_HOOK_TIMEOUT)
+        return WEB_HOOK_TIMEOUT
+
+
 def _with_time_limit(plugin: str, hook: str, label: str | None, call: Callable[[], Any]) -> Any:
     from flask import current_app, g
 
-    seconds = float(current_app.config.get("PSA_WEB_HOOK_TIMEOUT", WEB_HOOK_TIMEOUT))
+    seconds = web_hook_timeout(current_app.config)
     if seconds <= 0:
         return call()
     if plugin in getattr(g, _TIMED_OUT, ()):
