@@ -170,9 +170,18 @@ def disconnect(connection: Connection) -> bool:
 
 
 def discard_pending(connection: Connection, reason: str) -> None:
-    """A pending connection whose set-up failed: tokens revoked (best effort) and wiped."""
+    """A pending connection whose set-up failed (the provider refused, the plugin failed or
+    did not answer in time): its tokens are revoked (best effort) and the row is deleted with
+    anything remembered for it, so nothing holds the grant and no "previous connection" that
+    never was appears. The business unit's active connection is untouched."""
+    from host.models import ConnectionMapping, ExternalRefRow
+
     say_goodbye_revoke_only(connection)
-    _wipe(connection, "disconnected", reason)
+    log.info("pending %s connection %s discarded: %s", connection.provider_key, connection.id,
+             reason)
+    for model in (ExternalRefRow, ConnectionMapping):
+        db.session.execute(sa.delete(model).where(model.connection_id == connection.id))
+    db.session.delete(connection)
     db.session.commit()
 
 
