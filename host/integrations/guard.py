@@ -48,7 +48,7 @@ _NOTHING = object()
 
 
 def guarded(plugin: str, hook: str, function: Callable[[], Any], *, label: str | None = None,
-            expect: Any = _NOTHING, time_limit: bool = True) -> Any:
+            expect: Any = _NOTHING, time_limit: bool = True, start_up: bool = False) -> Any:
     """Run ``function()``, which calls into ``plugin``, under the rules above.
 
     ``hook`` names what is called (a hook name, ``"register_provider"``, ``"settings_form"``);
@@ -56,6 +56,8 @@ def guarded(plugin: str, hook: str, function: Callable[[], Any], *, label: str |
     must have (a type or a typing form such as ``list[MappingChoice]``; default: anything but
     ``None``); ``time_limit=False`` runs it in the caller's thread even in a web request (for
     code that needs the request itself, such as building a form from posted data).
+    ``start_up=True`` (``register_provider``) logs the failure as one line and its traceback at
+    DEBUG, so ``flask integrations plugins`` prints a list rather than tracebacks.
     """
     try:
         if time_limit and _in_web_request():
@@ -66,7 +68,10 @@ def guarded(plugin: str, hook: str, function: Callable[[], Any], *, label: str |
         raise  # the plugin speaking on purpose, or a nested call already named and logged
     except Exception as exc:  # noqa: BLE001 - the point of the guard
         failure = PluginFailure(plugin, hook, f"{type(exc).__name__}: {exc}")
-        log.error("plugin %r failed in %s", plugin, hook, exc_info=exc)
+        log.error("plugin %r failed in %s: %s", plugin, hook, failure.reason,
+                  exc_info=None if start_up else exc)
+        if start_up:
+            log.debug("traceback of plugin %r in %s", plugin, hook, exc_info=exc)
         raise failure from exc
     problem = wrong_result(result, expect)
     if problem:

@@ -95,18 +95,25 @@ def _load(pm: pluggy.PluginManager, name: str, import_plugin, load_errors: dict)
     try:
         plugin = import_plugin()
     except Exception as exc:  # noqa: BLE001 - any import-time failure leaves the plugin out
-        log.error("psa plugin %r could not be imported", name, exc_info=exc)
-        load_errors[name] = f"import failed: {type(exc).__name__}: {exc}"
+        load_errors[name] = f"import failed: {_one_line(exc)}"
+        log.error("psa plugin %r is unavailable: %s", name, load_errors[name])
+        log.debug("traceback of importing psa plugin %r", name, exc_info=exc)
         return False
     try:
         pm.register(plugin, name=name)
     except Exception as exc:  # noqa: BLE001 - pluggy.PluginValidationError, a name clash
         if pm.has_plugin(name):
             pm.unregister(name=name)
-        log.error("psa plugin %r could not be registered: %s", name, exc)
-        load_errors[name] = f"refused by the plugin manager: {exc}"
+        load_errors[name] = f"refused by the plugin manager: {_one_line(exc, with_type=False)}"
+        log.error("psa plugin %r is unavailable: %s", name, load_errors[name])
         return False
     return True
+
+
+def _one_line(exc: BaseException, with_type: bool = True) -> str:
+    """``exc`` as one line (pluggy's validation messages span several)."""
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"{type(exc).__name__}: {text}" if with_type else text
 
 
 def _load_entry_point(pm, ep, load_errors: dict, dist_info: dict) -> None:
@@ -127,10 +134,9 @@ def _unregister_unknown_hooks(pm: pluggy.PluginManager, load_errors: dict) -> No
     for plugin_name, hook_names in unknown.items():
         pm.unregister(name=plugin_name)
         names = ", ".join(repr(h) for h in sorted(hook_names))
-        log.error("psa plugin %r implements no known hook %s; it is not loaded", plugin_name,
-                  names)
         load_errors[plugin_name] = (f"implements {names}, which is not a hook of the psa "
                                     "contract (misspelled? see hookspecs.py)")
+        log.error("psa plugin %r is unavailable: %s", plugin_name, load_errors[plugin_name])
 
 
 # -- tracing -----------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def build_registry(pm: pluggy.PluginManager, config: Mapping[str, Any]) -> Provi
         kwargs = {a: available_args[a] for a in impl.argnames}
         try:
             info = guarded(impl.plugin_name, "register_provider",
-                           lambda: impl.function(**kwargs), expect=Any)
+                           lambda: impl.function(**kwargs), expect=Any, start_up=True)
         except PluginFailure as failure:
             registry.unavailable.append(Unavailable(impl.plugin_name, failure.message,
                                                     key=impl.plugin_name, label=impl.plugin_name))

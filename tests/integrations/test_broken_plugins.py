@@ -7,6 +7,7 @@ admin was on renders, the other plugins work -- and the plugin named where the a
 """
 
 import html
+import logging
 import re
 
 import pytest
@@ -209,7 +210,10 @@ def test_entry_point_raising_on_import_is_unavailable(make_app, monkeypatch):
         client.get("/settings/integrations"))
 
 
-def test_cli_plugins_lists_available_and_unavailable_plugins(app):
+def test_cli_plugins_lists_available_and_unavailable_plugins(app, caplog):
+    start_up = caplog.get_records("setup")  # building the app: one line per broken plugin
+    assert {r.levelno for r in start_up if "brokenplugins" in r.getMessage()} == {logging.ERROR}
+    assert not [r for r in start_up if r.levelno >= logging.ERROR and r.exc_info]
     result = app.test_cli_runner().invoke(args=["integrations", "plugins"])
     assert result.exit_code == 0 and result.exception is None
     lines = {line.split()[0]: line for line in result.output.splitlines()
