@@ -19,7 +19,8 @@ from host.integrations.testing import connect_via_oauth, csrf_token, make_connec
 BROKEN = ("brokenplugins.raising_choices", "brokenplugins.raising_check",
           "brokenplugins.wrong_result", "brokenplugins.raising_connect", "brokenplugins.hanging",
           "brokenplugins.raising_register", "brokenplugins.misspelled",
-          "brokenplugins.wrong_args")
+          "brokenplugins.wrong_args", "brokenplugins.raising_form",
+          "brokenplugins.raising_webhook")
 
 
 @pytest.fixture
@@ -132,6 +133,29 @@ def test_hook_on_connect_raising_discards_the_pending_connection(app, admin_clie
     assert len(fakeledger.LEDGER.revoked) == 1  # the grant made for the failed connection
 
 
+def test_settings_form_raising_keeps_manage_with_test_on_the_saved_settings(app, admin_client,
+                                                                            org):
+    cid = connected(app, org, "raisingform")
+    page = text(admin_client.get(manage_url(cid)))
+    assert ("Raising Form Ledger could not be asked for the settings choices: The plugin "
+            "'brokenplugins.raising_form' failed in settings_form: AttributeError") in page
+    assert 'id="settings-unavailable"' in page and 'id="disconnect"' in page
+    url = manage_url(cid)
+    tested = admin_client.post(url, data={"csrf_token": csrf_token(admin_client, url),
+                                          "action": "test"})
+    assert "Test result: passed" in section(text(tested), "test-result")
+    assert admin_client.post(url, data={"action": "test"}).status_code == 400  # no CSRF token
+
+
+def test_hook_verify_webhook_raising_is_a_refused_delivery(app, client, caplog):
+    resp = client.post("/webhooks/raisingwebhook", data=b'{"events": []}',
+                       headers={"Content-Type": "application/json"})
+    assert resp.status_code == 401
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.getMessage().startswith(
+        "plugin 'brokenplugins.raising_webhook' failed in verify_webhook: TypeError")
+
+
 # -- hooks that hang ---------------------------------------------------------------------------
 
 
@@ -218,8 +242,8 @@ def test_cli_plugins_lists_available_and_unavailable_plugins(app, caplog):
     assert result.exit_code == 0 and result.exception is None
     lines = {line.split()[0]: line for line in result.output.splitlines()
              if line and not line.startswith(" ")}
-    assert lines["fakeprovider"].endswith("available")
-    assert lines["brokenplugins.raising_choices"].endswith("available")
+    assert lines["fakeprovider"].split()[1:] == ["available"]
+    assert lines["brokenplugins.raising_choices"].split()[1:] == ["available"]
     assert "unavailable: The plugin 'brokenplugins.raising_register' failed in " \
            "register_provider" in lines["brokenplugins.raising_register"]
     assert "unavailable: implements 'on_invoice_send'" in lines["brokenplugins.misspelled"]
