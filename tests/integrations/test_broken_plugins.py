@@ -20,7 +20,7 @@ BROKEN = ("brokenplugins.raising_choices", "brokenplugins.raising_check",
           "brokenplugins.wrong_result", "brokenplugins.raising_connect", "brokenplugins.hanging",
           "brokenplugins.raising_register", "brokenplugins.misspelled",
           "brokenplugins.wrong_args", "brokenplugins.raising_form",
-          "brokenplugins.raising_webhook")
+          "brokenplugins.raising_webhook", "brokenplugins.raising_reconcile")
 
 
 @pytest.fixture
@@ -154,6 +154,17 @@ def test_hook_verify_webhook_raising_is_a_refused_delivery(app, client, caplog):
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert record.getMessage().startswith(
         "plugin 'brokenplugins.raising_webhook' failed in verify_webhook: TypeError")
+
+
+def test_hook_reconcile_raising_shows_on_the_manage_page(app, admin_client, org):
+    from host.sync.sweeper import reconcile_connection
+
+    cid = connected(app, org, "raisingreconcile")
+    with app.app_context():
+        assert reconcile_connection(cid) is None  # what the worker runs; it does not raise
+    page = text(admin_client.get(manage_url(cid)))
+    assert ("The last reconciliation failed: The plugin 'brokenplugins.raising_reconcile' "
+            "failed in reconcile: ValueError") in page
 
 
 # -- hooks that hang ---------------------------------------------------------------------------
