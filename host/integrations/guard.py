@@ -9,7 +9,9 @@ in the host calls a plugin. Its rules:
   20). Then it gets :class:`~host.contract.errors.HookTimeout` ("QuickBooks did not answer
   within 20 s ...") and the call is left to finish on its own, its result dropped. Later calls
   into the same plugin during that request fail at once with the same error instead of
-  waiting again. Outside a request (the worker, the CLI) there is no limit here: the sync
+  waiting again, and so do calls from any request while ``PSA_WEB_HOOK_MAX_LATE`` (4) calls
+  into that plugin are still running late: a hanging plugin holds a few threads, not one per
+  page view. Outside a request (the worker, the CLI) there is no limit here: the sync
   lease governs long calls.
 * **Typed errors pass through.** A :class:`~host.contract.errors.ProviderError` is the plugin
   speaking on purpose: it reaches the caller unchanged.
@@ -38,8 +40,17 @@ log = logging.getLogger(__name__)
 #: Default of ``PSA_WEB_HOOK_TIMEOUT``: seconds a web request waits for one call into a plugin.
 WEB_HOOK_TIMEOUT = 20.0
 
+#: Default of ``PSA_WEB_HOOK_MAX_LATE``: while this many calls into one plugin are still
+#: running after their requests gave up, web requests get the timeout at once instead of
+#: starting another thread that would hang beside them.
+MAX_LATE_CALLS = 4
+
 #: The ``flask.g`` attribute listing the plugins that timed out earlier in this request.
 _TIMED_OUT = "psa_plugins_timed_out"
+
+#: Calls still running after their request gave up, per plugin (process-wide: they are threads).
+_late: dict[str, int] = {}
+_late_lock = threading.Lock()
 
 _NOTHING = object()
 
@@ -101,11 +112,14 @@ def web_hook_timeout(config) -> float:
 def _with_time_limit(plugin: str, hook: str, label: str | None, call: Callable[[], Any]) -> Any:
     from flask import current_app, g
 
-    seconds = web_hook_timeout(current_app.config)
+    config = current_app.config
+    seconds = web_hook_timeout(config)
     if seconds <= 0:
         return call()
     if plugin in getattr(g, _TIMED_OUT, ()):
         raise HookTimeout(plugin, hook, seconds, label)
+    if late_calls(plugin) >= int(config.get("PSA_WEB_HOOK_MAX_LATE", MAX_LATE_CALLS)):
+        raise HookTimeout(plugin, hook, seconds, label)  # no new thread while so many hang
     app = current_app._get_current_object()
     outcome: dict[str, Any] = {}
     done = threading.Event()
@@ -117,17 +131,31 @@ def _with_time_limit(plugin: str, hook: str, label: str | None, call: Callable[[
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
                 outcome["error"] = exc
             finally:
-                done.set()
+                with _late_lock:
+                    done.set()
+                    if outcome.get("abandoned"):
+                        _late[plugin] -= 1
 
     threading.Thread(target=run, name=f"psa-hook-{plugin}-{hook}", daemon=True).start()
     if not done.wait(seconds):
-        setattr(g, _TIMED_OUT, {*getattr(g, _TIMED_OUT, ()), plugin})
-        log.error("plugin %r: %s did not answer within %g s; the request went on without it",
-                  plugin, hook, seconds)
-        raise HookTimeout(plugin, hook, seconds, label)
+        with _late_lock:
+            if not done.is_set():  # else it answered just now: use the answer
+                outcome["abandoned"] = True
+                _late[plugin] = _late.get(plugin, 0) + 1
+        if outcome.get("abandoned"):
+            setattr(g, _TIMED_OUT, {*getattr(g, _TIMED_OUT, ()), plugin})
+            log.error("plugin %r: %s did not answer within %g s; the request went on without "
+                      "it", plugin, hook, seconds)
+            raise HookTimeout(plugin, hook, seconds, label)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
+
+
+def late_calls(plugin: str) -> int:
+    """How many calls into ``plugin`` are still running after their request gave up on them."""
+    with _late_lock:
+        return _late.get(plugin, 0)
 
 
 # -- results -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from hookspecs import (
     TestResult,
     ValidationError,
 )
-from host.integrations.guard import guarded, hook_return_type, wrong_result
+from host.integrations.guard import guarded, hook_return_type, late_calls, wrong_result
 
 
 def boom():
@@ -103,3 +103,26 @@ def test_after_a_timeout_the_request_stops_calling_that_plugin(app, caplog):
     assert calls == []
     [record] = failures(caplog)  # the timeout, once; the call refused after it is not logged
     assert "'myledger': test_connection did not answer" in record.getMessage()
+
+
+def test_while_calls_hang_past_their_request_new_requests_start_no_more(app):
+    release = threading.Event()
+    calls = []
+    app.config.update(PSA_WEB_HOOK_TIMEOUT=0.05, PSA_WEB_HOOK_MAX_LATE=1)
+    try:
+        with app.test_request_context("/"):
+            with pytest.raises(HookTimeout):
+                guarded("lateledger", "test_connection", release.wait)
+        assert late_calls("lateledger") == 1
+        [hung] = [t for t in threading.enumerate()
+                  if t.name == "psa-hook-lateledger-test_connection"]
+        with app.test_request_context("/"):  # another page view
+            with pytest.raises(HookTimeout, match="did not answer"):
+                guarded("lateledger", "test_connection", lambda: calls.append(1))
+    finally:
+        release.set()
+    hung.join()
+    assert late_calls("lateledger") == 0 and calls == []
+    with app.test_request_context("/"):
+        assert guarded("lateledger", "test_connection", lambda: calls.append(1) or "ok") == "ok"
+    assert calls == [1]
