@@ -81,13 +81,17 @@ from host.contract.errors import (
 )
 from host.contract.booking import BookedDocument, BookedLine, LineIntent, compare
 from host.contract.types import (
+    WEBHOOK_ENTITIES,
+    WEBHOOK_OPERATIONS,
     ChangeSet,
     Check,
+    CheckStatus,
     ClientData,
     Connection,
     ConnectionInfo,
     CreditNoteData,
     ExternalRef,
+    ExternalRefs,
     GLAccountData,
     InvoiceData,
     InvoiceState,
@@ -137,11 +141,13 @@ __all__ = [
     "BookedLine",
     "ChangeSet",
     "Check",
+    "CheckStatus",
     "ClientData",
     "Connection",
     "ConnectionInfo",
     "CreditNoteData",
     "ExternalRef",
+    "ExternalRefs",
     "GLAccountData",
     "InvoiceData",
     "InvoiceState",
@@ -162,6 +168,9 @@ __all__ = [
     "Tenant",
     "TestResult",
     "WebhookEvent",
+    # the vocabulary of WebhookEvent.entity / .operation
+    "WEBHOOK_ENTITIES",
+    "WEBHOOK_OPERATIONS",
     # booked-vs-sent comparison
     "compare",
 ]
@@ -407,7 +416,10 @@ def verify_webhook(headers: Mapping[str, str], body: bytes, config: Mapping[str,
     :param body: the raw request body, byte for byte. Sign exactly these bytes.
     :param config: the host configuration (read your webhook key / verifier token from it).
     :returns: True when the signature is valid. False makes the host answer 401 and store
-        nothing. Compare with :func:`hmac.compare_digest`.
+        nothing. Compare with :func:`hmac.compare_digest`; for the common base64 HMAC-SHA256
+        signature the whole hook is ``host.integrations.signatures.verify_signed_delivery(
+        headers, "<header>", config, "<key setting>", body)``, which finds the header whatever
+        its case.
     :raises: nothing.
 
     .. versionadded:: 0.1
@@ -427,6 +439,11 @@ def parse_webhook(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]
     :param body: the raw body as received.
     :returns: a list of :class:`WebhookEvent` (possibly empty: Xero's intent-to-receive check has
         no events). Each event names the tenant; the host routes it to that tenant's connection.
+        ``entity`` is one of :data:`WEBHOOK_ENTITIES` (``"invoice"``, ``"credit_note"``,
+        ``"payment"``, ``"customer"``, ``"item"``) and ``operation`` one of
+        :data:`WEBHOOK_OPERATIONS` (``"create"``, ``"update"``, ``"delete"``, ``"void"``):
+        translate the provider's names, drop events about other entities, and call a verb the
+        vocabulary has no word for an ``"update"``.
     :raises ValidationError: the payload is malformed (the delivery is marked failed, with the
         reason, and kept for inspection).
 

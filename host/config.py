@@ -1,14 +1,33 @@
 """Configuration defaults: embedded everything (SQLite, Huey on SQLite), overridable by env.
 
-Every key can be set from the environment with a ``PSA_`` prefix (``PSA_DATABASE_URL``,
-``PSA_SECRET_KEY`` ...); values are parsed as JSON when they look like JSON (Flask's
-``from_prefixed_env``). ``DATABASE_URL`` is also read unprefixed, as deployments expect.
+Every key can be set from the environment, and the variable's name is the one the docs give:
+
+* a key that itself starts with ``PSA_`` (``PSA_PLUGINS_BLOCKED``, ``PSA_BASE_URL`` ... every
+  ``PSA_`` key of :func:`defaults`) is set by the variable of the same name:
+  ``PSA_PLUGINS_BLOCKED=myledger``;
+* any other key, the host's (``SECRET_KEY``, ``HUEY_BACKEND``) or a plugin's
+  (``QUICKBOOKS_CLIENT_ID``), is set by ``PSA_`` + its name: ``PSA_SECRET_KEY``,
+  ``PSA_QUICKBOOKS_CLIENT_ID``.
+
+:func:`env_name` gives the variable for a key, :func:`config_key` the key for a variable.
+Values are parsed as JSON when they are JSON (``1``, ``true``, ``["a", "b"]``), else kept as
+text; ``PSA_PLUGINS`` and ``PSA_PLUGINS_BLOCKED`` also take a comma-separated list.
+``DATABASE_URL`` is also read unprefixed, as deployments expect. Two variables are read by the
+process rather than the configuration: ``PSA_INSTANCE_DIR`` (where the SQLite files live) and
+``PSA_DEMO_PASSWORD`` (the demo admin's password).
+
+Names of the form ``PSA_PSA_...`` (``PSA_`` + a ``PSA_`` key), the only ones that worked
+before, still set the key.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Mapping
+
+ENV_PREFIX = "PSA_"
 
 
 def default_instance_dir() -> Path:
@@ -46,6 +65,8 @@ def defaults(instance_dir: Path) -> dict:
         "SYNC_BACKOFF_MAX_SECONDS": 3600,
         "SYNC_STALE_PENDING_SECONDS": 300,
         "SYNC_LEASE_SECONDS": 300,
+        # How often a worker renews its lease while a hook runs (None: a third of the lease).
+        "SYNC_HEARTBEAT_SECONDS": None,
         "SYNC_SWEEP_SECONDS": 60,
         "RECONCILE_INTERVAL_MINUTES": 15,
         # Provider calls: timeout, and how long one may wait for a rate-limit slot in the
@@ -84,6 +105,54 @@ def defaults(instance_dir: Path) -> dict:
     }
 
 
+def prefixed_keys() -> frozenset[str]:
+    """The configuration keys whose own name starts with ``PSA_``: set by the same-named
+    environment variable."""
+    return frozenset(k for k in defaults(Path(".")) if k.startswith(ENV_PREFIX))
+
+
+def env_name(key: str) -> str:
+    """The environment variable that sets configuration ``key``:
+    ``env_name("PSA_PLUGINS") == "PSA_PLUGINS"``, ``env_name("SECRET_KEY") == "PSA_SECRET_KEY"``."""
+    return key if key in prefixed_keys() else ENV_PREFIX + key
+
+
+def config_key(variable: str) -> str | None:
+    """The configuration key environment ``variable`` sets, or None when it is not a ``PSA_``
+    variable: ``PSA_PLUGINS_BLOCKED`` -> ``PSA_PLUGINS_BLOCKED``, ``PSA_SECRET_KEY`` ->
+    ``SECRET_KEY``, ``PSA_PSA_PLUGINS`` -> ``PSA_PLUGINS``."""
+    if not variable.startswith(ENV_PREFIX) or variable == ENV_PREFIX:
+        return None
+    return variable if variable in prefixed_keys() else variable[len(ENV_PREFIX):]
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def from_environment(environ: Mapping[str, str]) -> dict:
+    """The configuration the ``PSA_`` variables of ``environ`` set (see the module docstring).
+
+    When both spellings of a key are set (``PSA_PLUGINS`` and ``PSA_PSA_PLUGINS``) the
+    documented one wins.
+    """
+    found: dict = {}
+    documented: set[str] = set()
+    for variable in sorted(environ):
+        key = config_key(variable)
+        if key is None:
+            continue
+        if key in documented:
+            continue
+        found[key] = _value(environ[variable])
+        if env_name(key) == variable:
+            documented.add(key)
+    return found
+
+
 def load(app, test_config: dict | None) -> None:
     instance_dir = Path(
         (test_config or {}).get("INSTANCE_DIR") or default_instance_dir()
@@ -91,7 +160,7 @@ def load(app, test_config: dict | None) -> None:
     instance_dir.mkdir(parents=True, exist_ok=True)
     app.config["INSTANCE_DIR"] = str(instance_dir)
     app.config.from_mapping(defaults(instance_dir))
-    app.config.from_prefixed_env("PSA")
+    app.config.from_mapping(from_environment(os.environ))
     if test_config:
         app.config.from_mapping(test_config)
     https = str(app.config.get("PSA_BASE_URL") or "").startswith("https://")

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 rm -f host/migrations/versions/0001_initial*.py
-PSA_INSTANCE_DIR="$tmp" PSA_PSA_DISABLE_PLUGIN_AUTOLOAD=true .venv/bin/flask --app host db migrate \
+PSA_INSTANCE_DIR="$tmp" PSA_DISABLE_PLUGIN_AUTOLOAD=true .venv/bin/flask --app host db migrate \
   -m "initial schema" --rev-id 0001_initial >/dev/null 2>&1
 rm -rf "$tmp"
 echo "regenerated host/migrations/versions/0001_initial_initial_schema.py"

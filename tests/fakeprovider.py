@@ -295,8 +295,10 @@ def verify_webhook(headers, body, config):
 def parse_webhook(headers, body):
     try:
         data = json.loads(body)
-        return [WebhookEvent(tenant_id=e["tenant"], entity=e["entity"], entity_id=e["id"],
-                             operation=e["operation"], event_id=e.get("event_id", ""))
+        # the ledger's "Payment" / "Create" in the host's vocabulary (WEBHOOK_ENTITIES ...)
+        return [WebhookEvent(tenant_id=e["tenant"], entity=e["entity"].lower(),
+                             entity_id=e["id"], operation=e["operation"].lower(),
+                             event_id=e.get("event_id", ""))
                 for e in data["events"]]
     except (ValueError, KeyError, TypeError) as exc:
         raise ValidationError(f"Malformed Fake Ledger webhook: {exc}") from exc

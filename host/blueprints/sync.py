@@ -2,7 +2,8 @@
 connection's sync overview with bulk retry (linked from the integration's Manage page).
 
 Also registers the sync subsystem on the app (``host.sync.init_app``: queue, jobs, outbox) and
-the template globals ``sync_records_for`` / ``sync_status_for`` / ``sync_panel_url``.
+the template globals ``sync_records_for`` / ``sync_status_for`` / ``sync_panel_url`` /
+``sync_record_labels`` / ``sync_record_page_url``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def _setup(state) -> None:
         sync_records_for=status.sync_records_for,
         sync_status_for=status.sync_status_for,
         sync_unsynced_reason=status.unsynced_reason,
+        sync_record_labels=status.record_labels,
+        sync_record_page_url=status.record_page_url,
         sync_panel_url=panel_url,
     )
 

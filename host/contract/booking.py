@@ -36,10 +36,10 @@ class BookedLine:
     line's net unit price. ``account`` and ``dimensions`` ("Class" -> "Consulting", a Xero
     tracking category -> option) use the provider's names, like :class:`LineIntent`."""
 
-    description: str
-    quantity: Decimal
+    description: str  #: the line's text at the provider
+    quantity: Decimal  #: the booked quantity
     unit_amount: Decimal
-    amount: Decimal
+    amount: Decimal  #: the booked net amount
     tax: Decimal | None = None
     discount_percent: Decimal | None = None
     account: str = ""
@@ -56,10 +56,10 @@ class BookedDocument:
     rate for 2026-12-01"); :attr:`rate_text` is the sentence for the sync record."""
 
     provider: str
-    total: Decimal
-    tax: Decimal
-    currency: str
-    lines: tuple[BookedLine, ...]
+    total: Decimal  #: the booked total, tax included
+    tax: Decimal  #: the booked tax
+    currency: str  #: the booked currency (ISO 4217)
+    lines: tuple[BookedLine, ...]  #: the booked lines, in the document's order
     home_currency: str = ""
     exchange_rate: Decimal | None = None
     rate_source: str = ""

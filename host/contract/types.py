@@ -37,14 +37,17 @@ class OAuthMetadata:
     provider adds to the redirect (QuickBooks' ``realmId``) that the host hands to ``on_connect``.
     """
 
-    authorize_url: str
-    token_url: str
-    client_id: str
-    client_secret: str
-    scopes: tuple[str, ...]
+    authorize_url: str  #: the provider's consent page (the admin's browser is sent there)
+    token_url: str  #: where the host exchanges the code and refreshes tokens
+    client_id: str  #: your app's OAuth client id, read from the host configuration
+    client_secret: str  #: your app's OAuth client secret, read from the host configuration
+    scopes: tuple[str, ...]  #: the scopes requested at consent
+    #: where the host revokes the refresh token at disconnect (None: not revoked)
     revoke_url: str | None = None
-    use_pkce: bool = False
+    use_pkce: bool = False  #: send a PKCE code challenge (S256) with the authorization request
+    #: ``"client_secret_basic"``, ``"client_secret_post"`` or ``"none"``
     token_endpoint_auth_method: str = "client_secret_basic"
+    #: extra query parameters for the consent page
     extra_authorize_params: Mapping[str, str] = field(default_factory=dict)
     callback_params: tuple[str, ...] = ()
 
@@ -57,9 +60,10 @@ class RateLimit:
     ``"app"`` (across every connection of this provider).
     """
 
-    requests: int
-    per_seconds: float
+    requests: int  #: at most this many requests ...
+    per_seconds: float  #: ... in any window of this many seconds
     scope: Literal["connection", "app"] = "connection"
+    #: names the window's shared counter (default: its position in ``rate_limits``)
     name: str = ""
 
 
@@ -71,11 +75,12 @@ class MappingKind:
     ``"client"``, ``"class_label"``. Choices come from the plugin's ``list_mapping_choices``.
     """
 
+    #: what ``list_mapping_choices(kind=...)`` and ``connection.mapping(kind, id)`` receive
     key: str
-    label: str
+    label: str  #: the mapping table's title on the Manage page
     host_entity: Literal["service_type", "tax_rate", "gl_account", "client", "class_label"]
-    help: str = ""
-    required: bool = False
+    help: str = ""  #: a sentence shown under the title
+    required: bool = False  #: every host record needs a mapping (no default to fall back to)
 
 
 @dataclass(frozen=True)
@@ -93,19 +98,25 @@ class ProviderInfo:
     endpoints (a sandbox in tests, the real provider in production) without module globals.
     """
 
-    key: str
-    label: str
-    oauth: OAuthMetadata
+    key: str  #: the provider key: equal to your entry-point name, unique, stable
+    label: str  #: the provider's name as admins know it (tile, pages, messages)
+    oauth: OAuthMetadata  #: how the host runs OAuth for you
     settings_form: Callable[..., Any]
+    #: only ``financial`` today: one financial connection per business unit
     category: Literal["financial"] = "financial"
-    description: str = ""
-    logo_svg: str = ""
+    description: str = ""  #: one line under the label on the tile
+    logo_svg: str = ""  #: inline SVG markup for the tile (inserted as is; empty: no logo)
+    #: the provider's limits; the host waits for a slot before each request
     rate_limits: tuple[RateLimit, ...] = ()
+    #: at most this many requests in flight per tenant (None: no bound)
     max_concurrency: int | None = None
-    mapping_kinds: tuple[MappingKind, ...] = ()
+    mapping_kinds: tuple[MappingKind, ...] = ()  #: the mapping tables the Manage page shows
     migrations_path: str | None = None
     compatibility: str | None = None
+    #: how the provider names its document number ("QuickBooks invoice number"); declared, not shown
+    #: by the host yet
     number_label: str = "number"
+    #: whether the provider sends webhooks; declared, not read by the host yet
     supports_webhooks: bool = True
     endpoints: Mapping[str, str] = field(default_factory=dict)
     #: Settings-form fields also editable under Settings > Financials > GL Accounts, where an
@@ -129,40 +140,41 @@ class ProviderInfo:
 
 @dataclass(frozen=True)
 class ClientData:
-    id: int
-    name: str
-    billing_contact_name: str = ""
-    billing_email: str = ""
+    id: int  #: the host client's id (stable: key your ``connection.refs`` on it)
+    name: str  #: the client's name
+    billing_contact_name: str = ""  #: the person invoices go to
+    billing_email: str = ""  #: where the provider emails invoices (empty: none)
 
 
 @dataclass(frozen=True)
 class ServiceTypeData:
-    id: int
-    name: str
-    sku: str = ""
+    id: int  #: the host service type's id (key of ``connection.mapping(kind, id)``)
+    name: str  #: the service type's name (matched against the provider's items)
+    sku: str = ""  #: its SKU, matched when the name does not
 
 
 @dataclass(frozen=True)
 class TaxRateData:
-    id: int
-    name: str
+    id: int  #: the host tax rate's id (key of a ``tax_rate`` mapping)
+    name: str  #: its name ("VAT 20%")
     rate: Decimal  # percent, e.g. Decimal("20") for 20 %
 
 
 @dataclass(frozen=True)
 class GLAccountData:
-    id: int
-    code: str
-    name: str
+    id: int  #: the host GL account's id (key of a ``gl_account`` mapping)
+    code: str  #: the account code ("4000")
+    name: str  #: the account name ("Consulting revenue")
 
 
 @dataclass(frozen=True)
 class ExternalRef:
     """What the host remembers of an earlier successful push of the same record."""
 
-    external_id: str
-    number: str | None = None
-    version: str | None = None
+    external_id: str  #: the provider's id of the record, from ``SyncResult.external_id``
+    number: str | None = None  #: the provider's document number, from ``SyncResult.number``
+    version: str | None = None  #: the provider's concurrency token, from ``SyncResult.version``
+    #: the provider's page of the record, from ``SyncResult.deep_link``
     deep_link: str | None = None
 
 
@@ -172,18 +184,18 @@ class LineData:
     rounded to cents, before tax. ``gl_account`` is the effective account: the contract line's
     override, else the service type's default (may be None)."""
 
-    id: int
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
+    id: int  #: the host line's id (key of ``compare``'s intents)
+    description: str  #: the line's text
+    quantity: Decimal  #: hours or units, may be fractional (never assume 1)
+    unit_price: Decimal  #: the list price per unit, before discount
     amount: Decimal
-    discount_percent: Decimal = Decimal("0")
-    service_date: date | None = None
-    service_type: ServiceTypeData | None = None
-    tax_rate: TaxRateData | None = None
+    discount_percent: Decimal = Decimal("0")  #: 0 to 100; already applied in ``amount``
+    service_date: date | None = None  #: when the work was done, if known
+    service_type: ServiceTypeData | None = None  #: what was sold (map it to the provider's item)
+    tax_rate: TaxRateData | None = None  #: the host tax rate of the line (None: untaxed)
     gl_account: GLAccountData | None = None
-    class_label: str = ""
-    contract_line_id: int | None = None
+    class_label: str = ""  #: the contract line's class / tracking label (empty: none)
+    contract_line_id: int | None = None  #: the contract line the line was billed from, if any
 
 
 @dataclass(frozen=True)
@@ -191,20 +203,21 @@ class InvoiceData:
     """A sent invoice as the provider should book it. ``external`` is set when the invoice was
     pushed before (an edit re-sent, a void): update that object, never create a second one."""
 
-    id: int
-    number: str
+    id: int  #: the host invoice's id
+    number: str  #: the host's invoice number
+    #: ``"sent"`` when first pushed; later ``"partially_paid"``, ``"paid"``, ``"void"`` ...
     status: str
-    currency: str
-    issue_date: date
-    due_date: date
-    client: ClientData
-    lines: tuple[LineData, ...]
-    subtotal: Decimal
-    tax_total: Decimal
-    total: Decimal
-    memo: str = ""
-    project_name: str = ""
-    business_unit_name: str = ""
+    currency: str  #: ISO 4217 code ("USD")
+    issue_date: date  #: the invoice date
+    due_date: date  #: when payment is due (on or after ``issue_date``)
+    client: ClientData  #: who is invoiced
+    lines: tuple[LineData, ...]  #: the lines, in order
+    subtotal: Decimal  #: sum of the lines' ``amount``
+    tax_total: Decimal  #: sum of the lines' tax (per line, half-up to cents)
+    total: Decimal  #: ``subtotal`` + ``tax_total``
+    memo: str = ""  #: a note for the customer
+    project_name: str = ""  #: the project it bills (empty: none)
+    business_unit_name: str = ""  #: the business unit that sent it
     external: ExternalRef | None = None
 
 
@@ -212,35 +225,35 @@ class InvoiceData:
 class CreditNoteData:
     """A credit note against a pushed invoice. ``invoice_external`` is that invoice's push."""
 
-    id: int
-    number: str
-    currency: str
-    issue_date: date
-    client: ClientData
-    lines: tuple[LineData, ...]
-    subtotal: Decimal
-    tax_total: Decimal
-    total: Decimal
-    invoice_id: int
-    invoice_number: str
+    id: int  #: the host credit note's id
+    number: str  #: the host's credit note number
+    currency: str  #: ISO 4217 code, the invoice's
+    issue_date: date  #: the credit note's date
+    client: ClientData  #: the invoice's client
+    lines: tuple[LineData, ...]  #: the credited lines
+    subtotal: Decimal  #: sum of the lines' ``amount``
+    tax_total: Decimal  #: sum of the lines' tax
+    total: Decimal  #: ``subtotal`` + ``tax_total``: the amount credited
+    invoice_id: int  #: the host id of the invoice it credits
+    invoice_number: str  #: that invoice's host number
     invoice_external: ExternalRef | None = None
-    reason: str = ""
-    external: ExternalRef | None = None
+    reason: str = ""  #: why it was issued, as the user typed it
+    external: ExternalRef | None = None  #: set when this credit note was pushed before
 
 
 @dataclass(frozen=True)
 class PaymentData:
     """A payment recorded in the host, to be booked at the provider against the invoice."""
 
-    id: int
-    amount: Decimal
-    date: date
-    currency: str
-    invoice_id: int
-    invoice_number: str
-    invoice_external: ExternalRef
-    client: ClientData
-    reference: str = ""
+    id: int  #: the host payment's id
+    amount: Decimal  #: the amount paid, in ``currency``
+    date: date  #: when it was received
+    currency: str  #: ISO 4217 code, the invoice's
+    invoice_id: int  #: the host id of the invoice it pays
+    invoice_number: str  #: that invoice's host number
+    invoice_external: ExternalRef  #: that invoice's push: apply the payment to it
+    client: ClientData  #: who paid
+    reference: str = ""  #: the user's reference (cheque number, bank reference)
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,11 +264,17 @@ class PaymentData:
 class ExternalRefs(Protocol):
     """Remembered external ids for this connection (the OCA 'binder'), stored by the host."""
 
-    def get(self, kind: str, host_id: int | str) -> str | None: ...
+    def get(self, kind: str, host_id: int | str) -> str | None:
+        """The external id remembered for ``(kind, host_id)`` ("customer", client id), or None."""
+        ...
 
-    def remember(self, kind: str, host_id: int | str, external_id: str) -> None: ...
+    def remember(self, kind: str, host_id: int | str, external_id: str) -> None:
+        """Remember (or replace) the external id of ``(kind, host_id)`` for this connection."""
+        ...
 
-    def host_id_for(self, kind: str, external_id: str) -> str | None: ...
+    def host_id_for(self, kind: str, external_id: str) -> str | None:
+        """The host id remembered for an external id of ``kind`` (the reverse look-up), or None."""
+        ...
 
 
 class Connection(Protocol):
@@ -268,17 +287,18 @@ class Connection(Protocol):
     Every other response is returned to the plugin to parse.
     """
 
-    id: int
-    provider_key: str
-    business_unit_id: int
-    business_unit_name: str
+    id: int  #: the host's connection id
+    provider_key: str  #: your ``ProviderInfo.key``
+    business_unit_id: int  #: the business unit the connection belongs to
+    business_unit_name: str  #: its name
+    #: the company / organisation chosen at connect (None inside ``on_connect``)
     tenant_id: str | None
-    tenant_name: str | None
-    settings: Mapping[str, Any]
+    tenant_name: str | None  #: its name
+    settings: Mapping[str, Any]  #: your settings form's saved values (``form.settings_data()``)
     #: The token response without its secrets, plus ``access_token_claims`` (the unverified
     #: claims of a JWT access token, e.g. Xero's ``authentication_event_id``).
     token_extra: Mapping[str, Any]
-    refs: ExternalRefs
+    refs: ExternalRefs  #: your remembered external ids
     #: ``ProviderInfo.endpoints`` of the owning plugin (base URLs from the host configuration).
     endpoints: Mapping[str, str]
 
@@ -304,10 +324,10 @@ class Connection(Protocol):
 class Tenant:
     """A company / organisation the authorizing user granted access to."""
 
-    id: str
-    name: str
-    short_code: str = ""
-    country: str = ""
+    id: str  #: the provider's id of the company (realmId, tenantId)
+    name: str  #: its name, shown to the admin
+    short_code: str = ""  #: a short code the provider shows beside the name (Xero's shortcode)
+    country: str = ""  #: the company's country as the provider gives it ("US", "GB")
 
 
 @dataclass(frozen=True)
@@ -315,19 +335,20 @@ class ConnectionInfo:
     """Returned by ``on_connect``. With more than one tenant the host asks the admin to pick.
     ``settings_defaults`` prefill the settings form (e.g. ``{"non_us": True}``)."""
 
-    tenants: tuple[Tenant, ...]
+    tenants: tuple[Tenant, ...]  #: the companies the grant reaches (at least one)
     settings_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
+#: ``Check.status``: ``"fail"`` makes ``TestResult.ok`` false; ``"warn"`` is shown but passes.
 CheckStatus = Literal["pass", "warn", "fail"]
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str
-    status: CheckStatus
-    message: str
-    fix: str = ""
+    name: str  #: what was checked ("Company", "Default item")
+    status: CheckStatus  #: ``"pass"``, ``"warn"`` or ``"fail"``
+    message: str  #: what was found, in plain words
+    fix: str = ""  #: what the admin should do (for ``warn`` and ``fail``)
 
 
 @dataclass(frozen=True)
@@ -336,10 +357,11 @@ class TestResult:
 
     __test__ = False  # not a pytest test class
 
-    checks: tuple[Check, ...]
+    checks: tuple[Check, ...]  #: one per thing verified, in the order to show them
 
     @property
     def ok(self) -> bool:
+        """True when no check failed (warnings pass)."""
         return all(c.status != "fail" for c in self.checks)
 
 
@@ -359,7 +381,7 @@ class SyncResult:
     by the next push) and shows them on the invoice's sync panel as a warning.
     """
 
-    external_id: str
+    external_id: str  #: the provider's id of the record (kept, handed back in ``external``)
     number: str | None = None
     deep_link: str | None = None
     version: str | None = None
@@ -386,18 +408,21 @@ class WebhookEvent:
     ``entity_id`` is the provider's id of the changed record.
     """
 
+    #: the company the change happened in: the host routes the event to its connection
     tenant_id: str
     entity: str
     entity_id: str
     operation: str
+    #: the provider's id of the event, or one built from its fields (same event, same id)
     event_id: str = ""
+    #: when it happened at the provider (UTC), if the delivery says
     occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class PaymentAllocation:
-    invoice_external_id: str
-    amount: Decimal
+    invoice_external_id: str  #: the pushed invoice it pays (``SyncResult.external_id``)
+    amount: Decimal  #: how much of the payment goes to that invoice
 
 
 @dataclass(frozen=True)
@@ -408,13 +433,14 @@ class PaymentRecord:
     voided or deleted at the provider comes back with ``voided=True`` and the host reverses it.
     """
 
-    external_id: str
-    date: date
+    external_id: str  #: the provider's id of the payment (the host records each id once)
+    date: date  #: when it was received
+    #: which pushed invoices it pays, and how much of each
     allocations: tuple[PaymentAllocation, ...]
-    currency: str = ""
+    currency: str = ""  #: ISO 4217 code (empty: the invoice's)
     kind: Literal["payment", "credit"] = "payment"
-    voided: bool = False
-    reference: str = ""
+    voided: bool = False  #: voided or deleted at the provider: the host reverses it
+    reference: str = ""  #: the provider's reference for it
 
 
 @dataclass(frozen=True)
@@ -425,12 +451,12 @@ class InvoiceState:
     the provider's copy was edited there (amounts or lines no longer match what we pushed).
     """
 
-    external_id: str
+    external_id: str  #: the pushed invoice (``SyncResult.external_id``)
     status: Literal["open", "paid", "voided", "deleted"]
-    amount_due: Decimal | None = None
-    total: Decimal | None = None
+    amount_due: Decimal | None = None  #: what is still owed at the provider, if known
+    total: Decimal | None = None  #: the provider's total, if known
     differs: bool = False
-    version: str | None = None
+    version: str | None = None  #: the provider's concurrency token now, if known
 
 
 @dataclass(frozen=True)
@@ -438,8 +464,8 @@ class ChangeSet:
     """What changed at the provider. ``cursor`` (reconcile only) is stored by the host and
     passed back next time."""
 
-    payments: tuple[PaymentRecord, ...] = ()
-    invoices: tuple[InvoiceState, ...] = ()
+    payments: tuple[PaymentRecord, ...] = ()  #: payments and credit allocations received
+    invoices: tuple[InvoiceState, ...] = ()  #: states of pushed invoices
     cursor: str | None = None
 
 
@@ -447,9 +473,9 @@ class ChangeSet:
 class MappingChoice:
     """One option for a mapping or settings dropdown."""
 
-    external_id: str
-    label: str
-    detail: str = ""
+    external_id: str  #: the provider's id: what the host stores as the mapping
+    label: str  #: what the dropdown shows
+    detail: str = ""  #: a hint beside it ("Income account 4000")
 
 
 @dataclass(frozen=True)
@@ -460,10 +486,10 @@ class MatchPreview:
     to the default item/account) or ``"ambiguous"`` (several candidates: admin must choose).
     """
 
-    host_id: int
-    host_label: str
+    host_id: int  #: the host record's id (``ClientData.id`` / ``ServiceTypeData.id``)
+    host_label: str  #: its name
     outcome: Literal["match", "create", "default", "ambiguous"]
-    external_id: str | None = None
-    external_label: str = ""
-    candidates: tuple[MappingChoice, ...] = ()
-    reason: str = ""
+    external_id: str | None = None  #: the provider record it matches (``match`` / ``default``)
+    external_label: str = ""  #: that record's name
+    candidates: tuple[MappingChoice, ...] = ()  #: the choices when ``ambiguous``
+    reason: str = ""  #: why, in plain words

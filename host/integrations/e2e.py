@@ -175,12 +175,14 @@ class E2E:
 
     # -- processes --------------------------------------------------------------------------
     def worker_env(self) -> dict:
+        from host.config import env_name
+
         env = {k: v for k, v in os.environ.items() if not k.startswith("PSA_")}
         env["PSA_INSTANCE_DIR"] = str(self.folder)
         env["PYTHONPATH"] = os.pathsep.join([*self.pythonpath, env.get("PYTHONPATH", "")])
         for key, value in self.config.items():
             if key != "INSTANCE_DIR":
-                env[f"PSA_{key}"] = _env_value(value)
+                env[env_name(key)] = _env_value(value)
         return env
 
     def start(self, worker: bool = True) -> "E2E":

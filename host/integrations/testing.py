@@ -105,6 +105,13 @@ def psa_plugins():
 
 @pytest.fixture
 def make_app(psa_template_db, tmp_path_factory):
+    """``make_app(plugins=("myledger",), KEY=value, ...) -> Flask``: a fresh app per call.
+
+    Each app gets its own copy of the migrated database and an in-memory queue. ``plugins``
+    names the only plugins it loads (autoload off); None loads every installed one. Keyword
+    arguments are configuration keys (``MYLEDGER_BASE_URL=sandbox.url``,
+    ``PSA_TRACE_PLUGINS=True``). Engines are disposed after the test.
+    """
     from host import create_app
 
     apps = []
@@ -128,11 +135,20 @@ def make_app(psa_template_db, tmp_path_factory):
 
 @pytest.fixture
 def app(make_app, psa_plugins):
+    """The app the other fixtures use: ``make_app(plugins=psa_plugins)``.
+
+    To give it configuration, override it in your conftest::
+
+        @pytest.fixture
+        def app(make_app, psa_plugins, my_sandbox):
+            return make_app(plugins=psa_plugins, MYLEDGER_BASE_URL=my_sandbox.url)
+    """
     return make_app(plugins=psa_plugins)
 
 
 @pytest.fixture
 def client(app):
+    """A Flask test client of ``app``, not logged in."""
     return app.test_client()
 
 
@@ -180,16 +196,20 @@ def login(client, email: str, password: str):
 
 @pytest.fixture
 def org(app):
+    """An organization "Acme Consulting" in ``app`` (an ``OrgFixture``): ``.id``,
+    ``.business_unit_ids`` (two units), ``.admin_email``, ``.member_email``, ``.password``."""
     return create_org(app)
 
 
 @pytest.fixture
 def admin_client(app, org):
+    """A test client logged in as ``org``'s admin (who reaches Settings > Integrations)."""
     return login(app.test_client(), org.admin_email, org.password)
 
 
 @pytest.fixture
 def member_client(app, org):
+    """A test client logged in as ``org``'s member (no admin rights: Settings answer 403)."""
     return login(app.test_client(), org.member_email, org.password)
 
 
@@ -208,6 +228,7 @@ def db(app):
 
 @pytest.fixture
 def business_unit(app, org, db):
+    """The first business unit of ``org`` (a ``host.models.BusinessUnit`` in ``db``'s session)."""
     from host.models import BusinessUnit
 
     return db.session.get(BusinessUnit, org.business_unit_ids[0])
@@ -346,6 +367,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A Playwright page in a fresh browser context (own cookies), 15 s default timeout."""
     context = browser.new_context()
     context.set_default_timeout(15000)
     pg = context.new_page()

@@ -5,6 +5,10 @@ carries "work on record N". A record is written by the outbox in the same transa
 domain change (``host.sync.outbox``), claimed by a worker with a lease (``host.sync.tasks``),
 and carries the outcome: the provider's id, number and deep link, or an error with its
 category, message and fix. Every state change appends a :class:`SyncEvent`.
+
+``locked_until`` and ``lease_token`` are the worker's lease (``host.sync.lease``): until when
+the record is claimed, and the number of the claim that holds it (the fencing token checked
+before a result is written).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from host.models.mixins import Timestamps, utcnow
 
 OBJECT_TYPES = ("invoice", "credit_note", "payment", "invoice_void")
 STATUSES = ("pending", "in_progress", "synced", "failed", "excluded", "waiting_reauth", "held")
-#: Statuses a worker may pick up (``in_progress`` only once its lease expired).
+#: Statuses a worker may pick up (only while no live lease holds the record).
 CLAIMABLE = ("pending", "in_progress")
 OPERATIONS = ("create", "update", "void")
 
@@ -62,6 +66,9 @@ class SyncRecord(Timestamps, db.Model):
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    #: Incremented by every claim; a worker writes its result only while it still matches.
+    lease_token: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0,
+                                             server_default="0")
     # Where the object lives at the provider.
     external_id: Mapped[str | None] = mapped_column(sa.String(100))
     number: Mapped[str | None] = mapped_column(sa.String(100))

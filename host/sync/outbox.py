@@ -121,12 +121,15 @@ def queue_record(connection: Connection, object_type: str, obj, message: str,
         # (A worker holding the old key sees the new one and leaves the record pending.)
         # Otherwise the first push was never confirmed: keep its key (and operation) so a
         # push that landed with its response lost is answered, not duplicated.
-        record.status = "pending"
         record.attempts = 0
         record.clear_error()
         record.excluded_reason = None
         record.next_attempt_at = None
-        record.locked_until = None
+        # A worker pushing the record keeps its lease: the newer version is claimed once that
+        # push wrote its result (host.sync.lease), never beside it.
+        if record.status != "in_progress":
+            record.locked_until = None
+        record.status = "pending"
     if not connection.auto_push:
         record.status = "held"
         record.excluded_reason = HELD_REASON

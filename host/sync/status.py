@@ -2,11 +2,18 @@
 
 ``sync_records_for(obj)`` is a Jinja global (registered by the sync blueprint) and
 ``sync_status_for(obj) -> dict | None`` feeds the JSON API (helper-3's ``/api``).
+
+An invoice's records are its own, its void's and those of the payments recorded here and
+pushed to the provider (``on_payment``): the invoice's sync panel shows all of them, each with
+its status, error and fix, Retry and history. Lists of records (the sync overview, the held
+list, a previous connection's page) name each one with :func:`record_labels` and link it to
+the host page that shows its panel with :func:`record_page_url`.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import url_for
 
 from host.extensions import db
 from host.models.connection import Connection
@@ -21,14 +28,22 @@ def object_types_for(obj) -> tuple[str, ...]:
 
 
 def sync_records_for(obj) -> list[SyncRecord]:
-    """Every sync record of ``obj`` (all connections), newest connection first."""
+    """Every sync record of ``obj`` (all connections), newest connection first; an invoice's
+    come first, then its void's, then its payments' (oldest payment first)."""
     types = object_types_for(obj)
     if not types or getattr(obj, "id", None) is None:
         return []
+    mine = sa.and_(SyncRecord.object_type.in_(types), SyncRecord.object_id == obj.id)
+    if type(obj).__name__ == "Invoice":
+        from host.models import Payment
+
+        payments = sa.select(Payment.id).where(Payment.invoice_id == obj.id)
+        mine = sa.or_(mine, sa.and_(SyncRecord.object_type == "payment",
+                                    SyncRecord.object_id.in_(payments)))
     return list(db.session.scalars(
-        sa.select(SyncRecord)
-        .where(SyncRecord.object_type.in_(types), SyncRecord.object_id == obj.id)
-        .order_by(SyncRecord.connection_id.desc(), SyncRecord.object_type)
+        sa.select(SyncRecord).where(mine)
+        .order_by(SyncRecord.connection_id.desc(), SyncRecord.object_type,
+                  SyncRecord.object_id)
     ))
 
 
@@ -96,17 +111,36 @@ def _iso(value):
 
 
 def record_labels(records) -> dict[int, str]:
-    """Human labels ("Invoice INV-0001") for rows of records (sync overview, the page of a
-    previous connection)."""
+    """Human labels ("Invoice INV-0001", "Payment of 50.00 on INV-0001") for rows of records
+    (sync overview, the held list, the page of a previous connection)."""
     from host.models import CreditNote, Invoice, Payment
 
     models = {"invoice": Invoice, "invoice_void": Invoice, "credit_note": CreditNote,
               "payment": Payment}
     names = {"invoice": "Invoice", "invoice_void": "Void of invoice",
-             "credit_note": "Credit note", "payment": "Payment"}
+             "credit_note": "Credit note"}
     labels = {}
     for record in records:
         obj = db.session.get(models[record.object_type], record.object_id)
+        if record.object_type == "payment" and obj is not None:
+            labels[record.id] = f"Payment of {obj.amount} on {obj.invoice.number}"
+            continue
         ident = getattr(obj, "number", None) or f"#{record.object_id}"
-        labels[record.id] = f"{names[record.object_type]} {ident}"
+        labels[record.id] = f"{names.get(record.object_type, 'Payment')} {ident}"
     return labels
+
+
+def record_page_url(record: SyncRecord) -> str | None:
+    """The host page showing ``record`` on its sync panel: the invoice's page for an invoice,
+    its void and its payments; the credit note's page for a credit note. None when the host
+    object is gone."""
+    from host.models import Payment
+
+    if record.object_type == "credit_note":
+        return url_for("credit_notes.show", credit_note_id=record.object_id)
+    if record.object_type == "payment":
+        payment = db.session.get(Payment, record.object_id)
+        if payment is None:
+            return None
+        return url_for("invoices.show", invoice_id=payment.invoice_id)
+    return url_for("invoices.show", invoice_id=record.object_id)

@@ -5,13 +5,15 @@
 * pending records whose ``next_attempt_at`` passed (a scheduled retry whose message was lost);
 * pending records never picked up for ``SYNC_STALE_PENDING_SECONDS`` (a lost queue message,
   a worker killed between the commit and the job);
-* ``in_progress`` records whose lease expired (a worker killed mid-job);
+* ``in_progress`` records whose lease expired (a worker killed mid-job; a live worker's
+  heartbeat keeps its lease from expiring, however long its hook runs: ``host.sync.lease``);
 * ``waiting_reauth`` records whose connection was reconnected;
 * webhook deliveries stored but never processed, and deliveries held while a connection's sync
   was paused once it runs again (``host.sync.pause.release_resumed``).
 
-Re-enqueueing twice is harmless: only one worker wins the claim. Records of a connection whose
-sync is paused are left alone (``held`` records always are).
+Re-enqueueing twice is harmless: only one worker wins the claim, and a record held by a live
+lease is not re-enqueued. Records of a connection whose sync is paused are left alone
+(``held`` records always are).
 
 ``reconcile_all()`` (every ``RECONCILE_INTERVAL_MINUTES``) asks each active connection's plugin
 what changed since its stored cursor and applies the change set (``host.sync.inbound``); a
@@ -31,6 +33,7 @@ from host.extensions import db
 from host.models.connection import Connection
 from host.models.mixins import utcnow
 from host.models.sync_record import SyncRecord
+from host.sync.lease import lease_free
 from host.sync.queue import enqueue_record, task
 
 log = logging.getLogger(__name__)
@@ -43,12 +46,12 @@ def stale_record_ids(now=None) -> list[int]:
     paused = sa.select(Connection.id).where(Connection.sync_paused_at.is_not(None))
     query = sa.select(SyncRecord.id).where(
         SyncRecord.connection_id.not_in(paused),
+        lease_free(now),
         sa.or_(
             sa.and_(SyncRecord.status == "pending", SyncRecord.next_attempt_at <= now),
             sa.and_(SyncRecord.status == "pending", SyncRecord.next_attempt_at.is_(None),
                     SyncRecord.updated_at <= never_picked),
-            sa.and_(SyncRecord.status == "in_progress", sa.or_(
-                SyncRecord.locked_until.is_(None), SyncRecord.locked_until < now)),
+            SyncRecord.status == "in_progress",
         )
     ).order_by(SyncRecord.id)
     return list(db.session.scalars(query))

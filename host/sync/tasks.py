@@ -2,18 +2,22 @@
 
 ``process_sync_record(record_id)``:
 
-1. **Claim** with a lease: one atomic ``UPDATE ... WHERE status = 'pending' (due) OR
-   (status = 'in_progress' AND lease expired)``, never for a connection whose sync is paused
-   (and never a ``held`` record). Only the worker whose UPDATE matched goes on;
-   a duplicate queue message or a second worker does nothing. A worker killed mid-job leaves
-   ``in_progress`` with a lease that expires, and the sweeper hands the record out again with
-   the same idempotency key.
+1. **Claim** with a lease (``host.sync.lease``): one atomic ``UPDATE`` that hands a due
+   ``pending`` record, or an ``in_progress`` one, to one worker when no live lease holds it,
+   never for a connection whose sync is paused (and never a ``held`` record), and numbers the
+   claim (the fencing token). Only the worker whose UPDATE matched goes on; a duplicate queue
+   message or a second worker does nothing. A worker killed mid-job leaves ``in_progress``
+   with a lease that expires, and the sweeper hands the record out again with the same
+   idempotency key.
 2. **Snapshot** the host record (``host.services.snapshots``) and end the transaction.
-3. **Call** only the owning plugin (``host.integrations.dispatch.call_owner``).
-4. **Write** the outcome: ``synced`` with id / number / link, or the error's category, message
-   and fix. Retryable errors go back to ``pending`` with a backoff (at least Retry-After) and a
-   scheduled job; ``AuthError`` parks the record in ``waiting_reauth`` until reconnection;
-   anything unexpected is ``failed`` with category ``internal``: the record is never lost.
+3. **Call** only the owning plugin (``host.integrations.dispatch.call_owner``), with a
+   heartbeat keeping the lease alive for as long as the hook runs.
+4. **Write** the outcome, only if this claim still holds the record (the fence; otherwise the
+   result is discarded and logged, and the job returns ``"discarded"``): ``synced`` with id /
+   number / link, or the error's category, message and fix. Retryable errors go back to
+   ``pending`` with a backoff (at least Retry-After) and a scheduled job; ``AuthError`` parks
+   the record in ``waiting_reauth`` until reconnection; anything unexpected is ``failed`` with
+   category ``internal``: the record is never lost.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -28,10 +33,9 @@ from flask import Flask, current_app
 from host.contract.errors import AuthError, ProviderError
 from host.contract.types import ExternalRef
 from host.extensions import db
-from host.models.connection import Connection
 from host.models.mixins import utcnow
 from host.models.sync_record import HELD_REASON, SyncRecord
-from host.sync import backoff
+from host.sync import backoff, lease
 from host.sync.queue import enqueue_record
 
 log = logging.getLogger(__name__)
@@ -129,35 +133,13 @@ def once_per_minute(validate):
 # -- one record -------------------------------------------------------------------------------
 
 
-def claim(record_id: int, lease_seconds: float, commit: bool = True) -> bool:
-    now = utcnow()
-    due = sa.or_(SyncRecord.next_attempt_at.is_(None), SyncRecord.next_attempt_at <= now)
-    result = db.session.execute(
-        sa.update(SyncRecord)
-        .where(
-            SyncRecord.id == record_id,
-            SyncRecord.connection_id.not_in(
-                sa.select(Connection.id).where(Connection.sync_paused_at.is_not(None))),
-            sa.or_(
-                sa.and_(SyncRecord.status == "pending", due),
-                sa.and_(SyncRecord.status == "in_progress",
-                        sa.or_(SyncRecord.locked_until.is_(None), SyncRecord.locked_until < now)),
-            ),
-        )
-        .values(status="in_progress", locked_until=now + timedelta(seconds=lease_seconds),
-                attempts=SyncRecord.attempts + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    won = result.rowcount == 1
-    if commit or not won:
-        db.session.commit()
-    return won
-
-
 def process_sync_record(record_id: int) -> str:
-    """Process one record; returns the resulting status (or ``"skipped"``)."""
+    """Process one record; returns the resulting status, ``"skipped"`` (not claimed) or
+    ``"discarded"`` (the lease was taken over while the hook ran; nothing written)."""
     config = current_app.config
-    if not claim(record_id, float(config.get("SYNC_LEASE_SECONDS", 300)), commit=False):
+    lease_seconds = float(config.get("SYNC_LEASE_SECONDS", 300))
+    token = lease.claim(record_id, lease_seconds, commit=False)
+    if token is None:
         return "skipped"
     record = db.session.get(SyncRecord, record_id)
     key = record.idempotency_key
@@ -182,16 +164,38 @@ def process_sync_record(record_id: int) -> str:
     db.session.commit()  # the claim, the event; no transaction open during the plugin call
     from host.integrations.dispatch import call_owner
 
-    try:
-        result = call_owner(connection, hook, idempotency_key=key, **kwargs)
-    except ProviderError as error:
-        db.session.rollback()
-        return _write_error(db.session.get(SyncRecord, record_id), error)
-    except Exception as exc:  # noqa: BLE001 - PluginContractError, plugin bugs, host bugs
-        db.session.rollback()
-        return _fail_internal(db.session.get(SyncRecord, record_id), exc)
+    with lease.Heartbeat(db.engine, record_id, token, lease_seconds,
+                         lease.heartbeat_seconds(config)):
+        try:
+            result = call_owner(connection, hook, idempotency_key=key, **kwargs)
+        except ProviderError as error:
+            outcome = partial(_write_error, error=error)
+        except Exception as exc:  # noqa: BLE001 - PluginContractError, plugin bugs, host bugs
+            outcome = partial(_fail_internal, exc=exc)
+        else:
+            outcome = partial(_write_success, result=result, key=key)
+    return _write_if_held(record_id, token, outcome)
+
+
+def _write_if_held(record_id: int, token: int, write) -> str:
+    """Write an outcome (``write(record)``) in a transaction opened by the fence of claim
+    ``token``; a claim that lost the record writes nothing but a line of history."""
     db.session.rollback()
-    return _write_success(db.session.get(SyncRecord, record_id), result, key)
+    if not lease.fence(record_id, token):
+        db.session.rollback()
+        return _discard(record_id, token, write)
+    return write(db.session.get(SyncRecord, record_id))
+
+
+def _discard(record_id: int, token: int, write) -> str:
+    what = "result" if write.func is _write_success else "error"
+    record = db.session.get(SyncRecord, record_id)
+    log.warning("sync record %s: claim %s ended after claim %s took the record over; its %s "
+                "is discarded", record_id, token, record.lease_token, what)
+    record.log("discarded", f"An earlier attempt ended after a newer one took the record "
+               f"over; its {what} was discarded.")
+    db.session.commit()
+    return "discarded"
 
 
 def build_call(record: SyncRecord) -> tuple[str, dict]:

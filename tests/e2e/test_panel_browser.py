@@ -54,3 +54,27 @@ def test_retry_button_resends_a_failed_invoice(e2e, tenant, page):
     page.locator(".sync-status[data-status='synced']").wait_for(timeout=45000)
     assert page.locator(".sync-error").count() == 0
     assert len(LEDGER.invoices()) == 1
+
+
+def test_a_payment_the_provider_refused_shows_on_the_panel_and_retry_sends_it(e2e, tenant, page):
+    invoice_id = e2e.draft_invoice(tenant)
+    _login(page, e2e, tenant)
+    page.goto(f"{e2e.url}/invoices/{invoice_id}")
+    page.click("#send-invoice")
+    page.locator(".sync-record[data-object-type='invoice'] .sync-status[data-status='synced']"
+                 ).wait_for(timeout=45000)
+    LEDGER.fail_next("validation")
+    page.fill("#payment-amount", "40.00")
+    page.fill("#payment-date", "2026-12-01")
+    page.click("#record-payment")
+    # The refused push shows on the invoice's panel, live, with its fix and a Retry.
+    payment = page.locator(".sync-record[data-object-type='payment']")
+    payment.locator(".sync-error[data-category='validation']").wait_for(timeout=45000)
+    text = payment.inner_text()
+    assert "Payment of 40.00 on" in text and "Customer email is invalid" in text
+    assert "Fix:" in text
+    payment.locator(".retry-sync").click()
+    page.locator(".sync-record[data-object-type='payment'] .sync-status[data-status='synced']"
+                 ).wait_for(timeout=45000)
+    assert payment.locator(".sync-error").count() == 0
+    assert len([d for d in LEDGER.documents.values() if d["type"] == "payment"]) == 1

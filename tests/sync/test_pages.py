@@ -275,3 +275,54 @@ def test_an_ended_connection_keeps_a_read_only_page_at_its_old_manage_address(
                        member_email="peon@initech.test")
     outsider = login(app.test_client(), other.admin_email, other.password)
     assert outsider.get(url).status_code == 404
+
+
+def test_a_payment_whose_push_failed_shows_on_the_invoice_panel_and_the_overview_with_retry(
+        app, admin_client, org):
+    """A payment typed on the invoice page goes out with ``on_payment``; when the provider
+    refuses it, the invoice's panel and the sync overview say so with the fix, and Retry sends
+    it again until the panel shows it synced, with its history."""
+    connection_id = _connect(app, org)
+    invoice_id, number = _invoice(app, org)
+    drain(app)
+    resp = admin_client.post(f"/invoices/{invoice_id}/payments", data={
+        "csrf_token": _token(admin_client), "amount": "40.00", "date": "2026-12-01",
+        "reference": "CHK-17"})
+    assert resp.status_code == 302
+    LEDGER.fail_next("validation")
+    drain(app)
+    ((record_id, _, status),) = _records(app, "payment")
+    assert status == "failed"
+
+    page = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    payment = re.search(r'<div class="sync-record" data-record-id="%d" data-object-type="payment">'
+                        r'(.*?)</details>' % record_id, page, re.S)
+    assert payment, "the invoice's panel has no payment record"
+    payment = payment.group(1)
+    assert f"Payment of 40.00 on {number}:" in payment
+    assert 'data-status="failed"' in payment
+    assert 'class="sync-error" data-category="validation"' in payment
+    assert "Customer email is invalid" in payment and "Fix:" in payment
+    assert f'action="/sync/records/{record_id}/retry"' in payment
+    assert "Payment recorded: queued for the provider." in payment  # its history
+    assert page.count('data-object-type="invoice"') == 1  # the invoice itself is synced
+
+    overview = admin_client.get(f"/settings/integrations/{connection_id}/sync").get_data(
+        as_text=True)
+    row = re.search(r'<tr data-record-id="%d">(.*?)</tr>' % record_id, overview, re.S).group(1)
+    assert (f'<a href="/invoices/{invoice_id}">Payment of 40.00 on '
+            f'{number}</a>') in row
+    assert 'data-status="failed"' in row and "Customer email is invalid" in row
+    assert f'name="record_id" value="{record_id}"' in row  # selectable for Retry selected
+
+    resp = admin_client.post(f"/sync/records/{record_id}/retry",
+                             data={"csrf_token": _token(admin_client)},
+                             headers={"Referer": f"http://localhost/invoices/{invoice_id}"})
+    assert resp.status_code == 302
+    drain(app)
+    panel = admin_client.get(f"/invoices/{invoice_id}/sync").get_data(as_text=True)
+    payment = re.search(r'data-object-type="payment">(.*?)</details>', panel, re.S).group(1)
+    (pushed,) = [d for d in LEDGER.documents.values() if d["type"] == "payment"]
+    assert 'data-status="synced"' in payment and "sync-error" not in payment
+    assert f"/app/{pushed['id']}\" target=\"_blank\"" in payment
+    assert "Retry requested by" in payment

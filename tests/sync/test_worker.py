@@ -10,7 +10,8 @@ from synchelpers import make_invoice, queued_record_ids, records
 from host.models.mixins import utcnow
 from host.sync import outbox, sweeper
 from host.sync.queue import drain
-from host.sync.tasks import claim, process_sync_record
+from host.sync.lease import claim
+from host.sync.tasks import process_sync_record
 
 LEDGER = fakeledger.LEDGER
 
@@ -115,13 +116,13 @@ def test_revoked_credentials_park_the_record_until_reconnection(app, org, db, co
 
 def test_only_one_claim_wins_and_an_expired_lease_is_claimable_again(app, org, db, connection):
     record = _sent_record(app, org, db)
-    assert claim(record.id, lease_seconds=60) is True
-    assert claim(record.id, lease_seconds=60) is False
+    assert claim(record.id, lease_seconds=60) == 1
+    assert claim(record.id, lease_seconds=60) is None
     db.session.expire_all()
     record.locked_until = utcnow() - timedelta(seconds=1)  # the worker died mid-job
     db.session.commit()
     assert sweeper.stale_record_ids() == [record.id]
-    assert claim(record.id, lease_seconds=60) is True
+    assert claim(record.id, lease_seconds=60) == 2  # a new claim, a new fencing token
 
 
 def test_sweeper_requeues_a_record_whose_queue_message_was_lost(app, org, db, connection):

@@ -229,8 +229,8 @@ def test_hook_fetch_changes_invoice_voided_and_deleted_in_quickbooks(app, qbo, b
 def test_hook_fetch_changes_events_for_objects_gone_since(app, hook, conn, books):
     from hookspecs import WebhookEvent
 
-    events = [WebhookEvent(US_REALM, "Payment", "9999", "Create"),
-              WebhookEvent(US_REALM, "Invoice", "9998", "Update")]
+    events = [WebhookEvent(US_REALM, "payment", "9999", "create"),
+              WebhookEvent(US_REALM, "invoice", "9998", "update")]
     changes_ = hook(conn, "fetch_changes", events=events)
     assert [(p.external_id, p.voided) for p in changes_.payments] == [("9999", True)]
     assert [(s.external_id, s.status) for s in changes_.invoices] == [("9998", "deleted")]
@@ -242,8 +242,8 @@ def test_hook_fetch_changes_reads_many_events_in_few_requests(app, qbo, books, c
     invoice_id = push(hook, conn)
     ids = [books.receive_payment(invoice_id, "10") for _ in range(5)]
     qbo.control("DELETE", "requests")
-    events = [WebhookEvent(US_REALM, "Payment", i, "Create") for i in ids] * 2
-    events.append(WebhookEvent(US_REALM, "Invoice", invoice_id, "Update"))
+    events = [WebhookEvent(US_REALM, "payment", i, "create") for i in ids] * 2
+    events.append(WebhookEvent(US_REALM, "invoice", invoice_id, "update"))
     result = hook(conn, "fetch_changes", events=events)
     assert sorted(p.external_id for p in result.payments) == sorted(ids)
     api_calls = qbo.requests("/v3/")
@@ -256,7 +256,7 @@ def test_hook_fetch_changes_invoice_edited_in_quickbooks_differs(app, qbo, books
     from hookspecs import WebhookEvent
 
     invoice_id = push(hook, conn)
-    event = WebhookEvent(US_REALM, "Invoice", invoice_id, "Update")
+    event = WebhookEvent(US_REALM, "invoice", invoice_id, "update")
     assert hook(conn, "fetch_changes", events=[event]).invoices[0].differs is False
 
     books.receive_payment(invoice_id, "80")
@@ -294,7 +294,7 @@ def test_hook_fetch_changes_credit_memo_applied_in_quickbooks_is_a_credit(app, q
     payment = books.pay_several(customer, {invoice_id: 500.0}, total=400.0,
                                 credits={memo["Id"]: 100.0})
     result = hook(conn, "fetch_changes",
-                  events=[WebhookEvent(US_REALM, "Payment", payment["Id"], "Create")])
+                  events=[WebhookEvent(US_REALM, "payment", payment["Id"], "create")])
     by_kind = {p.kind: p for p in result.payments}
     assert by_kind["payment"].external_id == payment["Id"]
     assert by_kind["payment"].allocations == (PaymentAllocation(invoice_id, Decimal("400.00")),)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from hookspecs import ValidationError
+from hookspecs import WEBHOOK_ENTITIES, WEBHOOK_OPERATIONS, ValidationError
 from host.integrations.signatures import hmac_sha256_base64
 from psa_quickbooks import webhooks
 
@@ -94,8 +94,8 @@ def test_hook_verify_webhook_never_raises_on_odd_input():
 def test_hook_parse_webhook_legacy_payment_and_invoice_events():
     events = webhooks.parse({}, S5_LEGACY)
     assert [(e.tenant_id, e.entity, e.entity_id, e.operation) for e in events] == [
-        ("9341452875912345", "Invoice", "1045", "Create"),
-        ("9341452875912345", "Payment", "388", "Create"),
+        ("9341452875912345", "invoice", "1045", "create"),
+        ("9341452875912345", "payment", "388", "create"),
     ]
     assert events[1].occurred_at == datetime(2026, 3, 2, 18, 5, 40, tzinfo=timezone.utc)
     assert events[0].event_id != events[1].event_id
@@ -112,11 +112,14 @@ def test_hook_parse_webhook_legacy_several_realms_keep_their_tenant():
     ]}).encode()
     events = webhooks.parse({}, body)
     assert [(e.tenant_id, e.entity, e.entity_id, e.operation) for e in events] == [
-        ("111", "Payment", "5", "Delete"), ("222", "Invoice", "7", "Void")]
+        ("111", "payment", "5", "delete"), ("222", "invoice", "7", "void")]
 
 
-def test_hook_parse_webhook_legacy_drops_entities_the_integration_does_not_use():
-    assert webhooks.parse({}, SDK_BODY) == []  # Vendor and Customer changes
+def test_hook_parse_webhook_legacy_keeps_only_entities_the_vocabulary_names():
+    events = webhooks.parse({}, SDK_BODY)  # a Vendor and a Customer change
+    assert [(e.entity, e.entity_id, e.operation) for e in events] == [
+        ("customer", "43", "create")]
+    assert events[0].entity in WEBHOOK_ENTITIES and events[0].operation in WEBHOOK_OPERATIONS
 
 
 # -- CloudEvents payload --------------------------------------------------------------------------
@@ -125,7 +128,7 @@ def test_hook_parse_webhook_legacy_drops_entities_the_integration_does_not_use()
 def test_hook_parse_webhook_cloudevents_sample():
     (event,) = webhooks.parse({}, S5_CLOUD)
     assert (event.tenant_id, event.entity, event.entity_id, event.operation) == (
-        "9341452875912345", "Invoice", "1045", "Create")
+        "9341452875912345", "invoice", "1045", "create")
     assert event.event_id == "6f1c2a7e-3b9d-4c55-8e0a-9d2b7c41f0aa"
     assert event.occurred_at == datetime(2026, 3, 2, 18, 4, 11, 512000, tzinfo=timezone.utc)
 
@@ -140,13 +143,16 @@ def cloud(**over):
 
 
 @pytest.mark.parametrize("type_, entity, operation", [
-    ("qbo.payment.created.v1", "Payment", "Create"),
-    ("qbo.payment.updated.v1", "Payment", "Update"),
-    ("qbo.payment.deleted.v1", "Payment", "Delete"),
-    ("qbo.payment.voided.v1", "Payment", "Void"),
-    ("qbo.invoice.voided.v1", "Invoice", "Void"),
-    ("qbo.invoice.emailed.v1", "Invoice", "Emailed"),
-    ("qbo.Invoice.Updated.v1", "Invoice", "Update"),
+    ("qbo.payment.created.v1", "payment", "create"),
+    ("qbo.payment.updated.v1", "payment", "update"),
+    ("qbo.payment.deleted.v1", "payment", "delete"),
+    ("qbo.payment.voided.v1", "payment", "void"),
+    ("qbo.invoice.voided.v1", "invoice", "void"),
+    ("qbo.invoice.emailed.v1", "invoice", "update"),
+    ("qbo.Invoice.Updated.v1", "invoice", "update"),
+    ("qbo.creditmemo.created.v1", "credit_note", "create"),
+    ("qbo.customer.merged.v1", "customer", "delete"),
+    ("qbo.item.restored.v1", "item", "update"),
 ])
 def test_hook_parse_webhook_cloudevents_type_gives_entity_and_operation(type_, entity, operation):
     (event,) = webhooks.parse({}, json.dumps([cloud(type=type_)]).encode())
@@ -166,7 +172,7 @@ def test_hook_parse_webhook_cloudevents_several_realms_and_other_entities():
                              intuitentityid="9", time=None)]).encode()
     events = webhooks.parse({}, body)
     assert [(e.event_id, e.tenant_id, e.entity, e.operation) for e in events] == [
-        ("a", "1", "Payment", "Create"), ("c", "2", "Invoice", "Delete")]
+        ("a", "1", "payment", "create"), ("c", "2", "invoice", "delete")]
     assert events[1].occurred_at is None
 
 

@@ -57,9 +57,9 @@ def push(conn, hook):
     return _push
 
 
-def event(invoice_id: str, category: str = "INVOICE") -> WebhookEvent:
-    return WebhookEvent(tenant_id=UK_TENANT_ID, entity=category, entity_id=invoice_id,
-                        operation="Update", occurred_at=datetime.now(timezone.utc))
+def event(invoice_id: str, entity: str = "invoice") -> WebhookEvent:
+    return WebhookEvent(tenant_id=UK_TENANT_ID, entity=entity, entity_id=invoice_id,
+                        operation="update", occurred_at=datetime.now(timezone.utc))
 
 
 def by_id(changes) -> dict:
@@ -114,7 +114,7 @@ def test_hook_fetch_changes_credit_note_allocation_counts_as_settled(conn, push,
     inv_id = pushed.external_id
     note = xero.credit(xero.invoice(inv_id), "120.00")
 
-    changes = hook(conn, "fetch_changes", events=[event(note["CreditNoteID"], "CREDITNOTE")])
+    changes = hook(conn, "fetch_changes", events=[event(note["CreditNoteID"], "credit_note")])
 
     (credit,) = changes.payments
     assert credit.kind == "credit" and credit.external_id == note["CreditNoteID"]

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from hookspecs import ValidationError
+from hookspecs import WEBHOOK_ENTITIES, WEBHOOK_OPERATIONS, ValidationError
 from psa_xero import webhooks
 
 KEY = "TEST-ONLY-webhook-key-1234567890abcdef"
@@ -83,9 +83,9 @@ def test_hook_parse_webhook_itr_probe_has_no_events():
 def test_hook_parse_webhook_reads_an_invoice_event():
     [event] = webhooks.parse({}, EVENT_BODY)
     assert event.tenant_id == "c2cc9b6e-9458-4c7d-93cc-f02b81b0594f"
-    assert event.entity == "INVOICE"
+    assert event.entity == "invoice"
     assert event.entity_id == "3f6d9a52-7c1e-4b8a-9d0e-2a4b6c8e1f01"
-    assert event.operation == "Update"
+    assert event.operation == "update"
     assert event.occurred_at == datetime(2026, 3, 10, 9, 15, 42, 517000, tzinfo=timezone.utc)
     assert event.event_id == ("c2cc9b6e-9458-4c7d-93cc-f02b81b0594f:3f6d9a52-7c1e-4b8a-9d0e-"
                               "2a4b6c8e1f01:2026-03-10T09:15:42.517:UPDATE")
@@ -114,9 +114,9 @@ def test_hook_parse_webhook_keeps_each_events_own_tenant_and_category():
                  _event(eventCategory="CONTACT", resourceId="c-1"))
     events = webhooks.parse({}, body)
     assert [(e.tenant_id, e.entity, e.entity_id, e.operation) for e in events] == [
-        ("tenant-a", "INVOICE", "inv-1", "Create"),
-        ("tenant-b", "CREDITNOTE", "cn-1", "Update"),
-        ("tenant-a", "CONTACT", "c-1", "Create"),
+        ("tenant-a", "invoice", "inv-1", "create"),
+        ("tenant-b", "credit_note", "cn-1", "update"),
+        ("tenant-a", "customer", "c-1", "create"),
     ]
     # the sandbox's zone suffix and Xero's zone-less form mean the same instant
     assert events[0].occurred_at == datetime(2026, 3, 10, 9, 15, 42, 517000, tzinfo=timezone.utc)
@@ -124,7 +124,15 @@ def test_hook_parse_webhook_keeps_each_events_own_tenant_and_category():
 
 def test_hook_parse_webhook_leaves_out_subscription_events():
     body = _body(_event(eventCategory="SUBSCRIPTION", tenantType="APPLICATION"), _event())
-    assert [e.entity for e in webhooks.parse({}, body)] == ["INVOICE"]
+    assert [e.entity for e in webhooks.parse({}, body)] == ["invoice"]
+
+
+@pytest.mark.parametrize("event_type, operation", [
+    ("CREATE", "create"), ("UPDATE", "update"), ("DELETE", "delete"), ("ARCHIVE", "update")])
+def test_hook_parse_webhook_speaks_the_hosts_vocabulary(event_type, operation):
+    [event] = webhooks.parse({}, _body(_event(eventType=event_type)))
+    assert (event.entity, event.operation) == ("invoice", operation)
+    assert event.entity in WEBHOOK_ENTITIES and event.operation in WEBHOOK_OPERATIONS
 
 
 @pytest.mark.parametrize("body, reason", [

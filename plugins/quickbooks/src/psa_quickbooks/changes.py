@@ -48,6 +48,8 @@ from .api import QboClient, quote
 log = logging.getLogger(__name__)
 
 ENTITIES = ("Payment", "Invoice")
+#: ``WebhookEvent.entity`` (the host's vocabulary) -> the QuickBooks entity ``fetch`` reads.
+EVENT_ENTITIES = {"payment": "Payment", "invoice": "Invoice"}
 #: refs kind of payments pushed by ``on_payment`` (host_id = host payment id).
 PAYMENT_OUT = "payment_out"
 #: refs kind of credit memos pushed by ``on_credit_note`` (host_id = host credit note id).
@@ -269,16 +271,18 @@ def _by_ids(qbo: QboClient, entity: str, ids: list[str]) -> dict[str, dict]:
 
 
 def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
-    """Read the Payments and Invoices the webhook events name and report them.
+    """Read the Payments and Invoices the ``payment`` and ``invoice`` events name and report
+    them (other entities cost no call).
 
     An object the events name that QuickBooks no longer has (deleted since) is reported as
     deleted (an invoice) or voided (a payment).
     """
     wanted: dict[str, dict[str, datetime | None]] = {name: {} for name in ENTITIES}
     for event in events:
-        if event.entity in wanted and event.entity_id:
-            seen = wanted[event.entity].get(event.entity_id)
-            wanted[event.entity][event.entity_id] = max(
+        entity = EVENT_ENTITIES.get(event.entity)
+        if entity and event.entity_id:
+            seen = wanted[entity].get(event.entity_id)
+            wanted[entity][event.entity_id] = max(
                 (t for t in (seen, event.occurred_at) if t is not None), default=None)
     if not any(wanted.values()):
         return ChangeSet()

@@ -13,10 +13,15 @@ Two payload formats exist and an app may receive either, depending on a switch i
   "qbo.<entity>.<verb>.v1", "time", "intuitentityid", "intuitaccountid", ...}``, where
   ``intuitaccountid`` is the realmId and ``intuitentityid`` the entity Id.
 
-Events carry ids only; :mod:`psa_quickbooks.changes` reads what they point at. Only the
-entities the integration acts on are kept: Payment (money received, also a credit memo applied
-to an invoice, which QuickBooks books as a Payment) and Invoice (voided, deleted, edited). A
-Customer, Item or CreditMemo event is dropped here.
+Events carry ids only; :mod:`psa_quickbooks.changes` reads what they point at. :func:`parse`
+translates QuickBooks' names into the host's vocabulary (``hookspecs.WEBHOOK_ENTITIES`` and
+``WEBHOOK_OPERATIONS``): ``Invoice`` -> ``invoice``, ``Payment`` -> ``payment``,
+``CreditMemo`` -> ``credit_note``, ``Customer`` -> ``customer``, ``Item`` -> ``item``; an event
+about any other entity (Vendor, Account ...) is dropped. ``Emailed`` is an ``update``,
+``Merge`` a ``delete`` of the merged-away record, and a verb the vocabulary has no word for is
+an ``update`` (the record changed: fetching it reads what it is now). ``fetch_changes`` acts on
+``payment`` (money received, also a credit memo applied to an invoice, which QuickBooks books as
+a Payment) and ``invoice`` (voided, deleted, edited) events.
 """
 
 from __future__ import annotations
@@ -25,23 +30,25 @@ import json
 from datetime import datetime
 from typing import Any, Mapping
 
-from hookspecs import ValidationError, WebhookEvent
+from hookspecs import WEBHOOK_ENTITIES, WEBHOOK_OPERATIONS, ValidationError, WebhookEvent
 from host.integrations.signatures import verify_signed_delivery
 from host.integrations.timestamps import utc_datetime
 
 #: Host configuration key holding the app's webhook verifier token.
 VERIFIER_TOKEN_CONFIG = "QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"
 SIGNATURE_HEADER = "intuit-signature"
-#: QBO entity names the integration acts on.
-ENTITIES = ("Payment", "Invoice")
-#: CloudEvents ``type`` names the entity in lower case (``qbo.payment.created.v1``).
-ENTITY_NAMES = {name.lower(): name for name in ENTITIES}
-#: CloudEvents verbs -> the legacy operation names (reference 10.4; only ``created`` is
-#: confirmed by Intuit, the others follow the documented pattern).
-VERBS = {"created": "Create", "updated": "Update", "deleted": "Delete", "merged": "Merge",
-         "voided": "Void", "emailed": "Emailed"}
-OPERATIONS = {"create": "Create", "update": "Update", "delete": "Delete", "merge": "Merge",
-              "void": "Void", "emailed": "Emailed"}
+#: QBO entity names (lower case: CloudEvents ``type`` spells them so, ``qbo.payment.created.v1``)
+#: -> ``WebhookEvent.entity``. Entities not listed are dropped.
+ENTITIES = {"invoice": "invoice", "payment": "payment", "creditmemo": "credit_note",
+            "customer": "customer", "item": "item"}
+#: Legacy operations and CloudEvents verbs (reference 10.4; only ``created`` is confirmed by
+#: Intuit, the others follow the documented pattern), lower case -> ``WebhookEvent.operation``.
+#: Anything else is an ``update``.
+OPERATIONS = {"create": "create", "created": "create", "update": "update", "updated": "update",
+              "delete": "delete", "deleted": "delete", "merge": "delete", "merged": "delete",
+              "void": "void", "voided": "void", "emailed": "update"}
+assert set(ENTITIES.values()) <= set(WEBHOOK_ENTITIES)
+assert set(OPERATIONS.values()) <= set(WEBHOOK_OPERATIONS)
 MALFORMED_FIX = ("Nothing to change in the PSA: the delivery is kept for inspection and the "
                  "periodic reconciliation still picks up payments. If QuickBooks keeps sending "
                  "such payloads, check that the webhook endpoint in the Intuit developer portal "
@@ -77,6 +84,11 @@ def _time(value: Any, where: str, field: str, required: bool) -> datetime | None
         raise _malformed(f"{where} has an unreadable {field} {value!r}") from None
 
 
+def _operation(verb: str) -> str:
+    """QuickBooks' operation or CloudEvents verb in the host's vocabulary."""
+    return OPERATIONS.get(verb.lower(), "update")
+
+
 def _text(raw: Mapping[str, Any], key: str) -> str | None:
     value = raw.get(key)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -109,11 +121,10 @@ def _legacy(data: Mapping[str, Any]) -> list[WebhookEvent]:
                 raise _malformed(f"{at} lacks {', '.join(missing)}")
             occurred = _time(entity.get("lastUpdated"), at, "lastUpdated", required=False)
             name = _text(entity, "name")
-            canonical = ENTITY_NAMES.get(name.lower())
+            canonical = ENTITIES.get(name.lower())
             if canonical is None:
                 continue
-            operation = _text(entity, "operation")
-            operation = OPERATIONS.get(operation.lower(), operation)
+            operation = _operation(_text(entity, "operation"))
             ident = _text(entity, "id")
             events.append(WebhookEvent(
                 tenant_id=realm, entity=canonical, entity_id=ident, operation=operation,
@@ -140,11 +151,10 @@ def _cloudevents(items: list) -> list[WebhookEvent]:
             raise _malformed(f"{where} has an unknown type {kind!r} (expected "
                              "qbo.<entity>.<verb>.v1)")
         occurred = _time(item.get("time"), where, "time", required=False)
-        canonical = ENTITY_NAMES.get(parts[1].lower())
+        canonical = ENTITIES.get(parts[1].lower())
         if canonical is None:
             continue
-        verb = parts[2].lower()
-        operation = VERBS.get(verb, verb.title())
+        operation = _operation(parts[2])
         realm, ident = _text(item, "intuitaccountid"), _text(item, "intuitentityid")
         events.append(WebhookEvent(
             tenant_id=realm, entity=canonical, entity_id=ident, operation=operation,
@@ -156,7 +166,7 @@ def _cloudevents(items: list) -> list[WebhookEvent]:
 
 
 def parse(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
-    """The Payment and Invoice events of a verified delivery, in either format.
+    """The events of a verified delivery, in either format, in the host's vocabulary.
 
     :raises ValidationError: the body is not JSON, or not one of the two formats, or an event
         lacks its realm, entity, id or operation (the reason names which one).

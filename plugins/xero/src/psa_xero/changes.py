@@ -410,8 +410,8 @@ def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
     collector = _Collector(connection)
     xero = XeroClient(connection)
     invoice_ids = [e.entity_id for e in events
-                   if e.entity == "INVOICE" and collector.ours(e.entity_id)]
-    note_ids = _unique(e.entity_id for e in events if e.entity == "CREDITNOTE")
+                   if e.entity == "invoice" and collector.ours(e.entity_id)]
+    note_ids = _unique(e.entity_id for e in events if e.entity == "credit_note")
     notes = []
     for note_id in note_ids:
         if connection.refs.host_id_for(CREDIT_NOTE_REF, note_id) is not None:

@@ -7,8 +7,12 @@ for (a correctly signed ``"events": []`` probe gets 200, a badly signed one 401)
 
 Events are thin (reference 10.2): category (``INVOICE``, ``CREDITNOTE``, ``CONTACT``), type
 (``CREATE``/``UPDATE``), the resource id and the tenant. :func:`parse` keeps them as
-:class:`WebhookEvent`; :mod:`psa_xero.changes` fetches what they point at. There is no PAYMENT
-category: a payment shows up as an ``INVOICE``/``UPDATE`` of the invoice it pays.
+:class:`WebhookEvent` in the host's vocabulary (``hookspecs.WEBHOOK_ENTITIES`` and
+``WEBHOOK_OPERATIONS``): ``INVOICE`` -> ``invoice``, ``CREDITNOTE`` -> ``credit_note``,
+``CONTACT`` -> ``customer``; ``CREATE`` / ``UPDATE`` / ``DELETE`` -> ``create`` / ``update`` /
+``delete``, and a type the vocabulary has no word for is an ``update`` (fetching the resource
+reads what it is now). :mod:`psa_xero.changes` fetches what they point at. There is no PAYMENT
+category: a payment shows up as an ``invoice`` ``update`` of the invoice it pays.
 """
 
 from __future__ import annotations
@@ -17,17 +21,20 @@ import json
 from datetime import datetime
 from typing import Any, Mapping
 
-from hookspecs import ValidationError, WebhookEvent
+from hookspecs import WEBHOOK_ENTITIES, WEBHOOK_OPERATIONS, ValidationError, WebhookEvent
 from host.integrations.signatures import verify_signed_delivery
 from host.integrations.timestamps import utc_datetime
 
 #: Host configuration key holding the webhook key from Xero's developer portal.
 WEBHOOK_KEY_CONFIG = "XERO_WEBHOOK_KEY"
 SIGNATURE_HEADER = "x-xero-signature"
-#: Categories the integration understands; others (SUBSCRIPTION ...) are left out.
-CATEGORIES = ("INVOICE", "CREDITNOTE", "CONTACT")
+#: Xero event categories -> ``WebhookEvent.entity``; others (SUBSCRIPTION ...) are left out.
+CATEGORIES = {"INVOICE": "invoice", "CREDITNOTE": "credit_note", "CONTACT": "customer"}
 REQUIRED = ("tenantId", "eventCategory", "eventType", "resourceId", "eventDateUtc")
-OPERATIONS = {"CREATE": "Create", "UPDATE": "Update", "DELETE": "Delete"}
+#: Xero event types -> ``WebhookEvent.operation``; any other type is an ``update``.
+OPERATIONS = {"CREATE": "create", "UPDATE": "update", "DELETE": "delete"}
+assert set(CATEGORIES.values()) <= set(WEBHOOK_ENTITIES)
+assert set(OPERATIONS.values()) <= set(WEBHOOK_OPERATIONS)
 MALFORMED_FIX = ("Nothing to change in the PSA: the delivery is kept for inspection. If Xero "
                  "keeps sending such payloads, check the webhook URL in the Xero developer "
                  "portal points at this PSA's /webhooks/xero.")
@@ -87,9 +94,9 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         event_type = raw["eventType"].upper()
         parsed.append(WebhookEvent(
             tenant_id=raw["tenantId"],
-            entity=category,
+            entity=CATEGORIES[category],
             entity_id=raw["resourceId"],
-            operation=OPERATIONS.get(event_type, event_type.title()),
+            operation=OPERATIONS.get(event_type, "update"),
             # Xero events carry no id; reference 10.2 dedupes on these four fields.
             event_id=":".join((raw["tenantId"], raw["resourceId"], raw["eventDateUtc"],
                                event_type)),
