@@ -201,8 +201,11 @@ def _conforms(value: Any, expected: Any) -> bool:
     if expected is None or expected is type(None):
         return value is None
     if isinstance(expected, type):
-        return isinstance(value, expected)
-    return True  # an annotation this check does not read (a Protocol, a TypeVar): trust it
+        try:
+            return isinstance(value, expected)
+        except TypeError:  # a Protocol that is not runtime-checkable
+            return True
+    return True  # an annotation this check does not read (a TypeVar, a string): trust it
 
 
 def _type_name(expected: Any) -> str:
