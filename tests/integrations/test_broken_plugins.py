@@ -20,7 +20,8 @@ BROKEN = ("brokenplugins.raising_choices", "brokenplugins.raising_check",
           "brokenplugins.wrong_result", "brokenplugins.raising_connect", "brokenplugins.hanging",
           "brokenplugins.raising_register", "brokenplugins.misspelled",
           "brokenplugins.wrong_args", "brokenplugins.raising_form",
-          "brokenplugins.raising_webhook", "brokenplugins.raising_reconcile")
+          "brokenplugins.raising_webhook", "brokenplugins.raising_reconcile",
+          "brokenplugins.raising_push")
 
 
 @pytest.fixture
@@ -165,6 +166,32 @@ def test_hook_reconcile_raising_shows_on_the_manage_page(app, admin_client, org)
     page = text(admin_client.get(manage_url(cid)))
     assert ("The last reconciliation failed: The plugin 'brokenplugins.raising_reconcile' "
             "failed in reconcile: ValueError") in page
+
+
+def test_hook_on_invoice_sent_raising_fails_the_record_naming_the_plugin(app, admin_client, org,
+                                                                         db, caplog):
+    from decimal import Decimal
+
+    from host.models import Client, Project, SyncRecord
+    from host.services.invoicing import create_invoice, send_invoice
+    from host.sync.tasks import process_sync_record
+
+    connected(app, org, "raisingpush")
+    client = Client(organization_id=org.id, name="Globex", billing_email="ap@globex.test")
+    project = Project(organization_id=org.id, client=client, name="Retainer",
+                      business_unit_id=org.business_unit_ids[0])
+    db.session.add_all([client, project])
+    db.session.flush()
+    invoice = send_invoice(create_invoice(project, [{"quantity": 1, "description": "Consulting",
+                                                     "unit_price": Decimal("100.00")}]))
+    (record,) = db.session.scalars(db.select(SyncRecord)).all()
+    assert process_sync_record(record.id) == "failed"  # what the worker runs; it does not raise
+    panel = text(admin_client.get(f"/invoices/{invoice.id}"))
+    assert ("The plugin 'brokenplugins.raising_push' failed in on_invoice_sent: IndexError: "
+            "tuple index out of range") in panel
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "plugin 'brokenplugins.raising_push' failed in on_invoice_sent: IndexError: tuple index "
+        "out of range"]
 
 
 # -- hooks that hang ---------------------------------------------------------------------------
