@@ -21,7 +21,7 @@ BROKEN = ("brokenplugins.raising_choices", "brokenplugins.raising_check",
           "brokenplugins.raising_register", "brokenplugins.misspelled",
           "brokenplugins.wrong_args", "brokenplugins.raising_form",
           "brokenplugins.raising_webhook", "brokenplugins.raising_reconcile",
-          "brokenplugins.raising_push")
+          "brokenplugins.raising_push", "brokenplugins.raising_changes")
 
 
 @pytest.fixture
@@ -192,6 +192,21 @@ def test_hook_on_invoice_sent_raising_fails_the_record_naming_the_plugin(app, ad
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "plugin 'brokenplugins.raising_push' failed in on_invoice_sent: IndexError: tuple index "
         "out of range"]
+
+
+def test_hook_fetch_changes_raising_fails_the_delivery_naming_the_plugin(app, org, db, caplog):
+    from host.models import WebhookDelivery
+    from host.sync.deliveries import process_delivery, store_delivery
+
+    connected(app, org, "raisingchanges")
+    body = (b'{"events": [{"tenant": "t-1", "entity": "Payment", "id": "p-1", '
+            b'"operation": "Create"}]}')
+    delivery, _ = store_delivery("raisingchanges", {}, body)
+    assert process_delivery(delivery.id) == "failed"  # what the worker runs; it does not raise
+    kept = db.session.get(WebhookDelivery, delivery.id)
+    assert kept.error.startswith("The plugin 'brokenplugins.raising_changes' failed in "
+                                 "fetch_changes: AttributeError")
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 1
 
 
 # -- hooks that hang ---------------------------------------------------------------------------
