@@ -133,8 +133,14 @@ def _with_time_limit(plugin: str, hook: str, label: str | None, call: Callable[[
             finally:
                 with _late_lock:
                     done.set()
-                    if outcome.get("abandoned"):
+                    late = outcome.get("abandoned", False)
+                    if late:
                         _late[plugin] -= 1
+                if late:
+                    error = outcome.get("error")
+                    log.warning("plugin %r: %s ended after its request gave up (%s); dropped",
+                                plugin, hook, f"{type(error).__name__}: {error}" if error
+                                else "answered", exc_info=error)
 
     threading.Thread(target=run, name=f"psa-hook-{plugin}-{hook}", daemon=True).start()
     if not done.wait(seconds):

@@ -105,7 +105,7 @@ def test_after_a_timeout_the_request_stops_calling_that_plugin(app, caplog):
     assert "'myledger': test_connection did not answer" in record.getMessage()
 
 
-def test_while_calls_hang_past_their_request_new_requests_start_no_more(app):
+def test_while_calls_hang_past_their_request_new_requests_start_no_more(app, caplog):
     release = threading.Event()
     calls = []
     app.config.update(PSA_WEB_HOOK_TIMEOUT=0.05, PSA_WEB_HOOK_MAX_LATE=1)
@@ -123,6 +123,9 @@ def test_while_calls_hang_past_their_request_new_requests_start_no_more(app):
         release.set()
     hung.join()
     assert late_calls("lateledger") == 0 and calls == []
+    assert [r.getMessage() for r in failures(caplog) if r.levelname == "WARNING"] == [
+        "plugin 'lateledger': test_connection ended after its request gave up (answered); "
+        "dropped"]
     with app.test_request_context("/"):
         assert guarded("lateledger", "test_connection", lambda: calls.append(1) or "ok") == "ok"
     assert calls == [1]
