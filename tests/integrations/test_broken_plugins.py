@@ -1,9 +1,10 @@
 """A broken plugin never takes the host down (issue 11, section 2).
 
 One test per broken plugin of ``tests/brokenplugins/``: each shows the host up -- the page an
-admin was on renders, the other plugins work -- and the plugin named where the admin looks
-(the Manage page, the Test result, the flash after Connect, the tiles, the Plugins page,
-``flask integrations plugins``).
+admin was on renders, the worker's job ends, the other plugins work -- and the plugin named
+where the admin looks (the Manage page, the Test result, the flash after Connect, the tiles,
+the Plugins page, ``flask integrations plugins``, the invoice's sync panel, the webhook
+delivery).
 """
 
 import html
@@ -45,7 +46,8 @@ def ledger_tokens():
 
 
 def connected(app, org, provider_key, bu_index=0):
-    """An active connection of the first business unit to ``provider_key`` (the fake ledger)."""
+    """An active connection of business unit ``bu_index`` to ``provider_key`` (on the fake
+    ledger, with real tokens). Returns its id."""
     return make_connection(app, org.business_unit_ids[bu_index], provider_key,
                            tokens=ledger_tokens(), settings={"default_item": "1"})
 
