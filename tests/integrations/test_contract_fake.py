@@ -1,13 +1,14 @@
 """The fake provider runs the shared provider contract suite, like every real provider."""
 
-from datetime import date
-from decimal import Decimal
-
 import pytest
 
-import fakeledger
-from hookspecs import ClientData, InvoiceData, LineData
-from host.integrations.testing import ProviderContractSuite
+from fakecontract import (  # noqa: F401  (the suite's fixtures)
+    FakeProviderContract,
+    callback_params,
+    connected_connection,
+    provider_state,
+    sample_invoice,
+)
 
 
 @pytest.fixture
@@ -15,34 +16,20 @@ def provider_key():
     return "fakeprovider"
 
 
-@pytest.fixture
-def connected_connection(connection_factory):
-    with fakeledger.LEDGER.lock:
-        tokens = fakeledger.LEDGER.issue_tokens()
-    return connection_factory(tokens=tokens, settings={"default_item": "1"})
-
-
-@pytest.fixture
-def sample_invoice():
-    line = LineData(id=1, description="Consulting, November", quantity=Decimal("10"),
-                    unit_price=Decimal("150.00"), amount=Decimal("1500.00"))
-    return InvoiceData(id=1, number="INV-0001", status="sent", currency="USD",
-                       issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1),
-                       client=ClientData(id=1, name="Globex"), lines=(line,),
-                       subtotal=Decimal("1500.00"), tax_total=Decimal("0"),
-                       total=Decimal("1500.00"))
-
-
-@pytest.fixture
-def signed_webhook():
-    body, headers = fakeledger.LEDGER.record_payment("101", Decimal("10.00"))
-    return headers, body
-
-
-@pytest.fixture
-def inject_fault():
-    return fakeledger.LEDGER.fail_next
-
-
-class TestFakeProviderContract(ProviderContractSuite):
+class TestFakeProviderContract(FakeProviderContract):
     pass
+
+
+def test_the_suite_has_a_scenario_for_every_hook():
+    import pluggy
+
+    import hookspecs
+    from host.integrations.contract_suite import OPTIONAL_HOOKS, REQUIRED_HOOKS
+
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    hooks = {name for name in dir(pm.hook) if not name.startswith("_")}
+    assert REQUIRED_HOOKS | OPTIONAL_HOOKS == hooks and not REQUIRED_HOOKS & OPTIONAL_HOOKS
+    scenarios = [name for name in dir(FakeProviderContract) if name.startswith("test_")]
+    for hook in hooks:
+        assert any(s.startswith((f"test_hook_{hook}_", f"test_{hook}_")) for s in scenarios), hook
