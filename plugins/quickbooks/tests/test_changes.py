@@ -304,6 +304,23 @@ def test_hook_reconcile_cursor_older_than_cdc_reaches_uses_queries(app, qbo, boo
     assert queries, "expected a LastUpdatedTime query"
 
 
+def test_hook_reconcile_reports_a_payment_once_despite_the_overlap(app, qbo, books, conn, hook):
+    """Each pass re-reads the minute before its cursor; what the pass that returned the cursor
+    reported there is not reported again -- unless the host repeats a pass from an older
+    cursor (it did not keep the newer one)."""
+    invoice_id = push(hook, conn)
+    payment = books.receive_payment(invoice_id, "250")
+    first = hook(conn, "reconcile", cursor=None)
+    assert [p.external_id for p in first.payments] == [payment]
+
+    second = hook(conn, "reconcile", cursor=first.cursor)
+    assert not second.payments and not second.invoices
+
+    third = hook(conn, "reconcile", cursor=second.cursor)
+    assert not third.payments
+    assert [p.external_id for p in hook(conn, "reconcile", cursor=None).payments] == [payment]
+
+
 def test_hook_reconcile_voided_payment_is_reported_voided(app, qbo, books, conn, hook):
     invoice_id = push(hook, conn)
     payment = books.receive_payment(invoice_id, "250")
