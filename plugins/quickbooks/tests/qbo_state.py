@@ -147,7 +147,8 @@ class QboProviderState:
         return None
 
     def _held(self, kind: str, obj: dict, payments: list[dict]) -> HeldDocument:
-        sales = [ln for ln in obj.get("Line") or [] if ln.get("DetailType") == "SalesItemLineDetail"]
+        sales = [ln for ln in obj.get("Line") or []
+                 if ln.get("DetailType") == "SalesItemLineDetail"]
         lines = tuple(HeldLine(
             description=str(ln.get("Description") or ""),
             quantity=_number(ln["SalesItemLineDetail"].get("Qty")),
