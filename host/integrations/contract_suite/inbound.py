@@ -9,8 +9,6 @@ finds the payment, and the next pass from the returned cursor does not report it
 
 from __future__ import annotations
 
-from datetime import date
-
 from werkzeug.datastructures import Headers
 
 from host.contract.types import WEBHOOK_ENTITIES, WEBHOOK_OPERATIONS, ChangeSet, WebhookEvent
@@ -37,6 +35,24 @@ def _assert_allocated(record, invoice_id: str, amount, what: str) -> None:
         f"{money(amount)} on the invoice {invoice_id!r}")
 
 
+def _events(app, provider_key: str, delivery, tenant_id: str) -> list:
+    """``parse_webhook`` on the delivery: events in the host's words, for the tenant."""
+    events = call_keyless(app, provider_key, "parse_webhook",
+                          headers=Headers(list(delivery.headers.items())), body=delivery.body)
+    assert isinstance(events, list) and events, (
+        f"parse_webhook turned the payment's delivery into {events!r}; expected events")
+    for event in events:
+        assert isinstance(event, WebhookEvent), f"parse_webhook returned {event!r}"
+        assert event.entity in WEBHOOK_ENTITIES and event.operation in WEBHOOK_OPERATIONS, (
+            f"event {event} uses entity {event.entity!r} / operation {event.operation!r}; "
+            f"use the host's words {WEBHOOK_ENTITIES} / {WEBHOOK_OPERATIONS}")
+        assert event.tenant_id == tenant_id, (
+            f"event {event} names tenant {event.tenant_id!r}, the payment was recorded in "
+            f"{tenant_id!r}: the host routes events by tenant")
+        assert event.entity_id, f"event {event} names no entity_id"
+    return events
+
+
 class InboundScenarios:
     """``verify_webhook``, ``parse_webhook``, ``fetch_changes`` and ``reconcile``."""
 
@@ -46,7 +62,7 @@ class InboundScenarios:
         invoice = documents.pushed(sample_invoice, first)
         amount = documents.part_payment(invoice)
         payment, delivery = provider_state.record_payment(first.external_id, amount,
-                                                          invoice.issue_date or date.today())
+                                                          invoice.issue_date)
         return first, amount, payment, delivery
 
     def test_hook_verify_webhook_accepts_the_provider_signature_only(
@@ -63,6 +79,13 @@ class InboundScenarios:
             "verify_webhook accepted a body changed after signing; verify the signature over "
             "the raw body with hmac.compare_digest")
 
+    def test_hook_parse_webhook_gives_events_for_the_tenant_in_the_hosts_words(
+            self, app, db, provider_key, connected_connection, sample_invoice, provider_state):
+        need(app, provider_key, "on_invoice_sent", "parse_webhook")
+        _, _, _, delivery = self._paid_at_the_provider(
+            connected_connection, sample_invoice, provider_state, "contract-parse-1")
+        _events(app, provider_key, delivery, connected_connection.tenant_id)
+
     def test_hook_fetch_changes_turns_a_payment_webhook_into_one_host_payment(
             self, app, db, provider_key, connected_connection, sample_invoice, provider_state):
         need(app, provider_key, "on_invoice_sent", "parse_webhook", "fetch_changes")
@@ -70,20 +93,7 @@ class InboundScenarios:
 
         first, amount, payment, delivery = self._paid_at_the_provider(
             connected_connection, sample_invoice, provider_state, "contract-inbound-1")
-        events = call_keyless(app, provider_key, "parse_webhook",
-                              headers=Headers(list(delivery.headers.items())),
-                              body=delivery.body)
-        assert isinstance(events, list) and events, (
-            f"parse_webhook turned the payment's delivery into {events!r}; expected events")
-        for event in events:
-            assert isinstance(event, WebhookEvent), f"parse_webhook returned {event!r}"
-            assert event.entity in WEBHOOK_ENTITIES and event.operation in WEBHOOK_OPERATIONS, (
-                f"event {event} uses entity {event.entity!r} / operation {event.operation!r}; "
-                f"use the host's words {WEBHOOK_ENTITIES} / {WEBHOOK_OPERATIONS}")
-            assert event.tenant_id == connected_connection.tenant_id, (
-                f"event {event} names tenant {event.tenant_id!r}, the payment was recorded in "
-                f"{connected_connection.tenant_id!r}: the host routes events by tenant")
-            assert event.entity_id, f"event {event} names no entity_id"
+        events = _events(app, provider_key, delivery, connected_connection.tenant_id)
         changes = call(connected_connection, "fetch_changes", events=events)
         found = _reported(changes, payment.external_id)
         assert len(found) == 1, (

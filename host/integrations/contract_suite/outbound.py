@@ -17,6 +17,7 @@ from host.integrations.contract_suite.hooks import call, need
 from host.integrations.contract_suite.readback import (
     assert_holds_invoice,
     assert_holds_lines,
+    books_as_sent,
     held,
     money,
     the_only_invoice,
@@ -56,6 +57,24 @@ class OutboundScenarios:
             f"SyncResult.emailed is {result.emailed}, but the provider "
             f"{'did' if doc.emailed else 'did not'} email the invoice")
 
+    def test_hook_on_invoice_sent_reports_what_the_provider_booked_differently(
+            self, app, db, provider_key, connected_connection, sample_invoice, provider_state):
+        need(app, provider_key, "on_invoice_sent")
+        if not hasattr(provider_state, "skew_bookings"):
+            pytest.skip("the provider state cannot make the provider book differently "
+                        "(optional skew_bookings)")
+        provider_state.skew_bookings()
+        result = push(connected_connection, sample_invoice, "contract-skew-1", "skewed push")
+        doc = the_only_invoice(provider_state, "after the push")
+        if books_as_sent(doc, sample_invoice):
+            pytest.fail("skew_bookings() did not change what the provider booked; fix the "
+                        "provider state")
+        assert result.differences, (
+            "the provider booked the invoice differently from the host (read it back: "
+            f"{doc.currency} {doc.total}, tax {doc.tax_total}), but SyncResult.differences is "
+            "empty; describe the booking with BookedDocument and return compare(invoice, "
+            "booked)")
+
     def test_hook_on_invoice_sent_is_idempotent(
             self, app, db, provider_key, connected_connection, sample_invoice, provider_state):
         need(app, provider_key, "on_invoice_sent")
@@ -72,8 +91,16 @@ class OutboundScenarios:
         if "lost_response" not in provider_state.fault_categories:
             pytest.skip("the provider state cannot lose a response (lost_response)")
         provider_state.inject_fault("lost_response")
-        with pytest.raises(ProviderDown):
+        try:
             push(connected_connection, sample_invoice, "contract-lost-1", "lost response")
+        except ProviderDown:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the scenario's point
+            pytest.fail(f"the push's response was lost and your plugin raised "
+                        f"{type(exc).__name__} ({exc}); raise ProviderDown so the host retries")
+        else:
+            pytest.fail("the push's response was lost, yet on_invoice_sent returned normally; "
+                        "raise ProviderDown so the host retries with the same key")
         retry = push(connected_connection, sample_invoice, "contract-lost-1", "retry")
         doc = the_only_invoice(provider_state, "after a lost response and its retry")
         assert retry.external_id == doc.external_id, (
@@ -175,5 +202,8 @@ class OutboundScenarios:
             f"the client {sample_invoice.client.name!r} was previewed as {preview.outcome!r}, "
             f"but the push booked the invoice to the provider's customer "
             f"{doc.customer_name!r}: preview it as a match to that customer")
+        assert preview.external_label in ("", doc.customer_name), (
+            f"the client was previewed as a match to {preview.external_label!r}, but the push "
+            f"booked the invoice to {doc.customer_name!r}")
         assert dict(provider_state.live_records()) == before, (
             "preview_matches wrote at the provider; it must only read")
