@@ -23,7 +23,8 @@ never through the plugin, and maps them the way an accountant reads QuickBooks:
 bookkeeper's own app, :class:`qbo_books.Books`) and returns the webhook delivery QuickBooks
 signs for the plugin's app with the verifier token of the host's configuration.
 :meth:`QboProviderState.inject_fault` answers the company's next request the way Intuit does
-(reference 8, sample S4); see :data:`FAULTS`.
+(reference 8, sample S4); see :data:`FAULTS`. :meth:`QboProviderState.skew_bookings` (the
+protocol's optional method) turns the company's sales tax off.
 """
 
 from __future__ import annotations
@@ -220,6 +221,12 @@ class QboProviderState:
         assert len(deliveries) == 1, f"expected one webhook delivery, got {deliveries}"
         headers, body = deliveries[0]
         return self._payment(payment), SignedDelivery(headers=headers, body=body)
+
+    def skew_bookings(self) -> None:
+        """QuickBooks books the company's documents differently from now on: sales tax is
+        turned off in the company (Account and settings), so a taxed invoice is booked
+        without its tax."""
+        self.qbo.preferences(self.realm, {"TaxPrefs": {"UsingSalesTax": False}})
 
     def inject_fault(self, category: str, *, writes_only: bool = True) -> None:
         """QuickBooks' answer to the company's next write (``writes_only``) or request:

@@ -132,6 +132,17 @@ def test_provider_state_credit_memo_is_allocated_by_quickbooks_payment_of_zero(
     assert provider_state.live_records()["CreditMemo"] == 1
 
 
+def test_provider_state_skew_bookings_books_a_taxed_invoice_without_its_tax(
+        hook, connected_connection, sample_invoice, provider_state):
+    provider_state.skew_bookings()
+
+    pushed = push(hook, connected_connection, sample_invoice)
+
+    doc = provider_state.document(pushed.external.external_id)
+    assert (doc.tax_total, doc.total) == (Decimal("0.00"), Decimal("1580.00"))
+    assert sample_invoice.tax_total == Decimal("120.00")
+
+
 def test_split_payment_spreads_credit_over_the_invoice_lines_in_order():
     payment = {"Id": "9", "TotalAmt": 70, "Line": [
         {"Amount": 50, "LinkedTxn": [{"TxnId": "1", "TxnType": "Invoice"}]},
