@@ -51,6 +51,9 @@ NAME_LISTS = ("Customer", "Vendor", "Item", "Account", "Class", "Term")
 #: Transactions counted when not voided.
 TRANSACTIONS = ("Invoice", "CreditMemo", "Payment")
 #: The fault categories the QuickBooks sandbox produces (see :meth:`QboProviderState.inject_fault`).
+#: Not ``conflict`` and ``not_found``: QuickBooks answers them only to a write on an existing
+#: transaction (a stale ``SyncToken``, 5010; a transaction deleted meanwhile, 610), and the
+#: next write may be a create, which QuickBooks never answers that way.
 FAULTS = REQUIRED_FAULTS | {"lost_response"}
 TOKEN_PATH = "^/oauth2/v1/tokens/bearer$"
 CENT = Decimal("0.01")
