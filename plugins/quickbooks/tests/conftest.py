@@ -33,6 +33,8 @@ from qbo_testkit import (OAUTH_CLIENTS, REALM_SETTINGS, SALES_TAX, Sandbox,  # n
 
 @pytest.fixture(scope="session")
 def qbo_sandbox():
+    """The QuickBooks sandbox served over real HTTP for the session (``.url``, ``.app``);
+    webhooks are not sent by themselves (tests capture them, :mod:`qbo_books`)."""
     app = create_app({"QBO_WEBHOOK_BATCH_SECONDS": 0, "QBO_START_WEBHOOKS": False,
                       "QBO_OAUTH_CLIENTS": OAUTH_CLIENTS})
     server = ServerThread(app).start()
@@ -44,6 +46,8 @@ def qbo_sandbox():
 
 @pytest.fixture
 def qbo(qbo_sandbox):
+    """The sandbox's control API (:class:`qbo_testkit.Sandbox`), after a reset: companies
+    re-seeded, tokens, faults and the request log forgotten."""
     sandbox = Sandbox(qbo_sandbox)
     sandbox.reset()
     yield sandbox
@@ -52,21 +56,25 @@ def qbo(qbo_sandbox):
 
 @pytest.fixture
 def psa_plugins():
+    """The plugins the host app loads: only this one."""
     return ("quickbooks",)
 
 
 @pytest.fixture
 def provider_key():
+    """This plugin's provider key (= its entry-point name)."""
     return "quickbooks"
 
 
 @pytest.fixture
 def psa_provider_key():
+    """The provider key ``connection_factory`` uses."""
     return "quickbooks"
 
 
 @pytest.fixture
 def app(make_app, psa_plugins, qbo):
+    """The host app with only the QuickBooks plugin, its configuration aimed at the sandbox."""
     return make_app(plugins=psa_plugins, **app_config(qbo.url))
 
 
@@ -91,6 +99,7 @@ def qbo_connection(connection_factory, qbo, org):
 
 @pytest.fixture
 def hook(db):
+    """``hook(conn, name, **kwargs)``: call a hook on the plugin owning ``conn``."""
     from host.integrations.dispatch import call_owner
 
     def call(conn, name, **kwargs):
@@ -101,6 +110,7 @@ def hook(db):
 
 @pytest.fixture
 def connected_connection(qbo_connection):
+    """A connection to the sandbox's US company, with tokens the sandbox minted."""
     return qbo_connection("us")
 
 
