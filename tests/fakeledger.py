@@ -8,12 +8,24 @@ One process-wide :data:`LEDGER` holds the state; :func:`serve` starts its Flask 
     LEDGER.fail_next("validation")          # next API write answers 400
     LEDGER.fail_next("rate_limited")        # 429 with Retry-After: 7
     LEDGER.fail_next("provider_down")       # 503
-    LEDGER.fail_next("lost_response")       # the write is stored, the answer is a 503
+    LEDGER.fail_next("lost_response")       # the write is stored, the answer is a 504
+    LEDGER.fail_next("auth")                # 401, and every token revoked (refresh fails)
+    LEDGER.fail_next("conflict")            # 409;  "not_found": 404
+    LEDGER.fail_next("provider_down", writes_only=False)   # the next request of any kind
     LEDGER.tenants = [("t-1", "Fake Books"), ("t-2", "Other Books")]   # tenant picker
     LEDGER.access_ttl = 0                   # access tokens expire at once (forces refresh)
     LEDGER.custom_numbers = False           # test_connection reports a failed check
     LEDGER.revoke_all()                     # every token refused -> needs_reauth
     body, headers = LEDGER.record_payment(invoice_id, Decimal("50.00"))   # signed webhook
+    LEDGER.live_records("t-1")              # {"Customer": 1, "Item": 3, "Invoice": 1, ...}
+
+What it books: invoices and credit notes hold their lines (quantity, unit price, discount,
+the amount the ledger computes from them, the tax code and the tax it computes at that code's
+rate), subtotal, tax and total, currency, issue and due date, whether the ledger emailed it
+(``send``), and for a credit note the invoice it is allocated to. ``PUT /api/invoices/<id>``
+updates an invoice in place; ``POST /api/invoices/<id>/void`` voids it. Payments hold the
+invoice they are applied to. ``tests/fakeledger_state.py`` reads all this for the contract
+suite (the ``ProviderState`` protocol).
 
 OAuth: ``/oauth/authorize`` (consent page, ``#allow`` / ``#deny``), ``/oauth/token``
 (authorization_code with PKCE S256, refresh_token with rotation: the old refresh token dies),
@@ -30,7 +42,7 @@ import json
 import secrets
 import threading
 import time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, abort, jsonify, redirect, render_template_string, request
@@ -62,10 +74,12 @@ class LedgerState:
             self.refresh_tokens: set[str] = set()
             self.refresh_calls = 0
             self.revoked: list[str] = []
-            self.faults: list[str] = []
+            #: (category, writes_only): the answer to the next write (or request of any kind)
+            self.faults: list[tuple[str, bool]] = []
             self.read_faults: list[str] = []
             self.items = {"1": "Services", "2": "Consulting", "3": "Hardware"}
             self.tax_codes = {"TAX": "Standard 20%", "NON": "Exempt"}
+            self.tax_rates = {"TAX": Decimal("20"), "NON": Decimal("0")}
             self.customers: dict[str, dict] = {}
             self.documents: dict[str, dict] = {}  # invoices, credit notes, payments by id
             self.idempotency: dict[str, dict] = {}
@@ -81,9 +95,12 @@ class LedgerState:
         self._seq += 1
         return str(self._seq)
 
-    def fail_next(self, category: str, times: int = 1) -> None:
+    def fail_next(self, category: str, times: int = 1, writes_only: bool = True) -> None:
+        """The next ``times`` writes (or, with ``writes_only=False``, requests of any kind)
+        answer as ``category``: validation, rate_limited, provider_down, auth, conflict,
+        not_found or lost_response."""
         with self.lock:
-            self.faults.extend([category] * times)
+            self.faults.extend([(category, writes_only)] * times)
 
     def fail_next_read(self, times: int = 1) -> None:
         """The next ``times`` GET requests answer 503."""
@@ -105,18 +122,52 @@ class LedgerState:
     def invoices(self) -> list[dict]:
         return [d for d in self.documents.values() if d["type"] == "invoice"]
 
-    def record_payment(self, invoice_id: str, amount: Decimal, tenant_id: str = "t-1"):
-        """A payment typed at the ledger: stored, and a signed webhook (body, headers) returned
-        for the test to POST to ``/webhooks/fakeprovider``."""
+    def live_records(self, tenant_id: str) -> dict[str, int]:
+        """Active records by kind for a tenant (voided documents not counted)."""
+        with self.lock:
+            counts = {"Customer": sum(c["tenant"] == tenant_id for c in self.customers.values()),
+                      "Item": len(self.items)}
+            for doc in self.documents.values():
+                if doc["tenant"] == tenant_id and not doc.get("voided"):
+                    kind = {"invoice": "Invoice", "credit_note": "CreditNote",
+                            "payment": "Payment"}[doc["type"]]
+                    counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+    def record_payment(self, invoice_id: str, amount: Decimal, tenant_id: str = "t-1",
+                       on: str | None = None):
+        """A payment typed at the ledger (``on``: its ISO date, default today): stored, and a
+        signed webhook (body, headers) returned for the test to POST to
+        ``/webhooks/fakeprovider``."""
         with self.lock:
             pid = self.next_id()
             self.documents[pid] = {"id": pid, "type": "payment", "tenant": tenant_id,
                                    "invoice_id": invoice_id, "amount": str(amount),
-                                   "date": time.strftime("%Y-%m-%d"), "voided": False}
+                                   "date": on or time.strftime("%Y-%m-%d"), "voided": False}
             self.changes.append((time.time(), "payment", pid))
         body = json.dumps({"events": [{"tenant": tenant_id, "entity": "Payment", "id": pid,
                                         "operation": "Create", "event_id": f"ev-{pid}"}]}).encode()
         return body, {"Content-Type": "application/json", "X-Fake-Signature": sign(body)}
+
+
+CENT = Decimal("0.01")
+
+
+def book(state: LedgerState, data: dict) -> dict:
+    """The ledger's own arithmetic on a posted document: each line's amount from its quantity,
+    unit price and discount, its tax at its tax code's rate, then subtotal, tax and total."""
+    lines, subtotal, tax_total = [], Decimal(0), Decimal(0)
+    for line in data.get("lines") or ():
+        quantity, price = Decimal(line["quantity"]), Decimal(line["unit_price"])
+        discount = Decimal(line.get("discount_percent") or 0)
+        amount = (quantity * price * (100 - discount) / 100).quantize(CENT, ROUND_HALF_UP)
+        rate = state.tax_rates.get(line.get("tax_code") or "", Decimal(0))
+        tax = (amount * rate / 100).quantize(CENT, ROUND_HALF_UP)
+        lines.append({**line, "amount": str(amount), "tax_amount": str(tax)})
+        subtotal += amount
+        tax_total += tax
+    return {"lines": lines, "subtotal": str(subtotal), "tax_total": str(tax_total),
+            "total": str(subtotal + tax_total)}
 
 
 def sign(body: bytes) -> str:
@@ -205,8 +256,13 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             if request.method == "GET" and state.read_faults:
                 state.read_faults.pop(0)
                 return jsonify(error="unavailable"), 503
-            if request.method != "GET" and state.faults:
-                fault = state.faults.pop(0)
+            if state.faults and (request.method != "GET" or not state.faults[0][1]):
+                fault, _writes_only = state.faults.pop(0)
+                if fault == "auth":
+                    state.revoke_all()
+                    return jsonify(error="unauthorized"), 401
+                if fault == "not_found":
+                    return jsonify(error="not_found", message="No such record"), 404
                 if fault == "validation":
                     return jsonify(error="validation", message="Customer email is invalid"), 400
                 if fault == "rate_limited":
@@ -250,6 +306,11 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             abort(404)
         return jsonify([{"id": k, "name": v} for k, v in source.items()])
 
+    @app.get("/api/tax-rates")
+    def tax_rates():
+        tenant()
+        return jsonify({code: str(rate) for code, rate in state.tax_rates.items()})
+
     @app.get("/api/customers")
     def customers():
         tid = tenant()
@@ -267,6 +328,10 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             data = request.get_json()
             oid = state.next_id()
             doc = {**data, "id": oid, "tenant": tid}
+            if kind in ("invoices", "credit-notes"):
+                doc.update(book(state, data), emailed=bool(data.get("send")))
+            if kind == "credit-notes" and data.get("invoice"):
+                doc["allocations"] = [{"invoice_id": data["invoice"], "amount": doc["total"]}]
             if kind == "customers":
                 state.customers[oid] = doc
             elif kind == "items":
@@ -290,6 +355,26 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
         with state.lock:
             state.items.pop(oid, None)
         return "", 204
+
+    @app.put("/api/invoices/<oid>")
+    def update_invoice(oid):
+        tenant()
+        key = request.headers.get("Idempotency-Key")
+        with state.lock:
+            if key and key in state.idempotency:
+                return jsonify(state.idempotency[key]), 200
+            doc = state.documents.get(oid)
+            if doc is None or doc["type"] != "invoice":
+                return jsonify(error="not_found", message="No such invoice"), 404
+            if doc.get("voided"):
+                return jsonify(error="validation", message="A voided invoice cannot change"), 400
+            data = request.get_json()
+            doc.update(data, **book(state, data))
+            doc["emailed"] = doc.get("emailed", False) or bool(data.get("send"))
+            state.changes.append((time.time(), "invoice", oid))
+            if key:
+                state.idempotency[key] = doc
+        return jsonify(doc)
 
     @app.post("/api/invoices/<oid>/void")
     def void(oid):

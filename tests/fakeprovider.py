@@ -10,17 +10,27 @@ process); steer it through ``fakeledger.LEDGER`` (see that module). Behaviour:
 
 * ``on_connect`` lists the ledger's tenants (``realmId`` in the callback selects one);
   settings defaults ``{"default_item": "1", "auto_send": False}``;
+* ``test_connection`` reports an unreachable ledger as a failed check (only a refused
+  credential raises); its write check creates a product and deletes it again;
 * ``on_invoice_sent`` finds or creates the customer (remembered in ``connection.refs`` under
   ``"customer"``), maps each line's service type through ``connection.mapping("item", id)``
-  (else the ``default_item`` setting, else :class:`MappingError`), posts with the idempotency
-  key; returns ``SyncResult(external_id, number="INV-<id>", deep_link=<ledger>/app/<id>)``
-  with the ``differences`` between what the ledger answered it booked and the invoice
-  (``hookspecs.compare``; ``LEDGER.books_in`` makes the ledger book another currency), and
-  ``emailed`` when the ``auto_send`` setting had the ledger send it;
-* HTTP answers map to the typed errors: 400 -> ValidationError, 409 -> ConflictError,
-  404 -> NotFoundError, 5xx -> ProviderDown (429, 401, transport errors: the host's client);
+  (else the ``default_item`` setting, else :class:`MappingError`) and its tax rate through
+  ``connection.mapping("tax_code", id)`` (else the ledger's tax code of the same rate, else
+  :class:`MappingError`), posts with the idempotency key -- or, when ``invoice.external`` is
+  set, updates that invoice in place; returns ``SyncResult(external_id, number="INV-<id>",
+  deep_link=<ledger>/app/<id>)`` with the ``differences`` between what the ledger answered it
+  booked and the invoice (``hookspecs.compare``; ``LEDGER.books_in`` makes the ledger book
+  another currency), and ``emailed`` when the ``auto_send`` setting had the ledger send it;
+* ``on_credit_note`` allocates the credit note to its invoice and never has it emailed;
+* HTTP answers map to the typed errors: 400 -> ValidationError, 401 -> AuthError,
+  409 -> ConflictError, 404 -> NotFoundError, 5xx -> ProviderDown (429, a 401 the token
+  refresh cures, transport errors: the host's client);
 * webhooks are signed with HMAC-SHA256 (header ``X-Fake-Signature``, key
-  ``FAKEPROVIDER_WEBHOOK_SECRET``), one event per changed entity.
+  ``FAKEPROVIDER_WEBHOOK_SECRET``), one event per changed entity, translated into the host's
+  vocabulary (``Payment``/``Create`` -> ``payment``/``create``).
+
+It passes the shared contract suite (``tests/integrations/test_contract_fake.py``), and
+``scripts/mutation_check.py`` breaks copies of it to prove the suite notices.
 
 Config keys: ``FAKEPROVIDER_BASE_URL`` (default: start the in-process ledger),
 ``FAKEPROVIDER_WEBHOOK_SECRET``.
@@ -37,6 +47,7 @@ from wtforms.validators import DataRequired
 
 import fakeledger
 from hookspecs import (
+    AuthError,
     BookedDocument,
     BookedLine,
     ChangeSet,
@@ -53,6 +64,7 @@ from hookspecs import (
     PaymentAllocation,
     PaymentRecord,
     ProviderDown,
+    ProviderError,
     ProviderInfo,
     RateLimit,
     SyncResult,
@@ -133,6 +145,8 @@ def _call(connection, method: str, path: str, **kwargs):
     message = (resp.json() if resp.content else {}).get("message", f"HTTP {resp.status_code}")
     if resp.status_code == 400:
         raise ValidationError(message, code="400")
+    if resp.status_code == 401:
+        raise AuthError("The Fake Ledger refused the connection's credentials", code="401")
     if resp.status_code == 409:
         raise ConflictError(message, code="409")
     if resp.status_code == 404:
@@ -157,6 +171,20 @@ def _customer_id(connection, client) -> str:
     return cid
 
 
+def _tax_code(connection, line) -> str | None:
+    if line.tax_rate is None:
+        return None
+    mapped = connection.mapping("tax_code", line.tax_rate.id)
+    if mapped:
+        return mapped
+    rates = _call(connection, "GET", "/api/tax-rates")
+    same = [code for code, rate in rates.items() if Decimal(rate) == line.tax_rate.rate]
+    if not same:
+        raise MappingError(f"The tax rate {line.tax_rate.name} has no tax code in the Fake Ledger",
+                           fix="Map it to a tax code on the Manage page, then retry.")
+    return same[0]
+
+
 def _lines(connection, lines) -> list[dict]:
     out = []
     for line in lines:
@@ -170,7 +198,8 @@ def _lines(connection, lines) -> list[dict]:
                                    "choose a default product, then retry.")
         out.append({"item": item, "description": line.description, "amount": str(line.amount),
                     "quantity": str(line.quantity), "unit_price": str(line.unit_price),
-                    "discount_percent": str(line.discount_percent)})
+                    "discount_percent": str(line.discount_percent),
+                    "tax_code": _tax_code(connection, line)})
     return out
 
 
@@ -180,11 +209,11 @@ def _booked(doc: dict) -> BookedDocument:
                              quantity=Decimal(line["quantity"]),
                              unit_amount=Decimal(line["unit_price"]),
                              amount=Decimal(line["amount"]),
+                             tax=Decimal(line["tax_amount"]) if line.get("tax_amount") else None,
                              discount_percent=Decimal(line["discount_percent"]))
                   for line in doc["lines"])
-    total = Decimal(doc["total"])
-    return BookedDocument(provider="Fake Ledger", total=total, currency=doc.get("currency", ""),
-                          tax=total - sum((line.amount for line in lines), Decimal(0)),
+    return BookedDocument(provider="Fake Ledger", total=Decimal(doc["total"]),
+                          currency=doc.get("currency", ""), tax=Decimal(doc["tax_total"]),
                           lines=lines)
 
 
@@ -192,7 +221,7 @@ def _result(doc: dict, document=None) -> SyncResult:
     return SyncResult(external_id=doc["id"], number=doc.get("number"),
                       deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1",
                       differences=compare(document, _booked(doc)) if document else (),
-                      emailed=bool(doc.get("send")))
+                      emailed=bool(doc.get("emailed")))
 
 
 # -- connection lifecycle ----------------------------------------------------------------------
@@ -211,6 +240,16 @@ def on_connect(connection, callback_params):
 
 @hookimpl
 def test_connection(connection, write_check):
+    try:
+        return TestResult(checks=tuple(_checks(connection, write_check)))
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return TestResult(checks=(Check("Fake Ledger reachable", "fail", exc.message,
+                                        fix="Try again in a few minutes."),))
+
+
+def _checks(connection, write_check) -> list[Check]:
     company = _call(connection, "GET", "/api/company")
     checks = [Check("Company", "pass", f"Connected to {company['name']}")]
     if not company.get("custom_numbers", True):
@@ -230,7 +269,7 @@ def test_connection(connection, write_check):
     else:
         checks.append(Check("Write access", "warn", "Not checked",
                             fix="Tick 'also check write access' to verify it."))
-    return TestResult(checks=tuple(checks))
+    return checks
 
 
 @hookimpl
@@ -248,11 +287,15 @@ def on_disconnect(connection):
 @hookimpl
 def on_invoice_sent(connection, invoice, idempotency_key):
     payload = {"customer": _customer_id(connection, invoice.client), "number_ref": invoice.number,
-               "total": str(invoice.total), "currency": invoice.currency,
+               "currency": invoice.currency, "issue_date": invoice.issue_date.isoformat(),
                "due_date": invoice.due_date.isoformat(), "lines": _lines(connection, invoice.lines),
                "send": bool(connection.settings.get("auto_send"))}
-    doc = _call(connection, "POST", "/api/invoices", json=payload,
-                headers={"Idempotency-Key": idempotency_key})
+    headers = {"Idempotency-Key": idempotency_key}
+    if invoice.external:
+        doc = _call(connection, "PUT", f"/api/invoices/{invoice.external.external_id}",
+                    json=payload, headers=headers)
+    else:
+        doc = _call(connection, "POST", "/api/invoices", json=payload, headers=headers)
     return _result(doc, invoice)
 
 
@@ -268,7 +311,8 @@ def on_credit_note(connection, credit_note, idempotency_key):
     payload = {"customer": _customer_id(connection, credit_note.client),
                "invoice": credit_note.invoice_external.external_id
                if credit_note.invoice_external else None,
-               "total": str(credit_note.total), "currency": credit_note.currency,
+               "currency": credit_note.currency,
+               "issue_date": credit_note.issue_date.isoformat(),
                "lines": _lines(connection, credit_note.lines)}
     return _result(_call(connection, "POST", "/api/credit-notes", json=payload,
                          headers={"Idempotency-Key": idempotency_key}), credit_note)
@@ -291,13 +335,19 @@ def verify_webhook(headers, body, config):
     return verify_hmac_sha256_base64(secret, body, headers.get("X-Fake-Signature"))
 
 
+#: The ledger's entity names in the host's vocabulary (``WEBHOOK_ENTITIES``).
+ENTITIES = {"Invoice": "invoice", "CreditNote": "credit_note", "Payment": "payment",
+            "Customer": "customer", "Item": "item"}
+
+
 @hookimpl
 def parse_webhook(headers, body):
     try:
         data = json.loads(body)
-        return [WebhookEvent(tenant_id=e["tenant"], entity=e["entity"], entity_id=e["id"],
-                             operation=e["operation"], event_id=e.get("event_id", ""))
-                for e in data["events"]]
+        return [WebhookEvent(tenant_id=e["tenant"], entity=ENTITIES[e["entity"]],
+                             entity_id=e["id"], operation=e["operation"].lower(),
+                             event_id=e.get("event_id", ""))
+                for e in data["events"] if e["entity"] in ENTITIES]
     except (ValueError, KeyError, TypeError) as exc:
         raise ValidationError(f"Malformed Fake Ledger webhook: {exc}") from exc
 

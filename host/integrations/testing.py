@@ -20,8 +20,11 @@ Fixtures (all function-scoped unless noted):
 ``browser`` (session) / ``page``  Playwright Chromium (``/usr/bin/chromium``, headless).
 ``live_server``                the ``app`` served on 127.0.0.1 in a thread (``.url``).
 
+``callback_params``            the OAuth callback parameters the contract suite passes to
+                               ``on_connect``; ``{}`` unless a plugin's conftest overrides it.
+
 ``ProviderContractSuite`` (host.integrations.contract_suite) is the shared test class every
-provider plugin subclasses; see that module.
+provider plugin subclasses; see that package for the fixtures a plugin provides.
 
 Helpers (plain functions): ``create_org(app, ...)``, ``login(client, email, password)``,
 ``csrf_token(client, url)`` (a CSRF token for the client's session),
@@ -95,6 +98,13 @@ def _config(folder: Path, plugins, **extra) -> dict:
         config["PSA_PLUGINS"] = list(plugins)
     config.update(extra)
     return config
+
+
+@pytest.fixture
+def callback_params():
+    """The OAuth callback parameters ``on_connect`` receives in the contract suite (override in
+    a plugin's conftest: QuickBooks ``{"realmId": ...}``)."""
+    return {}
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_hook_parse_webhook_turns_a_delivery_into_events(app, pushed):
     with app.app_context():
         events = call_provider("fakeprovider", "parse_webhook", headers=headers, body=body)
         assert [(e.entity, e.operation, e.tenant_id) for e in events] == [
-            ("Payment", "Create", "t-1")]
+            ("payment", "create", "t-1")]
         with pytest.raises(ValidationError):
             call_provider("fakeprovider", "parse_webhook", headers=headers, body=b"{oops")
 
