@@ -1,4 +1,4 @@
-"""The contract-suite fixtures for the fake provider, importable by name.
+"""The contract-suite fixtures and suite class for the fake provider, importable by name.
 
 ``tests/integrations/test_contract_fake.py`` runs the suite against ``fakeprovider`` with
 them, and ``scripts/mutation_check.py`` against broken copies of it (another plugin name:
@@ -16,17 +16,19 @@ import pytest
 import fakeledger
 from fakeledger_state import FakeLedgerState
 from hookspecs import ClientData, InvoiceData, LineData, ServiceTypeData, TaxRateData
+from host.integrations.testing import ProviderContractSuite
 
 TENANT = ("t-1", "Fake Books Inc")
 
 
 @pytest.fixture
 def connected_connection(connection_factory, provider_key):
-    """A connection to the ledger's tenant ``t-1``, holding tokens the ledger issued."""
+    """A connection to the ledger's tenant ``t-1``, holding tokens the ledger issued, with
+    automatic sending on (so the suite sees invoices emailed and credit notes not)."""
     with fakeledger.LEDGER.lock:
         tokens = fakeledger.LEDGER.issue_tokens()
     return connection_factory(provider_key=provider_key, tokens=tokens, tenant=TENANT,
-                              settings={"default_item": "1", "auto_send": False})
+                              settings={"default_item": "1", "auto_send": True})
 
 
 @pytest.fixture
@@ -55,3 +57,9 @@ def sample_invoice():
 def provider_state():
     """The ledger's side of tenant ``t-1``, read directly (tests/fakeledger_state.py)."""
     return FakeLedgerState(TENANT[0])
+
+
+class FakeProviderContract(ProviderContractSuite):
+    """The suite as the fake provider runs it (subclassed as ``Test...`` where it runs)."""
+
+    auto_send_setting = "auto_send"

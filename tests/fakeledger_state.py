@@ -70,6 +70,10 @@ class FakeLedgerState:
     def live_records(self):
         return self.ledger.live_records(self.tenant_id)
 
+    def skew_bookings(self):
+        """Optional (``OPTIONAL_METHODS``): the ledger books in EUR whatever it is sent."""
+        self.ledger.books_in = "EUR"
+
     # -- reading one document ----------------------------------------------------------------
 
     def _held(self, doc: dict) -> HeldDocument:

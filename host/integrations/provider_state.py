@@ -156,3 +156,12 @@ class ProviderState(Protocol):
         payments, anything a write check might create): ``{"Customer": 3, "Invoice": 1}``.
         Voided, deleted and inactive records are not counted."""
         ...
+
+
+#: Optional methods a provider state may add; the scenarios that need one skip without it.
+#:
+#: ``skew_bookings() -> None``: from now on the provider books the tenant's documents
+#: differently from what it is sent, as a provider with rules of its own would (another
+#: currency, total, tax or line), so the suite can check that ``SyncResult.differences`` says
+#: so. The fake ledger books every document in another currency.
+OPTIONAL_METHODS: tuple[str, ...] = ("skew_bookings",)

@@ -3,12 +3,12 @@
 import pytest
 
 from fakecontract import (  # noqa: F401  (the suite's fixtures)
+    FakeProviderContract,
     callback_params,
     connected_connection,
     provider_state,
     sample_invoice,
 )
-from host.integrations.testing import ProviderContractSuite
 
 
 @pytest.fixture
@@ -16,5 +16,5 @@ def provider_key():
     return "fakeprovider"
 
 
-class TestFakeProviderContract(ProviderContractSuite):
-    auto_send_setting = "auto_send"
+class TestFakeProviderContract(FakeProviderContract):
+    pass

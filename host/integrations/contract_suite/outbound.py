@@ -17,6 +17,7 @@ from host.integrations.contract_suite.hooks import call, need
 from host.integrations.contract_suite.readback import (
     assert_holds_invoice,
     assert_holds_lines,
+    books_as_sent,
     held,
     money,
     the_only_invoice,
@@ -55,6 +56,24 @@ class OutboundScenarios:
         assert result.emailed == doc.emailed, (
             f"SyncResult.emailed is {result.emailed}, but the provider "
             f"{'did' if doc.emailed else 'did not'} email the invoice")
+
+    def test_hook_on_invoice_sent_reports_what_the_provider_booked_differently(
+            self, app, db, provider_key, connected_connection, sample_invoice, provider_state):
+        need(app, provider_key, "on_invoice_sent")
+        if not hasattr(provider_state, "skew_bookings"):
+            pytest.skip("the provider state cannot make the provider book differently "
+                        "(optional skew_bookings)")
+        provider_state.skew_bookings()
+        result = push(connected_connection, sample_invoice, "contract-skew-1", "skewed push")
+        doc = the_only_invoice(provider_state, "after the push")
+        if books_as_sent(doc, sample_invoice):
+            pytest.fail("skew_bookings() did not change what the provider booked; fix the "
+                        "provider state")
+        assert result.differences, (
+            "the provider booked the invoice differently from the host (read it back: "
+            f"{doc.currency} {doc.total}, tax {doc.tax_total}), but SyncResult.differences is "
+            "empty; describe the booking with BookedDocument and return compare(invoice, "
+            "booked)")
 
     def test_hook_on_invoice_sent_is_idempotent(
             self, app, db, provider_key, connected_connection, sample_invoice, provider_state):

@@ -58,6 +58,15 @@ def assert_holds_invoice(doc: HeldDocument, invoice, what: str) -> None:
         f"{what}: the provider's total is {doc.total}, the host invoice's is {invoice.total}.")
 
 
+def books_as_sent(doc: HeldDocument, invoice) -> bool:
+    """Whether the provider's copy books the invoice exactly as the host sent it."""
+    try:
+        assert_holds_invoice(doc, invoice, "")
+    except AssertionError:
+        return False
+    return True
+
+
 def assert_holds_lines(doc: HeldDocument, document, what: str) -> None:
     """Line by line: quantities, unit prices and amounts (and tax, where held per line)."""
     sent = list(document.lines)
