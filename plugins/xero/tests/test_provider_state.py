@@ -214,3 +214,15 @@ def test_faults_are_per_organisation(connected_connection, xero_connection, prov
     with pytest.raises(ProviderDown):
         hook(connected_connection, "on_invoice_sent", invoice=sample_invoice,
              idempotency_key="o-2")
+
+
+def test_skew_bookings_makes_xero_book_more_tax_than_the_psa_sent(provider_state, hook,
+                                                                  connected_connection,
+                                                                  sample_invoice):
+    provider_state.skew_bookings()
+    result = hook(connected_connection, "on_invoice_sent", invoice=sample_invoice,
+                  idempotency_key="skew-1")
+    held = provider_state.document(result.external_id)
+    assert held.lines[0].tax_amount == D("337.50")  # 1,500.00 at 22.5 %
+    assert (held.tax_total, held.total) == (D("337.50"), D("2797.50"))
+    assert result.differences  # the plugin says Xero booked it differently

@@ -16,7 +16,9 @@ and steers it the way Xero would be steered:
 - ``inject_fault``: every category, answered in Xero's shapes by the sandbox's API gate
   (:mod:`psa_xero.sandbox.tenant_faults`);
 - ``live_records``: active contacts, items, invoices, credit notes, payments and credit
-  allocations.
+  allocations;
+- ``skew_bookings`` (optional in the protocol): Xero's sales tax rates change under the
+  plugin, so Xero books more tax than the PSA sent.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ _KINDS = {"invoice": ("invoices", "InvoiceID", "InvoiceNumber", "ACCREC"),
           "credit_note": ("credit_notes", "CreditNoteID", "CreditNoteNumber", "ACCRECCREDIT")}
 _STATUS = {"PAID": "paid", "VOIDED": "voided", "DELETED": "deleted"}
 _CLOSED = ("VOIDED", "DELETED")
+#: how many percentage points ``skew_bookings`` raises the organisation's sales tax rates
+SKEW_POINTS = Decimal("2.5")
 
 
 def _dec(value) -> Decimal:
@@ -163,6 +167,22 @@ class XeroProviderState:
 
     def inject_fault(self, category: str, *, writes_only: bool = True) -> None:
         self.sandbox.tenant_faults.inject(self.tenant_id, category, writes_only=writes_only)
+
+    # -- Xero's own rules -------------------------------------------------------------------------
+
+    def skew_bookings(self) -> None:
+        """From now on Xero books tax at rates of its own: every sales tax rate above zero
+        rises by 2.5 points (as when VAT goes up and Xero updates the organisation's rates
+        before the PSA's are changed). Xero computes a line's tax from its TaxType, so a line
+        mapped to one is booked with more tax than the PSA's invoice says."""
+        with self.sandbox.state.lock:
+            for rate in self._org()["tax_rates"].values():
+                if rate["CanApplyToRevenue"] and rate["EffectiveRate"] > 0:
+                    raised = float(_dec(rate["EffectiveRate"]) + SKEW_POINTS)
+                    rate["EffectiveRate"] = rate["DisplayTaxRate"] = raised
+                    for component in rate["TaxComponents"]:
+                        component["Rate"] = raised
+            self.sandbox.state.save()
 
     # -- what a write check might leave behind ---------------------------------------------------
 
