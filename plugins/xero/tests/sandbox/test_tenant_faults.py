@@ -43,6 +43,10 @@ def test_conflict_answers_with_the_message_of_the_write(xero, control):
                      {"Invoices": [{"Reference": "edited", "DueDate": "2026-05-01"}]})
     assert "cannot be edited as it has a payment or credit note allocated" in \
         resp.json()["Elements"][0]["ValidationErrors"][0]["Message"]
+    inject(control, "conflict")
+    resp = xero.put("Contacts", {"Contacts": [{"Name": "Northwind Traders"}]})
+    assert resp.json()["Elements"][0]["ValidationErrors"][0]["Message"].startswith(
+        "The contact name Northwind Traders is already assigned to another contact.")
 
 
 @pytest.mark.parametrize("category, status, content_type", [

@@ -17,8 +17,10 @@ category            Xero's answer
 ``conflict``        likewise, with the stale/duplicate message Xero gives for the write:
                     "Invoice # must be unique." (creating an invoice), "Credit Note # must be
                     unique." (a credit note), "This document cannot be edited as it has a
-                    payment or credit note allocated to it." (updating one), else "The
-                    Idempotency-Key '...' has already been used with a different request."
+                    payment or credit note allocated to it." (updating one), "The contact
+                    name ... is already assigned to another contact. ..." (creating a
+                    contact), else "The Idempotency-Key '...' has already been used with a
+                    different request."
 ``not_found``       404, plain text "The resource you're looking for cannot be found"
 ``rate_limited``    429 with ``Retry-After`` and ``X-Rate-Limit-Problem: minute``
 ``provider_down``   503, plain text (maintenance / "Organisation offline")
@@ -115,6 +117,10 @@ def _conflict_message() -> str:
         return E.MSG_CREDIT_NOTE_NUMBER_UNIQUE
     if request.method == "POST" and _ID_IN_PATH.match(path):
         return E.MSG_HAS_PAYMENTS
+    if request.method in ("PUT", "POST") and path == "/api.xro/2.0/Contacts":
+        _, items = _elements(request.get_json(silent=True))
+        name = str((items[0] if items else {}).get("Name") or "")
+        return E.MSG_CONTACT_NAME_TAKEN.format(name=name)
     key = request.headers.get("Idempotency-Key") or "-"
     return E.MSG_IDEMPOTENCY_REUSED.format(key=key)
 
