@@ -231,6 +231,10 @@ class QboProviderState:
         without its tax."""
         self.qbo.preferences(self.realm, {"TaxPrefs": {"UsingSalesTax": False}})
 
+    def advance_clock(self, seconds: float) -> None:
+        """The sandbox's clock (every company's) moves ``seconds`` ahead."""
+        self.qbo.control("POST", "clock/advance", json={"seconds": seconds})
+
     def inject_fault(self, category: str, *, writes_only: bool = True) -> None:
         """QuickBooks' answer to the company's next write (``writes_only``) or request:
 

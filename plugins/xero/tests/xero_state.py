@@ -184,6 +184,10 @@ class XeroProviderState:
                         component["Rate"] = raised
             self.sandbox.state.save()
 
+    def advance_clock(self, seconds: float) -> None:
+        """The sandbox's clock (every organisation's) moves ``seconds`` ahead."""
+        self.sandbox.clock.advance(seconds)
+
     # -- what a write check might leave behind ---------------------------------------------------
 
     def live_records(self) -> dict[str, int]:
