@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Literal, Mapping
 
 from host.integrations.provider_state import (
-    REQUIRED_FAULTS,
+    ALL_FAULTS,
     HeldAllocation,
     HeldDocument,
     HeldLine,
@@ -51,10 +51,10 @@ NAME_LISTS = ("Customer", "Vendor", "Item", "Account", "Class", "Term")
 #: Transactions counted when not voided.
 TRANSACTIONS = ("Invoice", "CreditMemo", "Payment")
 #: The fault categories the QuickBooks sandbox produces (see :meth:`QboProviderState.inject_fault`).
-#: Not ``conflict`` and ``not_found``: QuickBooks answers them only to a write on an existing
-#: transaction (a stale ``SyncToken``, 5010; a transaction deleted meanwhile, 610), and the
-#: next write may be a create, which QuickBooks never answers that way.
-FAULTS = REQUIRED_FAULTS | {"lost_response"}
+#: ``conflict`` and ``not_found`` are what QuickBooks answers about an existing transaction (the
+#: suite injects them before an update): a stale ``SyncToken`` (5010) on the write, and 610 when
+#: the transaction was deleted meanwhile (the plugin reads it before updating).
+FAULTS = ALL_FAULTS
 TOKEN_PATH = "^/oauth2/v1/tokens/bearer$"
 CENT = Decimal("0.01")
 
@@ -244,6 +244,10 @@ class QboProviderState:
         ``auth``           401 ``AUTHENTICATION`` 3200 (the grant was revoked), and the token
                            refresh that follows answers ``invalid_grant``
         ``lost_response``  the write is committed, then the connection drops unanswered
+        ``conflict``       400 ``ValidationFault`` 5010 (stale object) to this write and the
+                           next (the plugin re-reads and retries once by itself)
+        ``not_found``      400 ``ValidationFault`` 610 to the next read of an invoice (deleted
+                           in QuickBooks meanwhile)
         """
         if category not in FAULTS:
             raise ValueError(f"the QuickBooks sandbox cannot produce {category!r}; "
@@ -270,7 +274,16 @@ class QboProviderState:
             rules.append({"kind": "status", "status": 401, "body": body})
             self.qbo.fault(kind="status", status=400, body={"error": "invalid_grant"},
                            method="POST", path=TOKEN_PATH, count=1)
+        elif category == "conflict":
+            rules.append({"kind": "status", "status": 400, "count": 2, "body": {
+                "Fault": qbo_faults.stale().fault(), "time": qbo_time(now, millis=True)}})
+        elif category == "not_found":
+            latest = max((int(row["Id"]) for row in self._all("Invoice")), default=0)
+            where = {"method": "GET", "path": f"^/v3/company/{self.realm}/invoice/\\d+$"}
+            rules.append({"kind": "status", "status": 400, "body": {
+                "Fault": qbo_faults.not_found("Invoice", str(latest)).fault(),
+                "time": qbo_time(now, millis=True)}})
         else:  # lost_response
             rules.append({"kind": "drop_after_commit"})
         for rule in rules:
-            self.qbo.fault(count=1, **where, **rule)
+            self.qbo.fault(**{"count": 1, **where, **rule})

@@ -199,6 +199,6 @@ def test_provider_state_inject_fault_writes_only_spares_reads(qbo, provider_stat
     http.close()
 
 
-def test_provider_state_refuses_a_fault_it_cannot_produce(provider_state):
-    with pytest.raises(ValueError, match="conflict"):
-        provider_state.inject_fault("conflict")
+def test_provider_state_refuses_a_fault_it_does_not_know(provider_state):
+    with pytest.raises(ValueError, match="teapot"):
+        provider_state.inject_fault("teapot")
