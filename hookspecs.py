@@ -48,6 +48,11 @@ Plugins raise the typed errors re-exported here (:class:`ProviderError` and its 
 ``RateLimited``, ``ProviderDown``) with a plain message and a fix. They never return error codes.
 The host records ``category``, ``message`` and ``fix`` on the sync record, shows them to the
 admin with a Retry button, and retries automatically when ``retryable`` is true.
+Anything else a hook raises, a ``None`` where a value is due, or a result of the wrong type
+(checked against the return annotations below) is a bug: the host raises
+:class:`PluginFailure` naming the plugin and the hook (:class:`HookTimeout` when a hook called
+in a web request does not answer within ``PSA_WEB_HOOK_TIMEOUT``), logs it once and keeps
+running.
 
 The reference implementations are ``psa_quickbooks.plugin`` and ``psa_xero.plugin`` (the
 "Reference:" pointers below name them): thin hook functions delegating to one module per
@@ -66,9 +71,11 @@ import pluggy
 from host.contract.errors import (
     AuthError,
     ConflictError,
+    HookTimeout,
     MappingError,
     NotFoundError,
     PluginContractError,
+    PluginFailure,
     ProviderDown,
     ProviderError,
     RateLimited,
@@ -122,9 +129,11 @@ __all__ = [
     # errors
     "AuthError",
     "ConflictError",
+    "HookTimeout",
     "MappingError",
     "NotFoundError",
     "PluginContractError",
+    "PluginFailure",
     "ProviderDown",
     "ProviderError",
     "RateLimited",

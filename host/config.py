@@ -74,6 +74,13 @@ def defaults(instance_dir: Path) -> dict:
         "PSA_HTTP_TIMEOUT": 30,
         "PSA_RATE_LIMIT_MAX_WAIT": 120,
         "PSA_RATE_LIMIT_MAX_WAIT_WEB": 5,
+        # Seconds a web request waits for one plugin hook (Test, Connect, mapping choices ...)
+        # before answering "<provider> did not answer within N s" (host.integrations.guard);
+        # 0 turns the limit off.
+        "PSA_WEB_HOOK_TIMEOUT": 20,
+        # While this many calls into one plugin still run after their requests gave up, web
+        # requests get the timeout message at once (no new thread).
+        "PSA_WEB_HOOK_MAX_LATE": 4,
         "WTF_CSRF_TIME_LIMIT": None,
         # Login throttling (host.security.login_throttle): wrong passwords in a row per account
         # and per client address, each within the window of the previous one, before 429.

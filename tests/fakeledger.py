@@ -90,6 +90,12 @@ class LedgerState:
             self.books_in: str | None = None
             self.requests = 0
             self._seq = 100
+            #: Seconds added to the ledger's clock (``advance_clock`` in its provider state).
+            self.clock_offset = 0.0
+
+    def now(self) -> float:
+        """The ledger's clock: epoch seconds plus ``clock_offset``."""
+        return time.time() + self.clock_offset
 
     def next_id(self) -> str:
         self._seq += 1
@@ -114,7 +120,7 @@ class LedgerState:
 
     def issue_tokens(self) -> dict:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        self.access_tokens[access] = time.time() + self.access_ttl
+        self.access_tokens[access] = self.now() + self.access_ttl
         self.refresh_tokens.add(refresh)
         return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
                 "expires_in": self.access_ttl}
@@ -144,7 +150,7 @@ class LedgerState:
             self.documents[pid] = {"id": pid, "type": "payment", "tenant": tenant_id,
                                    "invoice_id": invoice_id, "amount": str(amount),
                                    "date": on or time.strftime("%Y-%m-%d"), "voided": False}
-            self.changes.append((time.time(), "payment", pid))
+            self.changes.append((self.now(), "payment", pid))
         body = json.dumps({"events": [{"tenant": tenant_id, "entity": "Payment", "id": pid,
                                         "operation": "Create", "event_id": f"ev-{pid}"}]}).encode()
         return body, {"Content-Type": "application/json", "X-Fake-Signature": sign(body)}
@@ -251,7 +257,7 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             state.requests += 1
             auth = request.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ")
-            if state.access_tokens.get(token, 0) < time.time():
+            if state.access_tokens.get(token, 0) < state.now():
                 return jsonify(error="unauthorized"), 401
             if request.method == "GET" and state.read_faults:
                 state.read_faults.pop(0)
@@ -344,7 +350,7 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
                     doc["currency"] = state.books_in
                 doc.setdefault("voided", False)
                 state.documents[oid] = doc
-                state.changes.append((time.time(), doc["type"], oid))
+                state.changes.append((state.now(), doc["type"], oid))
             if key:
                 state.idempotency[key] = doc
         return jsonify(doc), 201
@@ -371,7 +377,7 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             data = request.get_json()
             doc.update(data, **book(state, data))
             doc["emailed"] = doc.get("emailed", False) or bool(data.get("send"))
-            state.changes.append((time.time(), "invoice", oid))
+            state.changes.append((state.now(), "invoice", oid))
             if key:
                 state.idempotency[key] = doc
         return jsonify(doc)
@@ -384,7 +390,7 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             if doc is None:
                 return jsonify(error="not_found"), 404
             doc["voided"] = True
-            state.changes.append((time.time(), "invoice", oid))
+            state.changes.append((state.now(), "invoice", oid))
         return jsonify(doc)
 
     @app.get("/api/documents/<oid>")
@@ -400,7 +406,7 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
         with state.lock:
             ids = [oid for t, _kind, oid in state.changes if t > since]
             docs = [state.documents[i] for i in dict.fromkeys(ids)]
-        return jsonify({"documents": docs, "cursor": str(time.time())})
+        return jsonify({"documents": docs, "cursor": str(state.now())})
 
     @app.post("/api/disconnect")
     def disconnect():

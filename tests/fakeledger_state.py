@@ -74,6 +74,11 @@ class FakeLedgerState:
         """Optional (``OPTIONAL_METHODS``): the ledger books in EUR whatever it is sent."""
         self.ledger.books_in = "EUR"
 
+    def advance_clock(self, seconds):
+        """Optional (``OPTIONAL_METHODS``): the ledger's clock moves ``seconds`` ahead."""
+        with self.ledger.lock:
+            self.ledger.clock_offset += seconds
+
     # -- reading one document ----------------------------------------------------------------
 
     def _held(self, doc: dict) -> HeldDocument:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from host.contract.errors import AuthError, ProviderError
+from host.contract.errors import AuthError, HookTimeout, PluginFailure, ProviderError
 from host.contract.types import Check, TestResult
 from host.extensions import db
 from host.forms.integrations import ActionForm
 from host.integrations import connections as lifecycle
 from host.integrations import pages
-from host.integrations.dispatch import call_owner
+from host.integrations.dispatch import build_settings_form, call_owner
 from host.integrations.handle import handle_for
 from host.integrations.registry import get_registry
 from host.models import BusinessUnit, Connection
@@ -57,6 +57,8 @@ def index():
 
 
 def _test(conn: Connection, settings: dict, write_check: bool) -> TestResult:
+    """Run the plugin's ``test_connection``; whatever goes wrong is a failed check, never a
+    broken page (a plugin fault and a timeout name the plugin)."""
     handle = handle_for(conn, settings=settings)
     try:
         return call_owner(handle, "test_connection", write_check=write_check)
@@ -65,15 +67,21 @@ def _test(conn: Connection, settings: dict, write_check: bool) -> TestResult:
     except ProviderError as exc:
         return TestResult(checks=(Check(exc.category.replace("_", " ").capitalize(), "fail",
                                         exc.message, fix=exc.fix),))
+    except HookTimeout as exc:
+        return TestResult(checks=(Check("Response time", "fail", exc.message, fix=exc.fix),))
+    except PluginFailure as exc:
+        return TestResult(checks=(Check("Plugin", "fail", exc.message, fix=exc.fix),))
     finally:
         handle.close()
 
 
 def _settings_form(conn: Connection, info, formdata):
+    """The plugin's settings form and the handle it holds, or ``(None, None)`` with the reason
+    flashed when the provider or the plugin fails (the page renders without the form)."""
     handle = handle_for(conn)
     try:
-        return info.settings_form(handle, formdata), handle
-    except ProviderError as exc:
+        return build_settings_form(info, handle, formdata), handle
+    except (ProviderError, PluginFailure) as exc:
         handle.close()
         flash(f"{info.label} could not be asked for the settings choices: {exc.message}", "error")
         return None, None
@@ -135,7 +143,12 @@ def manage(connection_id: int):
                 db.session.commit()
                 flash("Settings saved.", "success")
                 return redirect(url_for("integrations.manage", connection_id=conn.id))
-        mapping_tables = pages.mapping_tables(conn, info, handle) if handle else []
+        elif form is None and request.method == "POST" and request.form.get("action") == "test":
+            # the plugin could not build its form: Test still runs, with the saved settings
+            if not ActionForm().validate_on_submit():
+                abort(400)
+            result = _test(conn, dict(conn.settings or {}), bool(request.form.get("write_check")))
+        mapping_tables = pages.mapping_tables(conn, info, handle or conn)
         return render_template("integrations/manage.html", conn=conn, info=info, form=form,
                                result=result, mapping_tables=mapping_tables,
                                action_form=ActionForm(), tab="integrations",

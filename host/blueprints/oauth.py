@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from host.contract.errors import ProviderError
+from host.contract.errors import PluginFailure, ProviderError
 from host.extensions import db
 from host.integrations import oauth as oauth_client
 from host.integrations import oauth_states
@@ -108,6 +108,11 @@ def callback(key: str):
         discard_pending(conn, exc.message)
         flash(f"{info.label} refused the connection: {exc.message} {exc.fix}", "error")
         return _back(bu.id)
+    except PluginFailure as exc:  # a plugin fault or no answer in time: nothing changes
+        discard_pending(conn, exc.message)
+        flash(f"Connecting {bu.name} to {info.label} failed: {exc.message} {exc.fix} Nothing "
+              "was changed; a previous connection stays active.", "error")
+        return _back(bu.id)
     conn.settings = dict(conn_info.settings_defaults)
     db.session.commit()
     tenants = list(conn_info.tenants)
@@ -171,11 +176,13 @@ def _reconnect(info, bu, connection_id: int, tokens: dict, params: dict):
     probe.status = "pending"  # the new tokens are usable although the row says needs_reauth
     try:
         conn_info = call_owner(probe, "on_connect", callback_params=params)
-    except ProviderError as exc:
+    except (ProviderError, PluginFailure) as exc:
         probe.close()
         conn.token_ciphertext, conn.token_expires_at = old_cipher, old_expiry
         db.session.commit()
-        flash(f"{info.label} refused the reconnection: {exc.message}", "error")
+        what = "refused the reconnection" if isinstance(exc, ProviderError) else \
+            "could not be reconnected"
+        flash(f"{info.label} {what}: {exc.message}", "error")
         return _back(bu.id)
     probe.close()
     if conn.tenant_id not in {t.id for t in conn_info.tenants}:

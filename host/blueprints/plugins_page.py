@@ -15,28 +15,27 @@ bp = Blueprint("plugins_page", __name__, url_prefix="/settings", cli_group="inte
 
 
 def plugin_rows() -> list[dict]:
+    """One row per plugin: loaded ones (with their hooks and provider key), then unavailable
+    ones (``error``: why, from loading or from ``register_provider``), then blocked names.
+    Reads only what the plugin manager and the registry recorded; calls no plugin."""
     pm = get_plugin_manager()
     registry = get_registry()
     dist = getattr(pm, "psa_dist_info", {})
     keys_by_plugin = {registry.plugin_name(k): k for k in registry}
+    errors = {item.plugin_name: item for item in registry.unavailable}
     rows = []
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
         if plugin is None:
             continue
         hooks = sorted(h.name for h in (pm.get_hookcallers(plugin) or []))
         dist_name, version = dist.get(name, ("", getattr(plugin, "__version__", "")))
-        rows.append({"name": name, "distribution": dist_name, "version": version,
-                     "provider_key": keys_by_plugin.get(name), "hooks": hooks,
-                     "blocked": False, "error": registry.unavailable_reason(name) or ""})
-    for item in registry.unavailable:
-        if not any(r["name"] == item.plugin_name for r in rows):
-            rows.append({"name": item.plugin_name, "distribution": "", "version": "",
-                         "provider_key": item.key, "hooks": [], "blocked": False,
-                         "error": item.reason})
-        else:
-            for r in rows:
-                if r["name"] == item.plugin_name:
-                    r["error"] = item.reason
+        item = errors.pop(name, None)
+        rows.append({"name": name, "distribution": dist_name, "version": str(version or ""),
+                     "provider_key": keys_by_plugin.get(name) or (item.key if item else None),
+                     "hooks": hooks, "blocked": False, "error": item.reason if item else ""})
+    for name, item in errors.items():
+        rows.append({"name": name, "distribution": "", "version": "", "provider_key": item.key,
+                     "hooks": [], "blocked": False, "error": item.reason})
     for name in current_app.config.get("PSA_PLUGINS_BLOCKED") or ():
         rows.append({"name": name, "distribution": "", "version": "", "provider_key": None,
                      "hooks": [], "blocked": True, "error": ""})
@@ -59,12 +58,15 @@ def as_json():
 
 @bp.cli.command("plugins")
 def plugins_command():
-    """List loaded plugins, their hooks and errors."""
+    """List the plugins: available ones with their hooks, unavailable ones with the reason."""
     import click
 
-    for row in plugin_rows():
+    rows = plugin_rows()
+    if not rows:
+        click.echo("No plugin is installed.")
+    for row in rows:
         state = "blocked" if row["blocked"] else (f"unavailable: {row['error']}" if row["error"]
-                                                  else "loaded")
+                                                  else "available")
         click.echo(f"{row['name']:<16} {row['version']:<10} {state}")
         if row["hooks"]:
             click.echo(f"    hooks: {', '.join(row['hooks'])}")

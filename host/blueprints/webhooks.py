@@ -17,6 +17,7 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 
+from host.contract.errors import PluginFailure
 from host.extensions import csrf, db
 from host.models.webhook_delivery import WebhookDelivery
 from host.sync.deliveries import store_delivery
@@ -55,7 +56,9 @@ def receive(provider_key: str):
     try:
         valid = call_provider(provider_key, "verify_webhook", headers=request.headers,
                               body=body, config=current_app.config)
-    except Exception:  # noqa: BLE001 - a plugin fault is not a valid signature
+    except PluginFailure:  # a plugin fault (logged by the guard) is not a valid signature
+        valid = False
+    except Exception:  # noqa: BLE001 - nor is a provider error
         log.exception("verify_webhook of %s raised", provider_key)
         valid = False
     if not valid:

@@ -123,6 +123,51 @@ class PluginContractError(Exception):
     provider fault; shown to the admin with the plugin's name."""
 
 
+class PluginFailure(PluginContractError):
+    """A call into a plugin went wrong in a way the contract does not allow.
+
+    Raised by the host's dispatcher (never by a plugin) when a hook, ``register_provider`` or a
+    settings-form factory raises anything other than a :class:`ProviderError`, or returns the
+    wrong type. ``plugin`` is the plugin's name (its entry-point name, which is its provider
+    key), ``hook`` the hook or function that failed, ``reason`` what happened
+    (``"RuntimeError: boom"``). The host logs the traceback once, with the plugin's name, and
+    shows :attr:`message` and :attr:`fix` where a :class:`ProviderError` would be shown: the
+    page stays up, the sync record fails with the plugin named.
+
+    A plugin author sees one in the contract suite or a test when a hook has a bug: fix the
+    hook, or turn the fault into the typed :class:`ProviderError` it really is.
+    """
+
+    def __init__(self, plugin: str, hook: str, reason: str, *, message: str | None = None,
+                 fix: str | None = None) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.reason = reason
+        self.message = message or f"The plugin {plugin!r} failed in {hook}: {reason}"
+        self.fix = fix or (f"This is a fault of the plugin {plugin!r}, not of your data: report "
+                           "it to the plugin's author (the host log holds the details), or block "
+                           "the plugin with PSA_PLUGINS_BLOCKED.")
+        super().__init__(self.message)
+
+
+class HookTimeout(PluginFailure):
+    """A hook called during a web request did not answer within ``PSA_WEB_HOOK_TIMEOUT``.
+
+    The page answers at once with this message ("QuickBooks did not answer within 20 s"); the
+    hook keeps running in its own thread and its result is dropped. ``seconds`` is the limit.
+    Hooks called by the worker have no such limit: the sync lease covers them.
+    """
+
+    def __init__(self, plugin: str, hook: str, seconds: float, label: str | None = None) -> None:
+        self.seconds = seconds
+        who = label or f"The plugin {plugin!r}"
+        super().__init__(
+            plugin, hook, f"no answer within {seconds:g} s",
+            message=f"{who} did not answer within {seconds:g} s ({hook}).",
+            fix="Try again in a moment. If it keeps happening, the provider is slow or the "
+                f"plugin {plugin!r} hangs: the host log names the call.")
+
+
 CATEGORIES = {
     cls.category: cls
     for cls in (

@@ -55,17 +55,18 @@ class ProviderSettingsForm(FlaskForm):
     def choices_from(self, kind: str, blank: str | None = "— choose —") -> list[tuple[str, str]]:
         """``(external_id, label)`` pairs from the plugin's ``list_mapping_choices``.
 
-        Provider errors do not break the page: the field gets no choices and
-        :attr:`choice_errors` says why (rendered next to the field by the host).
+        Provider errors, a failing plugin and a call over the web time limit do not break the
+        page: the field gets no choices and :attr:`choice_errors` says why (rendered next to the
+        field by the host).
         """
-        from host.contract.errors import ProviderError
+        from host.contract.errors import PluginFailure, ProviderError
         from host.integrations.dispatch import call_owner
 
         pairs: list[tuple[str, str]] = [("", blank)] if blank else []
         try:
             for choice in call_owner(self.connection, "list_mapping_choices", kind=kind):
                 pairs.append((choice.external_id, choice.label))
-        except ProviderError as exc:
+        except (ProviderError, PluginFailure) as exc:
             self._choice_errors[kind] = exc.message
         return pairs
 

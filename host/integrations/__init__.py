@@ -1,1 +1,2 @@
-"""The plugin machinery: plugin manager, provider registry, dispatch to the owning plugin."""
+"""The plugin machinery: plugin manager, provider registry, the guard every call into a plugin
+goes through, and dispatch to the owning plugin."""

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 
+from host.contract.errors import PluginFailure
 from host.contract.types import Tenant
 from host.extensions import db
 from host.models.connection import ACTIVE_STATUSES, Connection
@@ -72,7 +73,9 @@ def say_goodbye(connection: Connection) -> bool:
         return False
     try:
         confirmed = bool(call_owner(connection, "on_disconnect"))
-    except Exception:  # noqa: BLE001 - a plugin failing here must not block disconnecting
+    except PluginFailure:  # logged by the guard; a plugin failing must not block disconnecting
+        pass
+    except Exception:  # noqa: BLE001 - a provider error: still disconnect
         log.warning("on_disconnect failed for connection %s", connection.id, exc_info=True)
     try:
         tokens = decrypt_tokens(connection.token_ciphertext)
@@ -167,9 +170,18 @@ def disconnect(connection: Connection) -> bool:
 
 
 def discard_pending(connection: Connection, reason: str) -> None:
-    """A pending connection whose set-up failed: tokens revoked (best effort) and wiped."""
+    """A pending connection whose set-up failed (the provider refused, the plugin failed or
+    did not answer in time): its tokens are revoked (best effort) and the row is deleted with
+    anything remembered for it, so nothing holds the grant and no "previous connection" that
+    never was appears. The business unit's active connection is untouched."""
+    from host.models import ConnectionMapping, ExternalRefRow
+
     say_goodbye_revoke_only(connection)
-    _wipe(connection, "disconnected", reason)
+    log.info("pending %s connection %s discarded: %s", connection.provider_key, connection.id,
+             reason)
+    for model in (ExternalRefRow, ConnectionMapping):
+        db.session.execute(sa.delete(model).where(model.connection_id == connection.id))
+    db.session.delete(connection)
     db.session.commit()
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from host.contract.errors import ProviderError
+from host.contract.errors import PluginFailure, ProviderError
 from host.extensions import db
+from host.integrations.dispatch import build_settings_form
 from host.integrations.handle import handle_for
 from host.integrations.registry import get_registry
 from host.models import BusinessUnit, Connection
@@ -53,11 +54,12 @@ def connections_for(org_id: int) -> list[tuple[Connection, Any]]:
 
 def panel(conn: Connection, info, formdata=None) -> DefaultsPanel:
     """The plugin's settings form for ``conn`` (fields outside ``financial_settings`` keep
-    their saved values). Provider errors become ``panel.error`` instead of a broken page."""
+    their saved values). Provider errors and plugin failures become ``panel.error`` instead of
+    a broken page."""
     handle = handle_for(conn)
     try:
-        return DefaultsPanel(conn, info, info.settings_form(handle, formdata))
-    except ProviderError as exc:
+        return DefaultsPanel(conn, info, build_settings_form(info, handle, formdata))
+    except (ProviderError, PluginFailure) as exc:
         return DefaultsPanel(conn, info, error=exc.message)
     finally:
         handle.close()

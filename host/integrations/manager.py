@@ -8,8 +8,10 @@ Order of operations (see STYLE.md 3.2):
 3. the host's own ``DEFAULT_PLUGINS`` (module paths);
 4. entry points of the group ``psa.plugins``, unless ``PSA_DISABLE_PLUGIN_AUTOLOAD``: then only
    the names in ``PSA_PLUGINS``, each an entry-point name or else an importable module name;
-5. ``check_pending()``: an implementation matching no hookspec (``on_invoice_send``) fails
-   start-up;
+5. a plugin implementing a hook no hookspec declares (``on_invoice_send``) is unregistered and
+   unavailable with the reason, then ``check_pending()`` holds for the others; likewise a
+   plugin whose import raises anything or that ``register()`` refuses (wrong argument names):
+   the host always starts;
 6. ``PSA_TRACE_PLUGINS``: every hook call is logged, tokens and secrets redacted.
 
 The manager lands in ``app.extensions["psa"]`` and the provider registry built from it in
@@ -40,8 +42,15 @@ _REDACT = ("token", "secret", "password", "authorization", "code_verifier", "sig
 def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
     """A plugin manager with the psa hookspecs and the plugins the configuration selects.
 
-    Import failures of entry points are kept in ``pm.psa_load_errors`` (plugin name -> reason)
-    instead of aborting start-up: the Plugins page and the tiles show them.
+    Never raises because of a plugin. A plugin that cannot be used is left out and its reason
+    kept in ``pm.psa_load_errors`` (plugin name -> reason), which the registry turns into an
+    unavailable tile, the Plugins page and ``flask integrations plugins`` show:
+
+    * its module raises anything while importing (a missing dependency, a syntax error, an
+      exception at import time);
+    * ``register()`` refuses it (a hookimpl whose argument names the hookspec does not have);
+    * it implements a hook no hookspec declares (``on_invoice_send``): only that plugin is
+      unregistered, pluggy's ``check_pending`` passes for the rest.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
@@ -51,7 +60,7 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
     for name in config.get("PSA_PLUGINS_BLOCKED") or ():
         pm.set_blocked(name)
     for module_name in DEFAULT_PLUGINS:
-        _register_module(pm, module_name, module_name)
+        _load(pm, module_name, lambda m=module_name: importlib.import_module(m), load_errors)
 
     entry_points = {ep.name: ep for ep in metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)}
     if config.get("PSA_DISABLE_PLUGIN_AUTOLOAD"):
@@ -62,7 +71,7 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
                 entry_point_names.add(name)
                 _load_entry_point(pm, entry_points[name], load_errors, dist_info)
             else:
-                _register_module(pm, name, name)
+                _load(pm, name, lambda m=name: importlib.import_module(m), load_errors)
     else:
         for ep in entry_points.values():
             if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
@@ -70,7 +79,8 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
             entry_point_names.add(ep.name)
             _load_entry_point(pm, ep, load_errors, dist_info)
 
-    pm.check_pending()
+    _unregister_unknown_hooks(pm, load_errors)
+    pm.check_pending()  # what is left is clean; a failure here is a host bug, not a plugin's
     pm.psa_load_errors = load_errors  # type: ignore[attr-defined]
     pm.psa_dist_info = dist_info  # type: ignore[attr-defined]
     pm.psa_entry_point_names = entry_point_names  # type: ignore[attr-defined]
@@ -79,21 +89,54 @@ def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
     return pm
 
 
-def _register_module(pm: pluggy.PluginManager, module_name: str, name: str) -> None:
-    module = importlib.import_module(module_name)
-    pm.register(module, name=name)
+def _load(pm: pluggy.PluginManager, name: str, import_plugin, load_errors: dict) -> bool:
+    """Import (``import_plugin()``) and register one plugin; False with the reason kept in
+    ``load_errors`` when either fails."""
+    try:
+        plugin = import_plugin()
+    except Exception as exc:  # noqa: BLE001 - any import-time failure leaves the plugin out
+        load_errors[name] = f"import failed: {_one_line(exc)}"
+        log.error("psa plugin %r is unavailable: %s", name, load_errors[name])
+        log.debug("traceback of importing psa plugin %r", name, exc_info=exc)
+        return False
+    try:
+        pm.register(plugin, name=name)
+    except Exception as exc:  # noqa: BLE001 - pluggy.PluginValidationError, a name clash
+        if pm.has_plugin(name):
+            pm.unregister(name=name)
+        load_errors[name] = f"refused by the plugin manager: {_one_line(exc, with_type=False)}"
+        log.error("psa plugin %r is unavailable: %s", name, load_errors[name])
+        return False
+    return True
+
+
+def _one_line(exc: BaseException, with_type: bool = True) -> str:
+    """``exc`` as one line (pluggy's validation messages span several)."""
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"{type(exc).__name__}: {text}" if with_type else text
 
 
 def _load_entry_point(pm, ep, load_errors: dict, dist_info: dict) -> None:
-    try:
-        plugin = ep.load()
-    except ImportError as exc:  # a missing optional dependency: show it, do not crash
-        log.warning("psa plugin %r could not be imported: %s", ep.name, exc)
-        load_errors[ep.name] = f"import failed: {exc}"
-        return
-    pm.register(plugin, name=ep.name)
-    if ep.dist is not None:
+    if _load(pm, ep.name, ep.load, load_errors) and ep.dist is not None:
         dist_info[ep.name] = (ep.dist.name, ep.dist.version)
+
+
+def _unregister_unknown_hooks(pm: pluggy.PluginManager, load_errors: dict) -> None:
+    """Unregister each plugin implementing a hook no hookspec declares (a misspelled name),
+    with the reason; pluggy's ``check_pending`` would fail start-up for all of them."""
+    unknown: dict[str, list[str]] = {}
+    for hook_name, caller in vars(pm.hook).items():
+        if hook_name.startswith("_") or caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                unknown.setdefault(impl.plugin_name, []).append(hook_name)
+    for plugin_name, hook_names in unknown.items():
+        pm.unregister(name=plugin_name)
+        names = ", ".join(repr(h) for h in sorted(hook_names))
+        load_errors[plugin_name] = (f"implements {names}, which is not a hook of the psa "
+                                    "contract (misspelled? see hookspecs.py)")
+        log.error("psa plugin %r is unavailable: %s", plugin_name, load_errors[plugin_name])
 
 
 # -- tracing -----------------------------------------------------------------------------------

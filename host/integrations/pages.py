@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from host.contract.errors import ProviderError
+from host.contract.errors import PluginFailure, ProviderError
 from host.contract.types import ClientData, MappingKind, ProviderInfo, ServiceTypeData
 from host.extensions import db
 from host.integrations.dispatch import call_owner
@@ -118,6 +118,8 @@ class MappingTable:
 
 
 def mapping_tables(conn: Connection, info: ProviderInfo, handle) -> list[MappingTable]:
+    """One table per mapping kind; a kind whose choices the provider or the plugin cannot give
+    keeps its rows and says why in ``error`` (the page renders either way)."""
     chosen = {(m.kind, m.host_id): m.external_id for m in db.session.scalars(
         db.select(ConnectionMapping).where(ConnectionMapping.connection_id == conn.id))}
     tables = []
@@ -129,7 +131,7 @@ def mapping_tables(conn: Connection, info: ProviderInfo, handle) -> list[Mapping
         try:
             table.choices = [(c.external_id, c.label) for c in
                              call_owner(handle, "list_mapping_choices", kind=kind.key)]
-        except ProviderError as exc:
+        except (ProviderError, PluginFailure) as exc:
             table.error = exc.message
         tables.append(table)
     return tables
@@ -154,7 +156,7 @@ def mapping_choice_labels(handle, kind: str) -> dict[str, str]:
     try:
         return {c.external_id: c.label for c in
                 call_owner(handle, "list_mapping_choices", kind=kind)}
-    except ProviderError:
+    except (ProviderError, PluginFailure):
         return {}
 
 
@@ -220,7 +222,7 @@ def previews(conn: Connection) -> tuple[dict[str, list], str]:
             records = _records(kind, org_id)
             out[kind] = call_owner(conn, "preview_matches", kind=kind, records=records) \
                 if records else []
-    except ProviderError as exc:
+    except (ProviderError, PluginFailure) as exc:
         return out, exc.message
     return out, ""
 

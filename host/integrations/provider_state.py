@@ -164,4 +164,9 @@ class ProviderState(Protocol):
 #: differently from what it is sent, as a provider with rules of its own would (another
 #: currency, total, tax or line), so the suite can check that ``SyncResult.differences`` says
 #: so. The fake ledger books every document in another currency.
-OPTIONAL_METHODS: tuple[str, ...] = ("skew_bookings",)
+#:
+#: ``advance_clock(seconds: float) -> None``: the provider's clock moves ``seconds`` ahead
+#: (records keep the times they were saved at). A reconcile pass may re-read a short overlap
+#: before its cursor (servers' clocks differ; the host records each payment once); with this
+#: method the suite moves past any such overlap and checks that the cursor really advances.
+OPTIONAL_METHODS: tuple[str, ...] = ("skew_bookings", "advance_clock")

@@ -4,12 +4,14 @@ Built once per app from ``register_provider``. Each implementation is called on 
 host knows which plugin declared which :class:`ProviderInfo`. Checks (pretix / redash style):
 
 * the result is a ``ProviderInfo`` (else the plugin is listed as unavailable);
-* keys are unique across plugins (a duplicate is a :class:`PluginContractError` at start-up);
+* keys are unique across plugins (the second plugin declaring a key is unavailable);
 * ``category`` is known;
 * ``compatibility`` (a PEP 440 specifier on ``psa-host``) matches the running host.
 
-A provider that fails a check is kept in :attr:`ProviderRegistry.unavailable` with a reason and
-shown as an unavailable tile; it never takes the host down.
+``register_provider`` runs through :func:`host.integrations.guard.guarded`: a plugin whose
+declaration raises is unavailable with the reason, like one that fails a check. Either way it is
+kept in :attr:`ProviderRegistry.unavailable` with a reason and shown as an unavailable tile and
+on the Plugins page; it never takes the host down.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from host.contract.errors import PluginContractError
+from host.contract.errors import PluginContractError, PluginFailure
 from host.contract.types import ProviderInfo
+from host.integrations.guard import guarded
 
 CATEGORIES = ("financial",)
 
@@ -101,25 +104,42 @@ def check_info(info: Any, version: str) -> str | None:
 
 
 def build_registry(pm: pluggy.PluginManager, config: Mapping[str, Any]) -> ProviderRegistry:
+    """The providers the plugins of ``pm`` declare. Never raises because of a plugin: a plugin
+    that failed to load (``pm.psa_load_errors``), whose ``register_provider`` raises or returns
+    something unusable, or whose key another plugin already declared, is listed in
+    :attr:`ProviderRegistry.unavailable` with the reason, and the others are registered."""
     registry = ProviderRegistry()
     version = host_version()
     for name, reason in getattr(pm, "psa_load_errors", {}).items():
         registry.unavailable.append(Unavailable(name, reason, key=name, label=name))
     for impl in pm.hook.register_provider.get_hookimpls():
         available_args = {"config": config}
-        info = impl.function(**{a: available_args[a] for a in impl.argnames})
+        kwargs = {a: available_args[a] for a in impl.argnames}
+        try:
+            info = guarded(impl.plugin_name, "register_provider",
+                           lambda: impl.function(**kwargs), expect=Any, start_up=True)
+        except PluginFailure as failure:
+            registry.unavailable.append(Unavailable(impl.plugin_name, failure.message,
+                                                    key=impl.plugin_name, label=impl.plugin_name))
+            continue
         reason = check_info(info, version)
         from_entry_point = impl.plugin_name in getattr(pm, "psa_entry_point_names", ())
         if reason is None and from_entry_point and info.key != impl.plugin_name:
             reason = (f"provider key {info.key!r} differs from its entry-point name "
                       f"{impl.plugin_name!r}; they must be equal")
         if reason is None:
-            registry.add(impl.plugin_name, info)
-        else:
-            key = getattr(info, "key", None)
-            registry.unavailable.append(
-                Unavailable(impl.plugin_name, reason, key=key, label=getattr(info, "label", key))
-            )
+            try:
+                registry.add(impl.plugin_name, info)
+                continue
+            except PluginContractError as exc:
+                reason = str(exc)
+        key = getattr(info, "key", None)
+        if not isinstance(key, str) or not key or key in registry:
+            key = impl.plugin_name  # the tile of a plugin whose key is unusable
+        registry.unavailable.append(
+            Unavailable(impl.plugin_name, reason, key=key,
+                        label=getattr(info, "label", None) or key)
+        )
     return registry
 
 

@@ -192,17 +192,24 @@ class FaultMiddleware:
             close = getattr(result, "close", None)
             if close:
                 close()
-        sock = environ.get("werkzeug.socket")
-        if sock is None:
-            raise RuntimeError("drop_after_commit needs the werkzeug server (no werkzeug.socket)")
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        environ["sandbox_kit.dropped"] = True
+        drop_connection(environ)
         # Werkzeug now fails to write the response and treats it as a dropped connection.
         start_response("500 Connection Dropped", [("Content-Length", "0")])
         return [b""]
+
+
+def drop_connection(environ: dict) -> None:
+    """Shut the client's TCP connection down without an answer (the handler has run, so its
+    write is committed): the client sees a transport error. Marks the request log entry
+    ``dropped``. Usable from a provider's own handler too (a fault it decides itself)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        raise RuntimeError("dropping a connection needs the werkzeug server (no werkzeug.socket)")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    environ["sandbox_kit.dropped"] = True
 
 
 def _reason(status: int) -> str:

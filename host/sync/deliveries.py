@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.datastructures import Headers
 
-from host.contract.errors import AuthError, ProviderError
+from host.contract.errors import AuthError, PluginFailure, ProviderError
 from host.extensions import db
 from host.models.connection import Connection
 from host.models.mixins import utcnow
@@ -85,6 +85,8 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
         events = call_provider(provider_key, "parse_webhook", headers=headers, body=body) or []
     except ProviderError as error:
         return _finish(delivery_id, "failed", f"Malformed payload: {error.message}")
+    except PluginFailure as exc:  # a plugin bug, named and logged by the guard
+        return _finish(delivery_id, "failed", f"Could not parse: {exc.message}")
     except Exception as exc:  # noqa: BLE001 - keep the delivery, with the reason
         return _finish(delivery_id, "failed", f"Could not parse: {type(exc).__name__}: {exc}")
     by_tenant: dict[str, list] = {}
@@ -130,6 +132,9 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
                 return _retry_later(delivery_id, "A concurrent update of the same records "
                                     "interrupted processing.")
             return _finish(delivery_id, "failed", f"{type(exc).__name__}: {exc.orig}")
+        except PluginFailure as exc:  # a plugin bug, named and logged by the guard
+            db.session.rollback()
+            return _finish(delivery_id, "failed", exc.message)
         except Exception as exc:  # noqa: BLE001
             db.session.rollback()
             log.exception("webhook delivery %s failed", delivery_id)

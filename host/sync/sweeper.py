@@ -28,7 +28,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from host.contract.errors import ProviderError
+from host.contract.errors import PluginFailure, ProviderError
 from host.extensions import db
 from host.models.connection import Connection
 from host.models.mixins import utcnow
@@ -147,13 +147,16 @@ def reconcile_connection(connection_id: int):
         log.warning("reconcile of connection %s failed: %s", connection_id, error.message)
         _remember_reconcile_error(connection_id, error)
         return None
+    except PluginFailure as error:  # a plugin bug, logged by the guard: shown like the others
+        _remember_reconcile_error(connection_id, error)
+        return None
     connection = db.session.get(Connection, connection_id)
     connection.reconcile_error = None
     connection.reconciled_at = asked_at
     return apply_changes(connection, changes)
 
 
-def _remember_reconcile_error(connection_id: int, error: ProviderError) -> None:
+def _remember_reconcile_error(connection_id: int, error: ProviderError | PluginFailure) -> None:
     db.session.rollback()
     connection = db.session.get(Connection, connection_id)
     if connection is not None:

@@ -30,7 +30,7 @@ from functools import partial
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from host.contract.errors import AuthError, ProviderError
+from host.contract.errors import AuthError, PluginFailure, ProviderError
 from host.contract.types import ExternalRef
 from host.extensions import db
 from host.models.mixins import utcnow
@@ -327,12 +327,16 @@ def _write_error(record: SyncRecord, error: ProviderError) -> str:
 
 
 def _fail_internal(record: SyncRecord, exc: Exception) -> str:
-    log.exception("sync record %s failed unexpectedly", record.id, exc_info=exc)
+    if isinstance(exc, PluginFailure):  # a plugin bug, named and logged by the guard
+        message, fix = exc.message, exc.fix
+    else:
+        log.exception("sync record %s failed unexpectedly", record.id, exc_info=exc)
+        message, fix = f"Unexpected {type(exc).__name__}: {exc}", INTERNAL_FIX
     record.status = "failed"
     record.locked_until = None
     record.error_category = "internal"
-    record.error_message = f"Unexpected {type(exc).__name__}: {exc}"
-    record.error_fix = INTERNAL_FIX
+    record.error_message = message
+    record.error_fix = fix
     record.error_code = type(exc).__name__
     record.error_detail = "".join(traceback.format_exception(exc))[-4000:]
     record.log("error", record.error_message, record.error_detail)

@@ -10,28 +10,31 @@ it, connections holding real sandbox tokens, and the ProviderContractSuite fixtu
   minted by the sandbox for that company.
 * ``hook(conn, name, **kwargs)``: call a hook on the owning plugin (``call_owner``).
 * Contract suite: ``psa_plugins``, ``provider_key``, ``psa_provider_key``,
-  ``connected_connection`` (US company), ``sample_invoice``, ``signed_webhook``, ``inject_fault``.
+  ``connected_connection`` (US company), ``sample_invoice``, ``provider_state`` (the
+  sandbox company read and steered directly, :mod:`qbo_state`) and ``callback_params``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from host.integrations.signatures import hmac_sha256_base64  # noqa: E402
 from host.sandbox_kit import ServerThread  # noqa: E402
 from psa_quickbooks.sandbox import DEFAULT_REALMS, create_app  # noqa: E402
-from qbo_testkit import (OAUTH_CLIENTS, REALM_SETTINGS, VERIFIER_TOKEN, Sandbox,  # noqa: E402
+from qbo_state import QboProviderState  # noqa: E402
+from qbo_testkit import (OAUTH_CLIENTS, REALM_SETTINGS, SALES_TAX, Sandbox,  # noqa: E402
                          app_config, make_invoice)
 
 
 @pytest.fixture(scope="session")
 def qbo_sandbox():
+    """The QuickBooks sandbox served over real HTTP for the session (``.url``, ``.app``);
+    webhooks are not sent by themselves (tests capture them, :mod:`qbo_books`)."""
     app = create_app({"QBO_WEBHOOK_BATCH_SECONDS": 0, "QBO_START_WEBHOOKS": False,
                       "QBO_OAUTH_CLIENTS": OAUTH_CLIENTS})
     server = ServerThread(app).start()
@@ -43,6 +46,8 @@ def qbo_sandbox():
 
 @pytest.fixture
 def qbo(qbo_sandbox):
+    """The sandbox's control API (:class:`qbo_testkit.Sandbox`), after a reset: companies
+    re-seeded, tokens, faults and the request log forgotten."""
     sandbox = Sandbox(qbo_sandbox)
     sandbox.reset()
     yield sandbox
@@ -51,21 +56,25 @@ def qbo(qbo_sandbox):
 
 @pytest.fixture
 def psa_plugins():
+    """The plugins the host app loads: only this one."""
     return ("quickbooks",)
 
 
 @pytest.fixture
 def provider_key():
+    """This plugin's provider key (= its entry-point name)."""
     return "quickbooks"
 
 
 @pytest.fixture
 def psa_provider_key():
+    """The provider key ``connection_factory`` uses."""
     return "quickbooks"
 
 
 @pytest.fixture
 def app(make_app, psa_plugins, qbo):
+    """The host app with only the QuickBooks plugin, its configuration aimed at the sandbox."""
     return make_app(plugins=psa_plugins, **app_config(qbo.url))
 
 
@@ -90,6 +99,7 @@ def qbo_connection(connection_factory, qbo, org):
 
 @pytest.fixture
 def hook(db):
+    """``hook(conn, name, **kwargs)``: call a hook on the plugin owning ``conn``."""
     from host.integrations.dispatch import call_owner
 
     def call(conn, name, **kwargs):
@@ -100,40 +110,28 @@ def hook(db):
 
 @pytest.fixture
 def connected_connection(qbo_connection):
+    """A connection to the sandbox's US company, with tokens the sandbox minted."""
     return qbo_connection("us")
 
 
 @pytest.fixture
 def sample_invoice():
-    return make_invoice()
+    """10 h consulting at 150 (taxed 8 %, the US company's own rate) and 1 travel line at 80,
+    due 30 days after issue, for a client with a billing email; no classes (the US company
+    does not track them), so QuickBooks books exactly what was sent."""
+    invoice = make_invoice(tax_rate=SALES_TAX)
+    return replace(invoice, lines=tuple(replace(line, class_label=None)
+                                        for line in invoice.lines))
 
 
 @pytest.fixture
-def signed_webhook(app):
-    body = json.dumps({"eventNotifications": [{"realmId": DEFAULT_REALMS["us"], "dataChangeEvent": {
-        "entities": [{"name": "Payment", "id": "1", "operation": "Create",
-                      "lastUpdated": "2026-11-02T10:00:00.000Z"}]}}]}).encode()
-    return {"intuit-signature": hmac_sha256_base64(VERIFIER_TOKEN, body),
-            "content-type": "application/json"}, body
+def provider_state(qbo, app, connected_connection):
+    """The contract suite's view of the company ``connected_connection`` is connected to:
+    a :class:`qbo_state.QboProviderState` reading and steering the sandbox directly."""
+    return QboProviderState(qbo, connected_connection.tenant_id, app.config)
 
 
 @pytest.fixture
-def inject_fault(qbo):
-    """``inject_fault(category)``: the next invoice write fails as that category."""
-
-    def inject(category: str) -> None:
-        rule = {"method": "POST", "path": "/invoice$", "count": 1}
-        if category == "validation":
-            qbo.fault(kind="status", status=400, body={"Fault": {"Error": [{
-                "Message": "Required param missing, need to supply the required value for the API",
-                "Detail": "Required parameter Line is missing in the request", "code": "2020",
-                "element": "Line"}], "type": "ValidationFault"}, "time": "2026-11-02T10:00:00-08:00"},
-                **rule)
-        elif category == "rate_limited":
-            qbo.fault(kind="rate_limit", **rule)
-        elif category == "provider_down":
-            qbo.fault(kind="status", status=503, body={}, **rule)
-        else:
-            raise ValueError(category)
-
-    return inject
+def callback_params(connected_connection):
+    """What QuickBooks' OAuth redirect hands ``on_connect``: the company chosen at consent."""
+    return {"realmId": connected_connection.tenant_id}

@@ -9,7 +9,6 @@ fetched through the plugin's hooks; reconciliation runs the plugin's CDC pass.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -29,87 +28,9 @@ from hookspecs import (
     ValidationError,
 )
 from psa_quickbooks import changes
-from psa_quickbooks.sandbox import DEMO_CLIENT_ID, US_REALM
-from qbo_testkit import BOOKKEEPER_CLIENT_ID, CONSULTING, VERIFIER_TOKEN, make_invoice
-
-DEAD_URL = "http://127.0.0.1:9/webhooks/quickbooks"  # deliveries are captured, not received
-
-
-class Books:
-    """The sandbox company as a bookkeeper uses it: its pages and its Accounting API."""
-
-    def __init__(self, qbo, realm=US_REALM):
-        self.qbo = qbo
-        self.realm = realm
-        self.token = qbo.tokens(realm, BOOKKEEPER_CLIENT_ID)["access_token"]
-        self.http = httpx.Client(base_url=qbo.url, timeout=15)
-        self.seen: set[int] = set()
-
-    def api(self, method, path, body=None, **params):
-        params.setdefault("minorversion", 75)
-        r = self.http.request(method, f"/v3/company/{self.realm}/{path}", params=params,
-                              json=body, headers={"Authorization": f"Bearer {self.token}",
-                                                  "Accept": "application/json"})
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def receive_payment(self, invoice_id: str, amount: str) -> str:
-        """The 'Receive payment' form on the sandbox's invoices page."""
-        r = self.http.post(f"/company/{self.realm}/invoices/{invoice_id}/payments",
-                           data={"amount": amount})
-        assert r.status_code in (302, 303), r.text
-        message = httpx.URL(r.headers["location"]).params.get("message") or ""
-        found = re.match(r"Payment (\d+) of", message)
-        assert found, r.headers["location"]
-        return found.group(1)
-
-    def pay_several(self, customer_id: str, parts: dict[str, float], total=None,
-                    credits: dict[str, float] | None = None) -> dict:
-        lines = [{"Amount": a, "LinkedTxn": [{"TxnId": i, "TxnType": "Invoice"}]}
-                 for i, a in parts.items()]
-        lines += [{"Amount": a, "LinkedTxn": [{"TxnId": i, "TxnType": "CreditMemo"}]}
-                  for i, a in (credits or {}).items()]
-        body = {"CustomerRef": {"value": customer_id},
-                "TotalAmt": total if total is not None else sum(parts.values()), "Line": lines}
-        return self.api("POST", "payment", body)["Payment"]
-
-    def current(self, entity, ident):
-        return self.qbo.entity(self.realm, entity, ident)
-
-    def void(self, entity, ident):
-        obj = self.current(entity, ident)
-        params = {"operation": "void"} if entity == "Invoice" else {"operation": "update",
-                                                                    "include": "void"}
-        body = {"Id": ident, "SyncToken": obj["SyncToken"]}
-        if entity == "Payment":
-            body["sparse"] = True
-        return self.api("POST", entity.lower(), body, **params)
-
-    def delete(self, entity, ident):
-        obj = self.current(entity, ident)
-        return self.api("POST", entity.lower(), {"Id": ident, "SyncToken": obj["SyncToken"]},
-                        operation="delete")
-
-    # -- webhooks -----------------------------------------------------------------------------
-
-    def webhooks(self, fmt: str = "legacy") -> None:
-        self.qbo.control("POST", "webhooks/apps", json={
-            "client_id": DEMO_CLIENT_ID, "url": DEAD_URL, "verifier_token": VERIFIER_TOKEN,
-            "format": fmt})
-
-    def deliveries(self) -> list[tuple[dict, bytes]]:
-        """Deliveries the sandbox signed since the last call (sent to a dead URL and kept)."""
-        out = []
-        for d in self.qbo.control("POST", "webhooks/flush").json()["deliveries"]:
-            if d["id"] not in self.seen:
-                self.seen.add(d["id"])
-                out.append((d["headers"], d["body"].encode()))
-        return out
-
-    def close(self):
-        self.qbo.control("POST", "webhooks/apps", json={"client_id": DEMO_CLIENT_ID, "url": ""})
-        self.http.close()
-
+from psa_quickbooks.sandbox import US_REALM
+from qbo_books import Books
+from qbo_testkit import CONSULTING, make_invoice
 
 @pytest.fixture
 def books(qbo):
@@ -381,6 +302,23 @@ def test_hook_reconcile_cursor_older_than_cdc_reaches_uses_queries(app, qbo, boo
     assert changes.parse_time(result.cursor) > changes.parse_time(old)
     queries = [r for r in qbo.requests("/query") if "LastUpdatedTime" in r["query"]]
     assert queries, "expected a LastUpdatedTime query"
+
+
+def test_hook_reconcile_reports_a_payment_once_despite_the_overlap(app, qbo, books, conn, hook):
+    """Each pass re-reads the minute before its cursor; what the pass that returned the cursor
+    reported there is not reported again -- unless the host repeats a pass from an older
+    cursor (it did not keep the newer one)."""
+    invoice_id = push(hook, conn)
+    payment = books.receive_payment(invoice_id, "250")
+    first = hook(conn, "reconcile", cursor=None)
+    assert [p.external_id for p in first.payments] == [payment]
+
+    second = hook(conn, "reconcile", cursor=first.cursor)
+    assert not second.payments and not second.invoices
+
+    third = hook(conn, "reconcile", cursor=second.cursor)
+    assert not third.payments
+    assert [p.external_id for p in hook(conn, "reconcile", cursor=None).payments] == [payment]
 
 
 def test_hook_reconcile_voided_payment_is_reported_voided(app, qbo, books, conn, hook):

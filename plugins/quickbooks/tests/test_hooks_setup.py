@@ -69,6 +69,19 @@ def test_hook_test_connection_us_all_pass(qbo, qbo_connection, hook):
     assert len(sent) >= 3 and writes == []
 
 
+def test_hook_test_connection_reports_quickbooks_down_as_a_failed_check(qbo, qbo_connection,
+                                                                         hook):
+    customers = qbo.entities(US_REALM, "Customer")
+    qbo.fault(kind="status", status=503, path="/v3/company/", count=1)
+
+    result = hook(qbo_connection("us"), "test_connection", write_check=True)
+
+    [check] = result.checks
+    assert (check.name, check.status, result.ok) == ("QuickBooks", "fail", False)
+    assert "503" in check.message and "retries" in check.fix
+    assert qbo.entities(US_REALM, "Customer") == customers  # no write check once down
+
+
 def test_hook_test_connection_warns_on_contradicting_us_choice_and_classes(qbo, qbo_connection,
                                                                            hook):
     result = hook(qbo_connection("uk", settings={"non_us": False, "use_classes": True}),
@@ -232,6 +245,24 @@ def test_hook_preview_matches_clients(qbo, qbo_connection, hook):
     assert previews[3].external_label == "Northwind Supplies (2)" and "vendor" in previews[3].reason
     assert (previews[4].outcome, previews[4].external_label) == ("create", "Brand New Co")
     assert qbo.entities(US_REALM, "Customer")[-1]["DisplayName"] != "Brand New Co"  # nothing made
+
+
+def test_hook_preview_matches_a_linked_client_to_its_customer_not_the_vendor_with_its_id(
+        qbo, qbo_connection, hook):
+    """Customers and vendors count their Ids apart: customer 1 (Acme Ltd, linked by a push)
+    is not vendor 1 (Northwind Supplies)."""
+    from qbo_testkit import make_invoice
+
+    conn = qbo_connection("us")
+    invoice = make_invoice()
+    hook(conn, "on_invoice_sent", invoice=invoice, idempotency_key="linked")
+    assert qbo.entity(US_REALM, "Vendor", "1")["DisplayName"] == "Northwind Supplies"
+
+    [preview] = hook(conn, "preview_matches", kind="client", records=[invoice.client])
+
+    assert (preview.outcome, preview.external_id, preview.external_label) == (
+        "match", "1", "Acme Ltd")
+    assert preview.reason == "linked by an earlier push"
 
 
 def test_hook_preview_matches_service_types(qbo, qbo_connection, hook):

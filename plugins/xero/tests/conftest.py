@@ -8,8 +8,8 @@ the test (fixture ``_xero_openapi_checked``, automatic outside ``tests/sandbox``
 
 from __future__ import annotations
 
-import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -20,15 +20,18 @@ from psa_xero.sandbox import DEMO_CLIENT_ID, MC_TENANT_ID, UK_TENANT_ID, US_TENA
 from psa_xero.sandbox import create_app as create_sandbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from xero_state import XeroProviderState  # noqa: E402
 from xero_testkit import (  # noqa: E402
     MC_NAME,
     UK_NAME,
     US_NAME,
     invoice_data,
+    line,
     openapi_problems,
-    sign,
     xero_config,
 )
+
+from hookspecs import TaxRateData  # noqa: E402
 
 PLUGIN_SCOPE = ("openid profile email offline_access accounting.invoices accounting.payments "
                 "accounting.contacts accounting.settings.read")
@@ -146,24 +149,32 @@ def handle(app, db):
         h.close()
 
 
+#: the PSA's 20 % VAT rate, mapped to the UK organisation's OUTPUT2 in ``sample_invoice``
+VAT20 = TaxRateData(id=8020, name="VAT 20%", rate=Decimal("20"))
+
+
 @pytest.fixture
-def sample_invoice():
-    return invoice_data()
+def sample_invoice(connected_connection, set_mapping):
+    """An invoice the UK organisation books as it is: two lines, 10 h and 2 days, the first
+    with 20 % VAT (the PSA rate mapped to Xero's OUTPUT2), due 30 days after issue, for a client
+    with a billing email."""
+    set_mapping(connected_connection, "tax_type", VAT20.id, "OUTPUT2")
+    return invoice_data(lines=(line("Consulting, November (10 h)", "10", "150.00",
+                                    tax_rate=VAT20),
+                               line("Workshop facilitation (2 days)", "2", "480.00")),
+                        tax_total="300.00")
 
 
 # -- contract suite extras ---------------------------------------------------------------------
 
 
 @pytest.fixture
-def signed_webhook(app):
-    body = json.dumps({"events": [{
-        "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/3f6d9a52-7c1e-4b8a-9d0e-2a4b6c8e1f01",
-        "resourceId": "3f6d9a52-7c1e-4b8a-9d0e-2a4b6c8e1f01",
-        "eventDateUtc": "2026-03-10T09:15:42.517", "eventType": "UPDATE",
-        "eventCategory": "INVOICE", "tenantId": UK_TENANT_ID, "tenantType": "ORGANISATION"}],
-        "firstEventSequence": 42, "lastEventSequence": 42, "entropy": "QWERTYUIOPASDFGHJKLZ"},
-        separators=(",", ":")).encode()
-    return {"x-xero-signature": sign(body, app.config["XERO_WEBHOOK_KEY"])}, body
+def provider_state(app, xero_server, connected_connection):
+    """The provider-state protocol (``host.integrations.provider_state``) for the organisation
+    ``connected_connection`` is connected to, read and steered in the sandbox directly
+    (``xero_state.XeroProviderState``)."""
+    return XeroProviderState(xero_server, str(connected_connection.tenant_id),
+                             app.config["XERO_WEBHOOK_KEY"])
 
 
 @pytest.fixture
@@ -176,27 +187,6 @@ def faults(xero_server):
                                 **rule})
         assert resp.status_code in (200, 201), resp.text
     return add
-
-
-@pytest.fixture
-def inject_fault(faults):
-    """The contract suite's ``inject_fault(category)`` on the next invoice write."""
-    def inject(category: str) -> None:
-        if category == "validation":
-            body = json.dumps({"ErrorNumber": 10, "Type": "ValidationException",
-                               "Message": "A validation exception occurred", "Elements": [{
-                                   "ValidationErrors": [{"Message": "Email address must be valid."}]}]})
-            faults("status", path="/api.xro/2.0/Invoices", method="PUT", status=400, body=body,
-                   headers={"Content-Type": "application/json"})
-        elif category == "rate_limited":
-            faults("rate_limit", path="/api.xro/2.0/", method="*",
-                   headers={"Retry-After": "2", "X-Rate-Limit-Problem": "minute"})
-        elif category == "provider_down":
-            faults("status", path="/api.xro/2.0/Invoices", method="PUT", status=503,
-                   body="Service Unavailable")
-        else:  # pragma: no cover
-            raise AssertionError(category)
-    return inject
 
 
 @pytest.fixture

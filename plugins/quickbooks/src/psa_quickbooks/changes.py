@@ -29,7 +29,12 @@ most 30 days: the first pass looks back 29.5 days (the connection's pushed invoi
 than that), and a cursor older than CDC can reach (a connection left waiting for reconnection
 for weeks) is caught up with queries on ``MetaData.LastUpdatedTime`` (deletions older than the
 CDC window cannot be seen that way). CDC answers at most 1,000 objects; a full answer is
-followed from the last change it holds.
+followed from the last change it holds. Each pass starts a minute before the cursor (the
+clocks of Intuit's servers differ), yet reports each version of an object once: the versions a
+pass saw in its last minute are remembered with the cursor it returned (refs kind
+``reconciled``, host_id ``<entity>:<Id>``, ``<SyncToken>:<LastUpdatedTime>@<cursor>``), and
+the pass that continues from that cursor leaves them out (a pass repeated from an older
+cursor, because the host did not keep the newer one, reports them again).
 """
 
 from __future__ import annotations
@@ -64,8 +69,10 @@ CDC_MAX_PAGES = 20
 #: CDC refuses ``changedSince`` older than 30 days; stay well inside it.
 CDC_LOOKBACK = timedelta(days=29, hours=12)
 #: Each pass starts a little before the previous answer's time (clocks of Intuit's servers
-#: differ; the host records every payment once, so reading a change twice is harmless).
+#: differ); what the previous pass saw in that minute is remembered and not reported again.
 OVERLAP = timedelta(minutes=1)
+#: refs kind of the versions a reconcile pass saw within OVERLAP of its cursor.
+RECONCILED = "reconciled"
 ID_CHUNK = 50
 CENT = Decimal("0.01")
 
@@ -356,9 +363,41 @@ def reconcile(connection, cursor: str | None) -> ChangeSet:
         start = floor
     for entity in ENTITIES:
         _cdc(qbo, work, entity, start)
-    new_cursor = min(work.times).isoformat() if work.times else format_time(now)
+    new_cursor = min(work.times) if work.times else now
+    seen = _seen_before(connection, work, str(cursor), previous) if previous else []
+    _remember_seen(connection, work, new_cursor)  # the dropped too: the next pass sees them
+    for entity, ident in seen:
+        del work.rows[entity][ident]
     return change_set(connection, work.rows["Payment"].values(), work.rows["Invoice"].values(),
-                      cursor=new_cursor)
+                      cursor=new_cursor.isoformat())
+
+
+def _version(row: dict) -> str:
+    """One version of an object: its SyncToken (a deleted object's stub has none: its status)
+    and ``LastUpdatedTime`` (seconds only, so two edits in one second differ by SyncToken)."""
+    stamp = str((row.get("MetaData") or {}).get("LastUpdatedTime") or "")
+    return f"{row.get('SyncToken') or row.get('status') or ''}:{stamp}" if stamp else ""
+
+
+def _seen_before(connection, work: _Pass, cursor: str,
+                 previous: datetime) -> list[tuple[str, str]]:
+    """(entity, Id) of the versions the pass that returned ``cursor`` already had (the
+    overlap): this pass leaves them out."""
+    return [(entity, ident) for entity, rows in work.rows.items()
+            for ident, row in rows.items()
+            if (_updated(row) or previous) <= previous and _version(row)
+            and connection.refs.get(RECONCILED, f"{entity}:{ident}") ==
+            f"{_version(row)}@{cursor}"]
+
+
+def _remember_seen(connection, work: _Pass, cursor: datetime) -> None:
+    """Remember the versions this pass reports that the next pass's overlap reads again."""
+    for entity, rows in work.rows.items():
+        for ident, row in rows.items():
+            moment = _updated(row)
+            if moment is not None and moment >= cursor - OVERLAP and _version(row):
+                connection.refs.remember(RECONCILED, f"{entity}:{ident}",
+                                         f"{_version(row)}@{cursor.isoformat()}")
 
 
 __all__ = ["fetch", "fingerprint", "invoice_state", "payment_records", "reconcile",

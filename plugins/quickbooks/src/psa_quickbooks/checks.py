@@ -6,7 +6,9 @@ company's country, the default product/service (exists, active, not a category, 
 its income account, invoice numbering (Custom transaction numbers explained), class tracking
 when class mapping is on (what happens to classes QuickBooks cannot book), currencies (home
 only, or the multicurrency list and QuickBooks' rates), tax codes for a non-US company, sales
-tax for a US one (what happens to the PSA's tax amount), closed books.
+tax for a US one (what happens to the PSA's tax amount), closed books. QuickBooks refusing the
+credentials raises ``AuthError`` (the host offers Reconnect); QuickBooks down or throttling
+when the company is first read is one failed check, since nothing else can be checked then.
 
 The optional write check creates a throw-away customer and a 0.01 invoice for it, then deletes
 the invoice and makes the customer inactive (QuickBooks cannot delete customers) -- in
@@ -282,7 +284,12 @@ def _clean_up(qbo: QboClient, customer: dict | None, invoice: dict | None) -> li
 def test_connection(connection, write_check: bool) -> TestResult:
     qbo = QboClient(connection)
     settings = connection.settings or {}
-    first, company = _credentials(qbo)  # AuthError propagates: the host offers Reconnect
+    try:
+        first, company = _credentials(qbo)  # AuthError propagates: the host offers Reconnect
+    except AuthError:
+        raise
+    except ProviderError as exc:  # down, throttled, refused: nothing else can be checked
+        return TestResult(checks=(Check("QuickBooks", "fail", exc.message, fix=exc.fix),))
     checks: list[Check | None] = [first, _company(company), _tax_model(settings, company)]
     non_us = company.non_us if settings.get("non_us") is None else bool(settings.get("non_us"))
     for step in (lambda: _default_item(qbo, settings), lambda: [_numbering(company)],

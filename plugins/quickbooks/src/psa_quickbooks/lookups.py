@@ -75,7 +75,8 @@ def preview_matches(connection, kind: str, records) -> list[MatchPreview]:
 
 def _preview_clients(qbo, connection, records) -> list[MatchPreview]:
     pool = customers.candidates(qbo)
-    by_id = {c.external_id: c for c in pool}
+    # a client is linked to a customer; vendors share the name space but not the Ids
+    by_id = {c.external_id: c for c in pool if c.kind != "vendor"}
     out = []
     for client in records:
         chosen = connection.mapping("client", client.id)

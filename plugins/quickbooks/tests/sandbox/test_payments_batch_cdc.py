@@ -19,6 +19,16 @@ def pay(qbo, inv, amount, total=None, **extra):
                                 **extra})
 
 
+def test_transactions_share_one_id_sequence(qbo):
+    """An Id names one transaction whatever its type (name lists count per type)."""
+    inv = invoice(qbo, 100)
+    payment = pay(qbo, inv, 40).json()["Payment"]
+    memo = qbo.create("CreditMemo", {"CustomerRef": {"value": "1"}, "Line": [
+        {"DetailType": "SalesItemLineDetail", "Amount": 10,
+         "SalesItemLineDetail": {"ItemRef": {"value": "2"}, "TaxCodeRef": {"value": "NON"}}}]})
+    assert [inv["Id"], payment["Id"], memo["Id"]] == ["1", "2", "3"]
+
+
 def test_partial_then_full_payment(qbo):
     inv = invoice(qbo, 1000)
     p1 = pay(qbo, inv, 400).json()["Payment"]

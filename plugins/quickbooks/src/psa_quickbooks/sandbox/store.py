@@ -54,9 +54,12 @@ class Company:
         return self.prefs.get(section, {}).get(key, default)
 
     def next_id(self, entity: str) -> str:
+        """The next Id: one sequence for all transactions (an Id names one transaction,
+        whatever its type), one per type for name lists."""
+        key = "Txn" if entity in TRANSACTIONS else entity
         counters = self.data["counters"]
-        counters[entity] = counters.get(entity, 0) + 1
-        return str(counters[entity])
+        counters[key] = counters.get(key, 0) + 1
+        return str(counters[key])
 
     def next_doc_number(self, entity: str) -> str:
         numbers = self.data["doc_numbers"]

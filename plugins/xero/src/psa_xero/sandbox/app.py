@@ -29,6 +29,7 @@ from . import webhooks as W
 from .ratelimits import LimitConfig, XeroLimits
 from .seed import seed_orgs
 from .state import DEMO_APP_NAME, XeroState, fresh_org
+from .tenant_faults import TenantFaults
 from .xml_render import to_xml, wants_json
 
 
@@ -56,6 +57,7 @@ class XeroSandbox(ProviderSandbox):
         self.limits = XeroLimits(self, lambda: g.get("client_id", "-") if has_request_context()
                                  else "-")
         self.exchanges: deque = deque(maxlen=5000)
+        self.tenant_faults = TenantFaults()
         self.record_exchanges = False
         self._restore_webhook_target()
 
@@ -85,18 +87,27 @@ class XeroSandbox(ProviderSandbox):
         with self.state.lock:
             if not self.identity.is_connected(client_id, tenant_id):
                 return False
-            self.state.event_sequence += 1
-            seq = self.state.event_sequence
-        base = request.host_url.rstrip("/") if has_request_context() else self.base_url
-        event = W.make_event(base, tenant_id, category, event_type, resource_id,
-                             self.state.now_iso() + "Z", data)  # zone: see NOTES.md
-        event["_seq"] = seq
+        event = self.webhook_event(tenant_id, category, event_type, resource_id, data)
         if not hook.get("enabled"):
             with self.state.lock:
                 S.hold(hook, [event], self.clock.now())
                 self.state.save()
             return True
         return self.webhooks.publish(W.TARGET_KEY, event)
+
+    def webhook_event(self, tenant_id: str, category: str, event_type: str, resource_id: str,
+                      data: dict | None = None) -> dict:
+        """One event as Xero delivers it, numbered with the next event sequence (render a
+        delivery body of events with :meth:`render_webhook`, its headers with
+        :meth:`sign_webhook`)."""
+        with self.state.lock:
+            self.state.event_sequence += 1
+            seq = self.state.event_sequence
+        base = request.host_url.rstrip("/") if has_request_context() else self.base_url
+        event = W.make_event(base, tenant_id, category, event_type, resource_id,
+                             self.state.now_iso() + "Z", data)  # zone: see NOTES.md
+        event["_seq"] = seq
+        return event
 
     def webhook_failed(self, delivery) -> None:
         """A delivery failed for 24 hours: Xero disables the subscription (NOTES.md)."""
@@ -156,6 +167,7 @@ class XeroSandbox(ProviderSandbox):
         self.limits.config = LimitConfig()
         self.webhooks.remove_target(W.TARGET_KEY)
         self.exchanges.clear()
+        self.tenant_faults.clear()
         self.state.reset()
 
     def seed(self, payload: dict) -> dict:

@@ -8,6 +8,10 @@ GET         /_sandbox/entities/<tenant>/<kind>/<id>  one record; kinds: invoices
                                                   history
 POST        /_sandbox/lock-dates                  ``{"tenant_id", "PeriodLockDate",
                                                   "EndOfYearLockDate"}`` (YYYY-MM-DD or null)
+POST        /_sandbox/tenant-faults               ``{"tenant_id", "category", "writes_only": true}``:
+                                                  the organisation's next write (or request)
+                                                  answered with a fault category in Xero's shape
+                                                  (see ``tenant_faults``); GET lists, DELETE clears
 GET/POST    /_sandbox/webhook                     ``{"url", "key", "categories", "client_id",
                                                   "itr": true}``: configure and run the
                                                   Intent-to-Receive check; GET shows the result
@@ -75,6 +79,23 @@ def register(sandbox, bp) -> None:
             state.save()
             return jsonify({k: org["organisation"].get(k)
                             for k in ("PeriodLockDate", "EndOfYearLockDate")})
+
+    @bp.post("/tenant-faults")
+    def tenant_faults_add():
+        data = body()
+        org_or_404(str(data.get("tenant_id", "")))
+        fault = sandbox.tenant_faults.inject(data["tenant_id"], str(data.get("category", "")),
+                                             writes_only=data.get("writes_only", True) is not False)
+        return jsonify(fault), 201
+
+    @bp.get("/tenant-faults")
+    def tenant_faults_list():
+        return jsonify(sandbox.tenant_faults.queued())
+
+    @bp.delete("/tenant-faults")
+    def tenant_faults_clear():
+        sandbox.tenant_faults.clear()
+        return jsonify(ok=True)
 
     @bp.get("/webhook")
     def webhook_get():

@@ -238,7 +238,8 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
     if number and (existing is None or number != existing[meta["number"]]) \
             and doc_type in ("ACCREC", "ACCRECCREDIT") \
             and _number_taken(org, kind, number, doc_type, existing and existing[meta["id"]]):
-        problems.append(f"{'Invoice' if kind == 'invoice' else 'Credit Note'} # must be unique.")
+        problems.append(E.MSG_INVOICE_NUMBER_UNIQUE if kind == "invoice"
+                        else E.MSG_CREDIT_NOTE_NUMBER_UNIQUE)
     currency = str(data.get("CurrencyCode") or (existing and existing["CurrencyCode"])
                    or org["organisation"]["BaseCurrency"]).upper()
     rate, currency_problems = currencies.document_rate(org, currency, data.get("CurrencyRate"),
@@ -265,7 +266,9 @@ def save_document(state, org: dict, data: dict, kind: str, existing: dict | None
     if due:
         doc["DueDate"] = due
     for field in EDITABLE:
-        if field in data and not (field == "SentToContact" and kind == "credit_note"):
+        # a credit note can be marked sent only once approved (spec: CreditNote.SentToContact)
+        if field in data and not (field == "SentToContact" and kind == "credit_note"
+                                  and status not in ("AUTHORISED", "PAID")):
             doc[field] = data[field]
     doc.update(document_totals(lines, amount_type))
     if kind == "credit_note":

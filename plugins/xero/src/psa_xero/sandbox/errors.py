@@ -16,6 +16,7 @@ VALIDATION_MESSAGE = "A validation exception occurred"
 
 # The exact strings an invoice integration meets (see shared/reference/xero.md, 6.3).
 MSG_INVOICE_NUMBER_UNIQUE = "Invoice # must be unique."
+MSG_CREDIT_NOTE_NUMBER_UNIQUE = "Credit Note # must be unique."
 MSG_CONTACT_IDENTIFY = ("The Contact must contain at least 1 of the following elements to "
                         "identify the contact: Name, ContactID, ContactNumber")
 MSG_CONTACT_NAME_TAKEN = ("The contact name {name} is already assigned to another contact. "

@@ -1,8 +1,9 @@
 """What every Accounting API call goes through, in Xero's order:
 
 bearer token (401) -> ``xero-tenant-id`` connected to this app (403) -> scope (403) ->
-rate limits (429) -> concurrency slot (429) -> ``Idempotency-Key`` replay -> the handler,
-under the state lock -> rate headers, persistence. Every answer of the API, refusals included,
+a fault injected for the organisation (:mod:`.tenant_faults`) -> rate limits (429) ->
+concurrency slot (429) -> ``Idempotency-Key`` replay -> the handler, under the state lock ->
+rate headers, persistence (-> the dropped connection of an injected ``lost_response``). Every answer of the API, refusals included,
 gets its ``Xero-Correlation-Id`` in ``app.py``.
 """
 
@@ -15,6 +16,7 @@ from functools import wraps
 from flask import Response, current_app, g, jsonify, request
 
 from . import errors as E
+from . import tenant_faults
 
 IDEMPOTENCY_TTL = 360.0
 IDEMPOTENCY_MAX = 128
@@ -95,6 +97,9 @@ def api(group: str):
             needed = read_scopes if request.method in ("GET", "HEAD") else write_scopes
             if not needed & set(record["scopes"]):
                 return E.forbidden()
+            fault = sb.tenant_faults.take(tenant, request.method)
+            if fault is not None and fault != "lost_response":
+                return tenant_faults.answer(sb, fault, record, tenant)
             limited = sb.limits.check_tenant(tenant)
             if limited is not None:
                 return limited
@@ -108,6 +113,8 @@ def api(group: str):
             finally:
                 sb.limits.release(tenant)
             sb.limits.headers(resp, tenant)
+            if fault == "lost_response":
+                tenant_faults.drop_connection()
             return resp
         return wrapper
     return decorate

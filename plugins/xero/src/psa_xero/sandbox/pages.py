@@ -102,9 +102,7 @@ def record_payment(tenant_id, invoice_id):
         if doc is None:
             abort(404)
         amount = (request.form.get("amount") or "").strip() or str(doc["AmountDue"])
-        bank = request.form.get("account_code") or next(
-            (a["Code"] for a in org["accounts"].values()
-             if a["Type"] == "BANK" and a["Status"] == "ACTIVE"), None)
+        bank = request.form.get("account_code") or payments.default_bank_code(org)
         element = {"Invoice": {"InvoiceID": doc["InvoiceID"]}, "Account": {"Code": bank},
                    "Amount": amount, "Date": request.form.get("date") or sb.state.today(org),
                    "Reference": request.form.get("reference") or "Recorded in sandbox UI"}

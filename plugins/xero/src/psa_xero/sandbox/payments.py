@@ -59,6 +59,13 @@ def _account(org: dict, ref: dict | None):
     return None
 
 
+def default_bank_code(org: dict) -> str | None:
+    """The code of the organisation's first active bank account (where the accountant's
+    Record payment form books to unless another is chosen)."""
+    return next((a["Code"] for a in org["accounts"].values()
+                 if a["Type"] == "BANK" and a["Status"] == "ACTIVE"), None)
+
+
 def record_payment(org: dict, element: dict) -> dict:
     """Validate and store one payment; raises ``documents.Invalid``."""
     state = _state()

@@ -46,7 +46,9 @@ class XeroLimits:
     def _retry_after(self, provider_seconds: float) -> int:
         return max(1, math.ceil(self.kit.clock.real_seconds(provider_seconds)))
 
-    def _too_many(self, problem: str, retry: float | None, tenant: str | None) -> Response:
+    def too_many(self, problem: str, retry: float | None, tenant: str | None) -> Response:
+        """Xero's 429 for ``problem`` (``minute``, ``day``, ``concurrent``, ``appminute``),
+        ``retry`` provider seconds from now."""
         resp = jsonify({"Title": "Too Many Requests", "Status": 429,
                         "Detail": f"Rate limit exceeded: {problem}"})
         resp.status_code = 429
@@ -61,7 +63,7 @@ class XeroLimits:
         key = ("app", self.client(), "min")
         decision = self.kit.limiter.hit(key, self.config.app_minute, MINUTE)
         if not decision.allowed:
-            return self._too_many("appminute", decision.retry_after, None)
+            return self.too_many("appminute", decision.retry_after, None)
         return None
 
     def check_tenant(self, tenant: str) -> Response | None:
@@ -73,7 +75,7 @@ class XeroLimits:
         for key, limit, window, problem in windows:
             if self.kit.limiter.count(key, window) >= limit:
                 decision = self.kit.limiter.hit(key, limit, window)  # refused: not recorded
-                return self._too_many(problem, decision.retry_after, tenant)
+                return self.too_many(problem, decision.retry_after, tenant)
         for key, limit, window, _ in windows:
             self.kit.limiter.hit(key, limit, window)
         return None
@@ -81,7 +83,7 @@ class XeroLimits:
     def acquire(self, tenant: str) -> Response | None:
         if self.kit.gate.try_acquire(("tenant", self.client(), tenant), self.config.concurrent):
             return None
-        return self._too_many("concurrent", None, tenant)
+        return self.too_many("concurrent", None, tenant)
 
     def release(self, tenant: str) -> None:
         self.kit.gate.release(("tenant", self.client(), tenant))
