@@ -56,8 +56,10 @@ running.
 
 The reference implementations are ``psa_quickbooks.plugin`` and ``psa_xero.plugin`` (the
 "Reference:" pointers below name them): thin hook functions delegating to one module per
-concept. The smallest complete example is the host's ``tests/fakeprovider.py``, which implements
-every hook in a few lines each.
+concept. The smallest complete example ships with the host as a template:
+``flask --app host integrations new-plugin myledger`` (or ``python -m host.plugin_template
+myledger``) writes a distribution implementing every hook against its own offline sandbox,
+passing the contract suite as created (the files: ``host/plugin_template/skeleton/``).
 """
 
 from __future__ import annotations

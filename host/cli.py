@@ -5,6 +5,8 @@
 ``worker``        the Huey consumer: runs sync jobs, the sweeper and reconciliation.
 ``sandboxes``     the QuickBooks and Xero sandboxes on 127.0.0.1.
 ``demo``          everything at once: migrate, seed, sandboxes, worker, host (Ctrl-C stops).
+``integrations new-plugin NAME``  a new provider plugin distribution from the template
+                  (:mod:`host.plugin_template`); beside ``integrations plugins``.
 """
 
 from __future__ import annotations
@@ -68,6 +70,43 @@ def register_commands(app: Flask) -> None:
         from host.demo import Ports, run_demo
 
         run_demo(Ports(bind, port, quickbooks_port, xero_port), workers=workers, verbose=verbose)
+
+    _integrations_group(app).add_command(new_plugin)
+
+
+@click.command("new-plugin")
+@click.argument("name")
+@click.option("--directory", "-d", default=".", show_default=True,
+              type=click.Path(file_okay=False), help="Where to create psa-NAME/.")
+def new_plugin(name: str, directory: str) -> None:
+    """Create the provider plugin distribution psa-NAME from the host's template.
+
+    NAME is the provider key: lowercase letters, digits and underscores. The plugin implements
+    every hook against its own offline sandbox and passes its tests as created.
+    """
+    from host.plugin_template import InvalidPluginName, TargetExists, render_plugin
+
+    try:
+        target = render_plugin(name, directory)
+    except InvalidPluginName as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    except TargetExists as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the directory cannot be written (a file there, no permission)
+        raise click.ClickException(f"cannot write the plugin: {exc}") from exc
+    click.echo(f"created {target}\n"
+               f"next: cd {target} && pip install -e . && pytest   (then read README.md)")
+
+
+def _integrations_group(app: Flask) -> click.Group:
+    """The ``integrations`` command group (the Plugins page blueprint's CLI group)."""
+    from flask.cli import AppGroup
+
+    group = app.cli.commands.get("integrations")
+    if group is None:
+        group = AppGroup("integrations", help="Provider plugins.")
+        app.cli.add_command(group)
+    return group
 
 
 def main() -> None:
