@@ -410,8 +410,11 @@ class WebhookEvent:
 
     #: the company the change happened in: the host routes the event to its connection
     tenant_id: str
+    #: what changed: one of WEBHOOK_ENTITIES ("invoice", "payment" ...)
     entity: str
+    #: the provider's id of the changed record
     entity_id: str
+    #: what happened to it: one of WEBHOOK_OPERATIONS ("create", "update" ...)
     operation: str
     #: the provider's id of the event, or one built from its fields (same event, same id)
     event_id: str = ""

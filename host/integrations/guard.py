@@ -179,11 +179,11 @@ def hook_return_type(hook: str) -> Any:
 def wrong_result(value: Any, expected: Any) -> str | None:
     """Why ``value`` is not a result of type ``expected``, or None when it is one."""
     if expected is _NOTHING:
-        return "returned None (does it implement the hook?)" if value is None else None
+        return "returned None (a missing return statement, or the hook is not implemented)" if value is None else None
     if _conforms(value, expected):
         return None
     if value is None:
-        return f"returned None, not {_type_name(expected)} (does it implement the hook?)"
+        return f"returned None, not {_type_name(expected)} (a missing return statement, or the hook is not implemented)"
     if isinstance(value, (list, tuple)) and typing.get_origin(expected) in (list, tuple,
                                                                              Sequence):
         odd = next((item for item in value if not _conforms(item, typing.get_args(expected)[0])),

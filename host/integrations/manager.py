@@ -36,7 +36,13 @@ trace_log = logging.getLogger("psa.plugins.trace")
 #: Host modules that implement hooks themselves (none yet: providers are distributions).
 DEFAULT_PLUGINS: tuple[str, ...] = ()
 
-_REDACT = ("token", "secret", "password", "authorization", "code_verifier", "signature")
+_REDACT = ("token", "secret", "password", "authorization", "code_verifier", "signature",
+           "key", "verifier", "credential")
+#: Names that contain a word of _REDACT but are no secret (kept readable in the trace).
+_NOT_SECRET = ("idempotency_key",)
+#: Hook arguments never written to the trace: the host configuration (every secret the
+#: host has, whatever its name) is shown as ``<config>``.
+_NOT_TRACED = ("config",)
 
 
 def build_plugin_manager(config: Mapping[str, Any]) -> pluggy.PluginManager:
@@ -148,7 +154,7 @@ def redact(value: Any, depth: int = 0) -> Any:
         return "..."
     if isinstance(value, Mapping):
         return {
-            k: ("***" if any(r in str(k).lower() for r in _REDACT) else redact(v, depth + 1))
+            k: ("***" if _secret(str(k)) else redact(v, depth + 1))
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
@@ -158,9 +164,15 @@ def redact(value: Any, depth: int = 0) -> Any:
     return f"<{type(value).__name__}>"
 
 
+def _secret(name: str) -> bool:
+    lowered = name.lower()
+    return lowered not in _NOT_SECRET and any(word in lowered for word in _REDACT)
+
+
 def _trace_before(hook_name, hook_impls, kwargs) -> None:
+    shown = {k: (f"<{k}>" if k in _NOT_TRACED else v) for k, v in kwargs.items()}
     trace_log.info("call %s -> %s %s", hook_name, [i.plugin_name for i in hook_impls],
-                   redact(kwargs))
+                   redact(shown))
 
 
 def _trace_after(outcome, hook_name, hook_impls, kwargs) -> None:

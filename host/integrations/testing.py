@@ -284,7 +284,11 @@ def make_connection(app, business_unit_id: int, provider_key: str, *, status="co
 
 @pytest.fixture
 def connection_factory(app, org, psa_provider_key, db):
-    """``connection_factory(**kw) -> Connection`` (loaded in the ``db`` fixture's session)."""
+    """``connection_factory(business_unit_id=None, provider_key=None, status="connected",
+    tokens=None, tenant=("t-1", "Fake Books Inc"), settings=None, setup_complete=True,
+    expires_in=3600) -> Connection``: a connection with encrypted tokens, committed and loaded
+    in the ``db`` fixture's session (business unit: ``org``'s first; provider key:
+    ``psa_provider_key``)."""
     from host.models import Connection
 
     def factory(business_unit_id=None, provider_key=None, **kw):

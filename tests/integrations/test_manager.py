@@ -116,8 +116,13 @@ def test_tracing_logs_hook_calls_with_tokens_redacted(caplog):
     pm = build_plugin_manager({**BASE, "PSA_TRACE_PLUGINS": True})
     with caplog.at_level(logging.INFO, logger="psa.plugins.trace"):
         pm.hook.verify_webhook(headers={"Authorization": "Bearer s3cr3t"}, body=b"{}",
-                               config={"FAKEPROVIDER_WEBHOOK_SECRET": "k3y"})
+                               config={"FAKEPROVIDER_WEBHOOK_SECRET": "k3y",
+                                       "MYLEDGER_WEBHOOK_KEY": "w3bh00k",
+                                       "SQLALCHEMY_DATABASE_URI": "postgresql://u:pw@db/psa"})
     text = caplog.text
-    assert "call verify_webhook" in text and "s3cr3t" not in text and "k3y" not in text
+    assert "call verify_webhook" in text and "<config>" in text
+    assert not any(secret in text for secret in ("s3cr3t", "k3y", "w3bh00k", "pw@db"))
     assert redact({"access_token": "a", "nested": {"refresh_token": "b"}}) == {
         "access_token": "***", "nested": {"refresh_token": "***"}}
+    assert redact({"MYLEDGER_WEBHOOK_KEY": "k", "idempotency_key": "sync-1"}) == {
+        "MYLEDGER_WEBHOOK_KEY": "***", "idempotency_key": "sync-1"}
