@@ -82,6 +82,18 @@ from host.contract.errors import (
     ValidationError,
 )
 from host.contract.booking import BookedDocument, BookedLine, LineIntent, compare
+from host.contract.records import (
+    HOST_FIELDS,
+    REQUIRED_HOST_FIELDS,
+    SYNC_OBJECTS,
+    InboundCustomer,
+    InboundInvoice,
+    InboundItem,
+    InboundLine,
+    InboundRecord,
+    RecordPage,
+    SyncField,
+)
 from host.contract.types import (
     WEBHOOK_ENTITIES,
     WEBHOOK_OPERATIONS,
@@ -170,6 +182,17 @@ __all__ = [
     "Tenant",
     "TestResult",
     "WebhookEvent",
+    # two-way sync (records from the ledger)
+    "InboundCustomer",
+    "InboundInvoice",
+    "InboundItem",
+    "InboundLine",
+    "InboundRecord",
+    "RecordPage",
+    "SyncField",
+    "HOST_FIELDS",
+    "REQUIRED_HOST_FIELDS",
+    "SYNC_OBJECTS",
     # the vocabulary of WebhookEvent.entity / .operation
     "WEBHOOK_ENTITIES",
     "WEBHOOK_OPERATIONS",
@@ -542,4 +565,116 @@ def preview_matches(
     **Must not**: create anything at the provider.
 
     .. versionadded:: 0.1
+    """
+
+
+# =============================================================================================
+# 6. Two-way sync: customers, products and invoices from the ledger (owner only)
+# =============================================================================================
+
+
+@hookspec(firstresult=True)
+def list_sync_fields(connection: Connection, object: str) -> list[SyncField]:
+    """Declare which provider fields of ``object`` can be mapped to host fields.
+
+    **When**: in a web request, while the host renders the Manage page's "What syncs" section,
+    and in the worker before an import or a push applies the admin's field choices.
+
+    **Called for**: only the plugin that owns the connection (firstresult).
+
+    :param connection: the connection.
+    :param object: one of :data:`SYNC_OBJECTS` (``"customer"``, ``"item"``, ``"invoice"``).
+    :returns: the predefined pairs (``predefined=True``, ``host_field`` one of
+        ``HOST_FIELDS[object]``; the admin may switch each off unless the host requires it) and
+        the extra fields the provider offers (``predefined=False``; the admin pairs one with a
+        host field under "Add a mapping"): QuickBooks' invoice custom fields, Xero's Reference,
+        a contact's tax number. Return ``[]`` for an object you do not sync.
+    :raises: ``AuthError``, ``ProviderDown`` when the fields depend on the provider's settings
+        and it cannot be read (QuickBooks' custom fields live in Preferences); the page shows
+        the predefined pairs the host knows and the error.
+
+    **Must**: keep keys stable: the admin's choices are stored under them.
+
+    Reference: ``psa_quickbooks.plugin.list_sync_fields`` (custom fields from Preferences).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def list_records(
+    connection: Connection, object: str, cursor: str | None, page_size: int
+) -> RecordPage:
+    """List one page of the ledger's records of ``object``, mapped to the host's fields.
+
+    **When**: in the worker: page after page during the initial import after the admin turns
+    an inbound direction on; then for incremental passes, after a webhook names a record of
+    ``object`` (``WebhookEvent.entity`` ``"customer"``, ``"item"`` or ``"invoice"``), on the
+    periodic reconcile schedule, and on Retry. The host applies each page (filters, matching,
+    validation, conflicts) and stores ``RecordPage.cursor`` before asking for the next, so an
+    import interrupted by a restart continues after the last page applied.
+
+    **Called for**: only the plugin that owns the connection (firstresult).
+
+    :param connection: an active connection.
+    :param object: one of :data:`SYNC_OBJECTS`.
+    :param cursor: None the first time: list **every** record from the beginning, in a stable
+        order (QuickBooks: a query ordered by Id with STARTPOSITION; Xero: ``page=N``). Else the
+        ``RecordPage.cursor`` of the previous call: the next page, or, after the last page of a
+        listing, the records changed since (QuickBooks CDC, Xero If-Modified-Since paging).
+        Encode in the cursor whatever you need (position, watermark); the host never reads it.
+    :param page_size: how many records the host wants per page at most (the provider's own
+        page limit may be smaller).
+    :returns: :class:`RecordPage` with :class:`InboundCustomer`, :class:`InboundItem` or
+        :class:`InboundInvoice` records (matching ``object``), the cursor to continue from and
+        whether more pages follow. Inactive, archived, voided and deleted records are listed
+        too (``active=False`` / ``status``), so the host can follow them. A record you cannot
+        map is listed with ``problem`` set rather than dropped or raised.
+    :raises: ``RateLimited``, ``ProviderDown`` (the host retries the same cursor),
+        ``AuthError`` (the import waits for reconnection).
+
+    **Must**: list only what the ledger holds; never write. Return each record once per page
+    and keep a watermark overlap small: the host applies a record seen twice only once.
+    **Must not**: filter by the admin's filters (the host applies them) or skip records the
+    host pushed itself (the host recognises its own records and does not echo them).
+
+    Reference: ``psa_quickbooks.plugin.list_records`` (query paging, then CDC) and
+    ``psa_xero.plugin.list_records`` (page=N, then If-Modified-Since).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def push_record(
+    connection: Connection,
+    object: str,
+    record: ClientData | ServiceTypeData,
+    idempotency_key: str,
+) -> SyncResult:
+    """Create or update a customer or product at the provider from the host record.
+
+    **When**: in the worker, when the customers' or products' direction includes PSA ->
+    provider and a host client or service type was created or edited (or when a conflict is
+    resolved with "Use PSA data"); retried with the same key after a retryable error.
+
+    **Called for**: only the plugin that owns the connection (firstresult).
+
+    :param connection: an active connection.
+    :param object: ``"customer"`` (``record`` is :class:`ClientData`) or ``"item"``
+        (:class:`ServiceTypeData`).
+    :param record: the host record; ``record.fields`` holds the extra mapped fields' values.
+        A predefined field the admin switched off arrives empty: leave the provider's value.
+    :param idempotency_key: stable across retries of this push.
+    :returns: :class:`SyncResult` with the provider's id (the host links the record to it),
+        ``version`` and ``deep_link``.
+    :raises MappingError: the record cannot be booked as it is (a name taken by a record of
+        another kind); ``ValidationError``, ``ConflictError`` (stale version: the host re-reads
+        and applies its conflict policy), ``RateLimited``, ``ProviderDown``, ``AuthError``.
+
+    **Must**: update the record linked to this host record (``connection.mapping("client",
+    id)``, then ``connection.refs``) rather than create a second one; find it by the same
+    rules the invoice push uses when there is no link yet.
+
+    .. versionadded:: 0.3
     """

@@ -235,7 +235,7 @@ def render_errors(names: list[str], module) -> list[str]:
     return out
 
 
-def render_constants(names: list[str], module, source_module) -> list[str]:
+def render_constants(names: list[str], module, source_modules) -> list[str]:
     out = ["| Name | Value | Meaning |", "|---|---|---|"]
     for name in names:
         value = getattr(module, name)
@@ -244,8 +244,9 @@ def render_constants(names: list[str], module, source_module) -> list[str]:
             shown = "frozenset({" + ", ".join(repr(v) for v in sorted(value)) + "})"
         elif getattr(value, "__origin__", None) is not None:  # a typing alias (Literal[...])
             shown = repr(value).replace("typing.", "")
-        out.append(f"| `{name}` | {cell(code(shown))} | "
-                   f"{cell(module_constant_comment(source_module, name))} |")
+        comment = next((c for c in (module_constant_comment(m, name) for m in source_modules)
+                        if c), "")
+        out.append(f"| `{name}` | {cell(code(shown))} | {cell(comment)} |")
     out.append("")
     return out
 
@@ -269,7 +270,8 @@ def _hookspecs(hookspecs) -> list[tuple[str, Any]]:
 
 
 #: Modules in the order their types are listed (the contract's own types first).
-MODULE_ORDER = ("host.contract.types", "host.contract.booking", "host.integrations.provider_state")
+MODULE_ORDER = ("host.contract.types", "host.contract.records", "host.contract.booking",
+                "host.integrations.provider_state")
 
 
 def _in_source_order(objects: list[type]) -> list[type]:
@@ -309,10 +311,13 @@ def render() -> str:
     testing = importlib.import_module("host.integrations.testing")
     provider_state = importlib.import_module("host.integrations.provider_state")
     contract_types = importlib.import_module("host.contract.types")
+    contract_records = importlib.import_module("host.contract.records")
+    sources = (contract_types, contract_records)
     exported = list(hookspecs.__all__)
     errors = [n for n in exported if isinstance(getattr(hookspecs, n), type)
               and issubclass(getattr(hookspecs, n), BaseException)]
-    constants = [n for n in exported if n.isupper() and hasattr(contract_types, n)]
+    constants = [n for n in exported if n.isupper()
+                 and any(hasattr(m, n) for m in sources)]
     aliases = [n for n in exported if getattr(getattr(hookspecs, n), "__origin__", None)]
     test_names = ["ProviderState", "HeldDocument", "HeldLine", "HeldAllocation", "HeldPayment",
                   "SignedDelivery"]
@@ -338,7 +343,7 @@ def render() -> str:
         *render_types(hookspecs, exported),
         "## Constants and aliases",
         "",
-        *render_constants(constants + aliases, hookspecs, contract_types),
+        *render_constants(constants + aliases, hookspecs, sources),
         "## Errors",
         "",
         "Raise these from a hook; the host records `category`, `message` and `fix` on the sync "
@@ -357,7 +362,7 @@ def render() -> str:
         *render_types(testing, test_names),
         "### Fault categories",
         "",
-        *render_constants(["REQUIRED_FAULTS", "ALL_FAULTS"], testing, provider_state),
+        *render_constants(["REQUIRED_FAULTS", "ALL_FAULTS"], testing, (provider_state,)),
     ]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -144,6 +144,11 @@ class ClientData:
     name: str  #: the client's name
     billing_contact_name: str = ""  #: the person invoices go to
     billing_email: str = ""  #: where the provider emails invoices (empty: none)
+    tax_number: str = ""  #: the client's VAT / tax registration number (empty: none)
+    #: values of the extra fields the admin mapped ("Add a mapping"), by ``SyncField.key``;
+    #: write them to the provider record. A predefined field the admin switched off arrives
+    #: empty: never write an empty value over the provider's.
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,12 @@ class ServiceTypeData:
     id: int  #: the host service type's id (key of ``connection.mapping(kind, id)``)
     name: str  #: the service type's name (matched against the provider's items)
     sku: str = ""  #: its SKU, matched when the name does not
+    unit_price: Decimal | None = None  #: its list price, if the host keeps one
+    description: str = ""  #: its sales description
+    #: its default income account (map it through the ``gl_account`` mapping), if any
+    income_account: "GLAccountData | None" = None
+    #: extra mapped fields' values by ``SyncField.key`` (see :attr:`ClientData.fields`)
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,6 +230,13 @@ class InvoiceData:
     project_name: str = ""  #: the project it bills (empty: none)
     business_unit_name: str = ""  #: the business unit that sent it
     external: ExternalRef | None = None
+    #: the client's reference / PO number (empty: none)
+    reference: str = ""
+    #: the admin's choice for this push ("Push now, and email it" / "without emailing"):
+    #: True or False overrides the connection's automatic-email setting; None follows it
+    send_email: bool | None = None
+    #: extra mapped fields' values by ``SyncField.key`` (see :attr:`ClientData.fields`)
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -170,3 +170,35 @@ class ProviderState(Protocol):
 #: before its cursor (servers' clocks differ; the host records each payment once); with this
 #: method the suite moves past any such overlap and checks that the cursor really advances.
 OPTIONAL_METHODS: tuple[str, ...] = ("skew_bookings", "advance_clock")
+
+
+#: Methods a provider state adds when its plugin implements two-way sync (``list_records``,
+#: ``push_record``); the two-way scenarios skip without them. They play an accountant working
+#: in the ledger's own pages, never through the plugin.
+#:
+#: ``create_record(object: str, data: Mapping[str, Any]) -> str``: create a record of
+#: ``object`` (``"customer"``, ``"item"``, ``"invoice"``) and return its id. ``data`` keys --
+#: customer: ``name``, ``email``; item: ``name``, ``sku``, ``unit_price`` (Decimal); invoice:
+#: ``customer_id``, ``issue_date``, ``due_date`` (dates), ``lines``: a list of
+#: ``{"description", "quantity", "unit_price", "item_id", "taxed"}`` (``taxed``: the line
+#: carries the sales tax code the connected connection's ``tax_rate`` mapping points at, so it
+#: maps back to the sample tax rate), and optionally ``memo``.
+#:
+#: ``edit_record(object: str, external_id: str, changes: Mapping[str, Any]) -> None``: change
+#: fields of a record (same keys as ``create_record``; ``{"active": False}`` archives a
+#: customer or item; ``{"status": "voided"}`` voids an invoice), as the ledger's UI does (its
+#: version / SyncToken moves on, its updated time is the provider clock's now).
+#:
+#: ``held_record(object: str, external_id: str) -> Mapping[str, Any] | None``: the record as
+#: the ledger holds it, in the same keys (``name``, ``email``, ``sku``, ``unit_price``,
+#: ``active``, ``memo``), or None.
+#:
+#: ``change_delivery(object: str, external_ids: list[str], operation: str) -> SignedDelivery``:
+#: the signed webhook delivery the provider sends for those changes (not sent).
+TWO_WAY_METHODS: tuple[str, ...] = ("create_record", "edit_record", "held_record",
+                                    "change_delivery")
+
+
+def supports_two_way(state: object) -> bool:
+    """True when ``state`` has every method of :data:`TWO_WAY_METHODS`."""
+    return all(callable(getattr(state, name, None)) for name in TWO_WAY_METHODS)

@@ -19,6 +19,8 @@ from host.models.rate_limit import ConcurrencyLease, RateLimitBucket
 from host.models.service_type import ServiceType
 from host.models.tax_rate import TaxRate
 from host.models.user import User
+from host.models.sync_link import SyncLink, SyncLinkEvent
+from host.models.sync_object import SyncObjectSetting
 from host.models.sync_record import SyncEvent, SyncRecord
 from host.models.webhook_delivery import WebhookDelivery
 
@@ -28,5 +30,6 @@ __all__ = [
     "OAuthAuthorization", "Organization", "Payment", "Project", "ServiceType", "TaxRate",
     "User",
     "ConcurrencyLease", "ConnectionMapping", "ExternalRefRow", "RateLimitBucket",
-    "SyncEvent", "SyncRecord", "WebhookDelivery",
+    "SyncEvent", "SyncLink", "SyncLinkEvent", "SyncObjectSetting", "SyncRecord",
+    "WebhookDelivery",
 ]

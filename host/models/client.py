@@ -22,6 +22,9 @@ class Client(Timestamps, db.Model):
     billing_email: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
     #: ISO 4217 code of the client's invoices; empty means the organization's currency.
     currency: Mapped[str] = mapped_column(sa.String(3), nullable=False, default="")
+    #: VAT / tax registration number (synced with the ledger when the admin maps it).
+    tax_number: Mapped[str] = mapped_column(sa.String(50), nullable=False, default="",
+                                            server_default="")
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
 
     organization = relationship("Organization")

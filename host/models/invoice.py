@@ -42,6 +42,14 @@ class Invoice(PricedDocument, Timestamps, db.Model):
     due_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="draft", index=True)
     memo: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    #: The client's reference / PO number.
+    reference: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="",
+                                           server_default="")
+    #: Where the invoice was created: ``"host"``, or the provider key of the ledger it was
+    #: imported from (two-way sync; ``source_connection_id`` is that connection).
+    source: Mapped[str] = mapped_column(sa.String(50), nullable=False, default="host",
+                                        server_default="host")
+    source_connection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("connections.id"))
     approved_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     voided_at: Mapped[datetime | None] = mapped_column(sa.DateTime)

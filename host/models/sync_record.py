@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from host.extensions import db
 from host.models.mixins import Timestamps, utcnow
 
-OBJECT_TYPES = ("invoice", "credit_note", "payment", "invoice_void")
+OBJECT_TYPES = ("invoice", "credit_note", "payment", "invoice_void", "client", "service_type")
 STATUSES = ("pending", "in_progress", "synced", "failed", "excluded", "waiting_reauth", "held")
 #: Statuses a worker may pick up (only while no live lease holds the record).
 CLAIMABLE = ("pending", "in_progress")
