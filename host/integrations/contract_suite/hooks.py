@@ -20,6 +20,7 @@ REQUIRED_HOOKS: frozenset[str] = frozenset({
 OPTIONAL_HOOKS: frozenset[str] = frozenset({
     "on_invoice_voided", "on_credit_note", "on_payment", "on_disconnect",
     "list_mapping_choices", "preview_matches",
+    "list_sync_fields", "list_records", "push_record",
 })
 
 
