@@ -95,8 +95,11 @@ def organization_connections(organization_id: int) -> list[Connection]:
 
 
 def _queue_pushes(object: str, obj, created: bool) -> None:
+    from host.sync.twoway import importing
     from host.sync.twoway.settings import setting_for
 
+    if importing.active():
+        return  # written from the ledger's record: never echoed back
     obj_id = outbox._ensure_id(obj)
     for connection in organization_connections(obj.organization_id):
         setting = setting_for(connection, object)
@@ -107,7 +110,7 @@ def _queue_pushes(object: str, obj, created: bool) -> None:
         if object == "customer" and setting.direction == "out" and not at_provider:
             continue  # created at the provider with its first invoice, as always
         if link is not None and link.fingerprint and \
-                link.fingerprint == synced_print(connection, object, obj, setting):
+                not changed_since(link.fingerprint, synced_print(connection, object, obj, setting)):
             continue  # none of the synced fields changed
         what = "Client" if object == "customer" else "Service type"
         verb = "created" if created else "edited"
@@ -142,6 +145,12 @@ def _at_provider(connection: Connection, object: str, host_id: int) -> bool:
         .join(Project, Project.id == Invoice.project_id)
         .where(SyncRecord.connection_id == connection.id, SyncRecord.object_type == "invoice",
                SyncRecord.external_id.is_not(None), Project.client_id == host_id).limit(1)))
+
+
+def changed_since(last: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The synced fields whose value ``now`` differs from the fingerprint ``last`` (a field the
+    fingerprint does not hold counts as empty there)."""
+    return sorted(name for name, text in now.items() if last.get(name, "") != text)
 
 
 def synced_print(connection: Connection, object: str, obj, setting=None) -> dict[str, str]:
@@ -247,8 +256,7 @@ def _link(connection: Connection, object: str, host_id: int, external_id: str, l
         link = SyncLink(connection_id=connection.id, object=object,
                         external_id=str(external_id), origin="host")
         db.session.add(link)
-    changed = [name for name, text in values.items()
-               if (link.fingerprint or {}).get(name) != text]
+    changed = changed_since(link.fingerprint or {}, values)
     link.host_id = host_id
     link.status = "linked"
     link.reason = link.fix = None
