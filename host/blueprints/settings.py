@@ -73,6 +73,8 @@ def service_type_form(row_id: int | None):
         row.sku = (form.sku.data or "").strip()
         row.default_gl_account = org_get(
             GLAccount, current_user.organization_id, form.default_gl_account_id.data)
+        row.unit_price = form.unit_price.data
+        row.description = form.description.data or ""
         row.active = bool(form.active.data)
         if _commit(form.name, "A service type with this name exists.", row,
                    saved=events.service_type_saved):
@@ -81,7 +83,8 @@ def service_type_form(row_id: int | None):
     if row is not None and not form.is_submitted():
         form.default_gl_account_id.data = row.default_gl_account_id or 0
     return render_template("settings/simple_form.html", form=form, tab="service_types",
-                           title="Service type", back=url_for("settings.service_types"))
+                           title="Service type", back=url_for("settings.service_types")), \
+        422 if form.is_submitted() else 200  # after a POST: refused, errors and input shown
 
 
 # -- tax rates -------------------------------------------------------------------------------
