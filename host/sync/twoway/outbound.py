@@ -148,20 +148,19 @@ def _at_provider(connection: Connection, object: str, host_id: int) -> bool:
 
 
 def changed_since(last: dict[str, str], now: dict[str, str]) -> list[str]:
-    """The synced fields whose value ``now`` differs from the fingerprint ``last`` (a field the
+    """The fields of ``now`` whose value differs from the fingerprint ``last`` (a field the
     fingerprint does not hold counts as empty there)."""
     return sorted(name for name, text in now.items() if last.get(name, "") != text)
 
 
-def synced_print(connection: Connection, object: str, obj, setting=None) -> dict[str, str]:
-    """The fingerprint of ``obj``'s synced fields now: its host values less the fields the
-    admin switched off."""
-    plan = FieldPlan(connection)
-    if setting is not None:
-        plan._settings[object] = setting
-    off = plan.off(object)
-    return fingerprint({k: v for k, v in host_values(object, obj, connection).items()
-                        if k not in off})
+def synced_print(connection: Connection, object: str, obj, setting) -> dict[str, str]:
+    """``obj``'s values now of the fields its link's last sync covered, plus the admin's
+    added pairs (decided in the web request: no call to the plugin)."""
+    link = link_for(connection.id, object, obj.id)
+    names = set((link.fingerprint or {}) if link is not None else ())
+    names |= {pair.get("host_field") for pair in (setting.fields or {}).get("extra") or ()}
+    values = host_values(object, obj, connection)
+    return fingerprint({k: v for k, v in values.items() if k in names})
 
 
 # -- the worker's side --------------------------------------------------------------------------
@@ -223,8 +222,8 @@ def after_push(record: SyncRecord, result, sent: dict) -> None:
 
 
 def _pushed_print(connection: Connection, object: str, data) -> dict[str, str]:
-    plan = FieldPlan(connection)
-    off = plan.off(object)
+    """The fingerprint of the synced fields' values in the snapshot pushed."""
+    synced = FieldPlan(connection).synced(object)
     if object == "customer":
         values = {"name": data.name, "billing_email": data.billing_email,
                   "billing_contact_name": data.billing_contact_name,
@@ -234,7 +233,7 @@ def _pushed_print(connection: Connection, object: str, data) -> dict[str, str]:
         values = {"name": data.name, "sku": data.sku, "unit_price": data.unit_price,
                   "description": data.description,
                   "income_account": _mapped_account(connection, account)}
-    return fingerprint({k: v for k, v in values.items() if k not in off})
+    return fingerprint({k: v for k, v in values.items() if k in synced})
 
 
 def _mapped_account(connection: Connection, account) -> str:

@@ -123,6 +123,16 @@ class FieldPlan:
                         "added fields", self.connection.id, object, exc)
             return []
 
+    def synced(self, object: str) -> set[str]:
+        """The host fields of ``object`` that sync: the declared predefined pairs not switched
+        off and the admin's added pairs (every host field when the plugin declares none), as
+        the inbound pass compares them."""
+        from host.sync.twoway.run import default_fields
+        from host.sync.twoway.settings import field_choices
+
+        declared = self.declared(object) or default_fields(object)
+        return {active.host_field for active in field_choices(self.setting(object), declared)}
+
     def off(self, object: str) -> set[str]:
         """The host fields of ``object`` the admin switched off (never a required one)."""
         chosen = set((self.setting(object).fields or {}).get("off") or ())
