@@ -91,13 +91,15 @@ class FieldPlan:
     ``declared`` may be given per object (tests, or a caller that already asked the plugin);
     otherwise the plugin's ``list_sync_fields`` is asked once per object. A plugin that does
     not implement it, or fails, declares nothing: switched-off fields are still blanked, added
-    pairs are not sent (logged), and the push goes on.
+    pairs are not sent (logged), and the push goes on. ``settings`` likewise gives objects'
+    :class:`~host.models.SyncObjectSetting` rows already loaded.
     """
 
-    def __init__(self, connection, declared: dict[str, list] | None = None) -> None:
+    def __init__(self, connection, declared: dict[str, list] | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
         self.connection = connection
         self._declared = dict(declared or {})
-        self._settings: dict[str, Any] = {}
+        self._settings: dict[str, Any] = dict(settings or {})
 
     def setting(self, object: str):
         if object not in self._settings:

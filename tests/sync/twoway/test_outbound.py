@@ -252,3 +252,24 @@ def test_push_back_of_an_invoice_queues_its_update(db, org, conn):
     record = outbound.push_back(link)
     db.session.commit()
     assert (record.status, record.operation) == ("pending", "update")
+
+
+# -- on the sync overview -----------------------------------------------------------------------
+
+
+def test_a_failed_client_push_shows_on_the_overview_and_retries(db, org, conn, admin_client):
+    direction(db, conn, "customer", "both")
+    save_client(admin_client, name="Initech <b>", billing_email="ap@initech.test")
+    (record,) = pending(db, "client")
+    LEDGER.fail_next("validation")
+    assert process_sync_record(record.id) == "failed"
+    page = admin_client.get(f"/settings/integrations/{conn.id}/sync").get_data(as_text=True)
+    client = client_named(db, org, "Initech <b>")
+    assert "Client Initech &lt;b&gt;" in page  # labelled, escaped
+    assert f"/clients/{client.id}/edit" in page
+    token = csrf_token(admin_client, f"/settings/integrations/{conn.id}/sync")
+    response = admin_client.post(f"/sync/records/{record.id}/retry",
+                                 data={"csrf_token": token})
+    assert response.status_code == 302
+    run_all(db, "client")
+    assert len(ledger_customers("Initech <b>")) == 1
