@@ -185,6 +185,18 @@ class ImportRun:
             row.log("updated", message, changes)
         self._count("updated")
 
+    def push_back(self, row: SyncLink) -> str:
+        """After a conflict the host won: queue the push of the host's values when the
+        object's direction also sends PSA -> provider (``host.sync.twoway.outbound``); returns
+        the note for the history."""
+        if not self.setting.outbound:
+            return ("The host's values were kept; they reach the ledger only if PSA -> "
+                    "provider is switched on.")
+        from host.sync.twoway.outbound import push_back
+
+        return ("The host's values were kept and go back to the ledger."
+                if push_back(row) is not None else "The host's values were kept.")
+
     def unchanged(self, row, record) -> None:
         row.provider_version = (record.version or None) and str(record.version)[:100]
 
