@@ -45,7 +45,7 @@ def test_the_provider_state_plays_the_accountant(provider_state):
                                                  "unit_price": D("99.50")})
     assert provider_state.held_record("item", item)["unit_price"] == D("99.50")
     provider_state.edit_record("item", item, {"active": False})
-    assert provider_state.held_record("item", item) is None
+    assert provider_state.held_record("item", item)["active"] is False
     delivery = provider_state.change_delivery("customer", [contact], "update")
     body = json.loads(delivery.body)
     assert [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in body["events"]] == [
@@ -100,16 +100,28 @@ def test_supplier_only_contacts_are_not_customers(connected_connection, hook, xe
     assert supplier["ContactID"] not in {r.external_id for r in records}
 
 
-def test_items_are_one_page_with_price_and_account(connected_connection, hook, provider_state):
+def test_items_page_by_id_with_price_account_and_sold_flag(connected_connection, hook,
+                                                           provider_state, xero_server):
     made = provider_state.create_record("item", {"name": "Pen test", "sku": "PEN",
                                                  "unit_price": D("1200")})
-    records, pages, _ = _all(hook, connected_connection, "item", page_size=1)
-    assert pages == 1 and all(isinstance(r, InboundItem) for r in records)
+    retired = provider_state.create_record("item", {"name": "Old", "sku": "OLD",
+                                                    "unit_price": D("1")})
+    provider_state.edit_record("item", retired, {"active": False})
+    _advance(xero_server)
+    records, pages, cursor = _all(hook, connected_connection, "item", page_size=2)
+    ids = [r.external_id for r in records]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) and pages == (len(ids) + 1) // 2
+    assert all(isinstance(r, InboundItem) for r in records)
+    assert [r.active for r in records if r.external_id == retired] == [False]
     pen = next(r for r in records if r.external_id == made)
     assert (pen.name, pen.sku, pen.unit_price, pen.income_account) == (
         "Pen test", "PEN", D("1200"), "200")
     consult = next(r for r in records if r.sku == "CONSULT")
     assert (consult.unit_price, consult.income_account) == (D("150"), "210")
+    provider_state.edit_record("item", made, {"unit_price": D("1300")})
+    _advance(xero_server)
+    changed, _, _ = _all(hook, connected_connection, "item", page_size=2, cursor=cursor)
+    assert [(r.external_id, r.unit_price) for r in changed] == [(made, D("1300"))]
 
 
 def test_an_invoice_made_in_xero_lists_with_lines_tax_and_payments(

@@ -23,8 +23,10 @@ and steers it the way Xero would be steered:
   accountant's pages (:mod:`psa_xero.sandbox.accountant`, the API's rules), ``held_record``
   reads the store, ``change_delivery`` signs the ``CONTACT`` / ``INVOICE`` delivery Xero sends.
   Xero has no memo on a sales invoice: ``memo`` is its ``Reference`` (where the plugin puts
-  the PSA's memo). Xero has no archived items: ``{"active": False}`` deletes the item, and Xero
-  sends no webhook for items (``change_delivery`` of items is an empty delivery).
+  the PSA's memo). Xero cannot archive items: ``{"active": False}`` unticks "I sell this"
+  (``IsSold``), as an accountant does with an item no longer sold, and Xero sends no webhook
+  for items (``change_delivery`` of items is an empty delivery). ``unreadable_record``: an
+  invoice whose line amount has lost its rounding (three decimals).
 """
 
 from __future__ import annotations
@@ -312,12 +314,12 @@ class XeroProviderState:
             self._write(lambda state, org: accountant.save_contact(
                 state, org, self._contact_fields(changes), org["contacts"][key]))
         elif object == "item":
-            if changes.get("active") is False:
-                self._write(lambda state, org: (None, accountant.delete_item(
-                    state, org, org["items"][key])))
-                return
+            with self.sandbox.state.lock:
+                fields = self._item_fields(changes, self._org()["items"][key])
+            if "active" in changes:
+                fields["IsSold"] = bool(changes["active"])
             self._write(lambda state, org: accountant.save_item(
-                state, org, self._item_fields(changes, org["items"][key]), org["items"][key]))
+                state, org, fields, org["items"][key]))
         elif changes.get("status") in ("voided", "deleted"):
             self._write(lambda state, org: accountant.void_invoice(
                 state, org, org["invoices"][key]))
@@ -341,7 +343,8 @@ class XeroProviderState:
                 if i is None:
                     return None
                 price = (i.get("SalesDetails") or {}).get("UnitPrice")
-                return {"name": i.get("Name", ""), "sku": i["Code"], "active": True,
+                return {"name": i.get("Name", ""), "sku": i["Code"],
+                        "active": i.get("IsSold", True) is not False,
                         "unit_price": None if price is None else _money(price),
                         "description": i.get("Description", "")}
             d = org["invoices"].get(key)
@@ -350,6 +353,25 @@ class XeroProviderState:
                 "customer_id": d["Contact"]["ContactID"],
                 "status": _STATUS.get(d["Status"], "open"), "total": _money(d["Total"]),
                 "due_date": _day(d.get("DueDate"))}
+
+    def unreadable_record(self, object: str) -> str | None:  # noqa: A002
+        """An approved invoice whose first line's amount has three decimals (a record no
+        plugin can book in cents); None for customers and items (Xero's own validation keeps
+        those readable)."""
+        if object != "invoice":
+            return None
+        with self.sandbox.state.lock:
+            name = f"Unreadable {len(self._org()['contacts'])}"
+        customer = self.create_record("customer", {"name": name})
+        invoice_id = self.create_record("invoice", {
+            "customer_id": customer, "issue_date": date(2026, 3, 2),
+            "due_date": date(2026, 4, 1), "lines": [
+                {"description": "Lost rounding", "quantity": Decimal("1"),
+                 "unit_price": Decimal("10"), "taxed": False}]})
+        with self.sandbox.state.lock:
+            self._org()["invoices"][invoice_id.lower()]["LineItems"][0]["LineAmount"] = 10.005
+            self.sandbox.state.save()
+        return invoice_id
 
     def change_delivery(self, object: str, external_ids: list[str],  # noqa: A002
                         operation: str) -> SignedDelivery:

@@ -9,17 +9,21 @@ minute and 5 at a time):
   a new client would never qualify if that flag were required. Users expect "every contact
   that could be billed": every contact is listed **except supplier-only ones**
   (``IsSupplier`` without ``IsCustomer``: someone who only sends bills).
-* **Items** -- ``GET /Items`` (Xero does not page items: one call lists all of them, so the
-  whole listing is one page, whatever ``page_size`` says). Items Xero marks ``IsSold: false``
-  (purchase-only) cannot go on a sales invoice and are left out. Xero deletes items outright,
-  so a deleted item is simply no longer listed.
+* **Items** -- ``GET /Items`` (with ``If-Modified-Since`` once there is a watermark). Xero
+  does not page items: one call returns all of them, so the plugin sorts them by ItemID and
+  hands out ``page_size`` at a time, the cursor keeping the last ItemID given (``after``);
+  each page re-reads the list (one call per page, as for the paged collections). Xero cannot
+  archive an item: an accountant who stops selling one unticks "I sell this" (``IsSold:
+  false``), so such an item is listed with ``active=False``; an item deleted in Xero is no
+  longer listed at all (the host keeps its link).
 * **Invoices** -- ``GET /Invoices?where=Type=="ACCREC"&page=N&pageSize=S&order=InvoiceID``:
   sales invoices only, with their lines, payments and credit notes (paged answers include
   line items). Drafts are listed as ``"draft"`` (the host does not import them).
 
 ``pageSize`` is the host's ``page_size`` capped at Xero's 1000 (its default is 100).
 
-**The cursor** is JSON the host stores untouched: ``{"page": N, "since": W, "start": T}``.
+**The cursor** is JSON the host stores untouched: ``{"page": N, "since": W, "start": T}``
+(items: ``"after"``, the last ItemID handed out, instead of ``page``).
 
 * ``cursor=None``: the full listing starts at page 1, ordered by id: an edit made in Xero
   while the listing runs does not move a record between pages, and a record created meanwhile
@@ -55,7 +59,7 @@ OVERLAP = timedelta(seconds=5)
 _OBJECTS = {
     "customer": ("Contacts", "ContactID", {"includeArchived": "true"}, inbound.customer,
                  lambda row: not inbound.is_supplier_only(row)),
-    "item": ("Items", "ItemID", {}, inbound.item, inbound.is_sold),
+    "item": ("Items", "ItemID", {}, inbound.item, lambda row: isinstance(row, dict)),
     "invoice": ("Invoices", "InvoiceID", {"where": 'Type=="ACCREC"'}, inbound.invoice,
                 lambda row: isinstance(row, dict) and row.get("Type", "ACCREC") == "ACCREC"),
 }
@@ -67,8 +71,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def parse_cursor(cursor: str | None) -> dict:
-    """``{"page": int >= 1, "since": datetime | None, "start": datetime | None}``."""
-    fresh = {"page": 1, "since": None, "start": None}
+    """``{"page": int >= 1, "since": datetime | None, "start": datetime | None,
+    "after": str}``."""
+    fresh = {"page": 1, "since": None, "start": None, "after": ""}
     if not cursor:
         return fresh
     try:
@@ -78,12 +83,17 @@ def parse_cursor(cursor: str | None) -> dict:
         return fresh
     since = parse_xero_datetime(data.get("since")) if isinstance(data.get("since"), str) else None
     start = parse_xero_datetime(data.get("start")) if isinstance(data.get("start"), str) else None
-    return {"page": max(1, min(page, 10**6)), "since": since, "start": start}
+    after = data.get("after") if isinstance(data.get("after"), str) else ""
+    return {"page": max(1, min(page, 10**6)), "since": since, "start": start,
+            "after": after[:64]}
 
 
-def format_cursor(page: int, since: datetime | None, start: datetime | None) -> str:
-    return json.dumps({"page": page, "since": _iso(since), "start": _iso(start)},
-                      separators=(",", ":"))
+def format_cursor(page: int, since: datetime | None, start: datetime | None,
+                  after: str = "") -> str:
+    data = {"page": page, "since": _iso(since), "start": _iso(start)}
+    if after:
+        data["after"] = after
+    return json.dumps(data, separators=(",", ":"))
 
 
 def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hook's name)
@@ -106,8 +116,10 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
     start = state["start"] or parse_xero_datetime(data.get("DateTimeUTC")) \
         or datetime.now(timezone.utc)
     rows = data.get(collection) if isinstance(data.get(collection), list) else []
+    if not paged:
+        return _slice(rows, mapper, state, start, size)
     records = tuple(mapper(row) for row in rows if listed(row))
-    more = paged and len(rows) >= size
+    more = len(rows) >= size
     pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
     if more and isinstance(pagination.get("pageCount"), int):
         more = state["page"] < pagination["pageCount"]
@@ -115,3 +127,18 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
         return RecordPage(records=records, cursor=format_cursor(state["page"] + 1,
                                                                 state["since"], start), more=True)
     return RecordPage(records=records, cursor=format_cursor(1, start - OVERLAP, None), more=False)
+
+
+def _slice(rows: list, mapper, state: dict, start: datetime, size: int) -> RecordPage:
+    """One page of an unpaged listing (items): the ``size`` rows after ``state["after"]`` in
+    ItemID order."""
+    keyed = sorted(((str(row.get("ItemID") or "").lower(), row) for row in rows
+                    if isinstance(row, dict)), key=lambda pair: pair[0])
+    after = state["after"].lower()
+    rest = [(key, row) for key, row in keyed if key > after]
+    page, more = rest[:size], len(rest) > size
+    records = tuple(mapper(row) for _, row in page)
+    if more:
+        return RecordPage(records=records, more=True, cursor=format_cursor(
+            1, state["since"], start, after=page[-1][0]))
+    return RecordPage(records=records, cursor=format_cursor(1, start - OVERLAP, None))

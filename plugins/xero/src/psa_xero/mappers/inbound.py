@@ -9,7 +9,7 @@ the host shows it waiting with the reason; these functions never raise on a payl
   ``TaxNumber`` -> ``tax_number`` and ``extra["TaxNumber"]``).
 - :func:`item`: an ``Item`` -> :class:`InboundItem` (``Code`` -> ``sku``,
   ``SalesDetails.UnitPrice`` / ``AccountCode`` -> ``unit_price`` / ``income_account``). Xero
-  deletes items outright (no archived state), so a listed item is always active.
+  has no archived items; one no longer sold (``IsSold: false``) is ``active=False``.
 - :func:`invoice`: an ACCREC ``Invoice`` -> :class:`InboundInvoice` with its lines and the
   payments and credit notes applied to it.
 
@@ -211,16 +211,12 @@ def item(raw: Any) -> InboundItem:
             unit_price=None if price in (None, "") else number(price, "sale price"),
             description=text(raw, "Description", DESCRIPTION_MAX, "sales description"),
             income_account=text(sales, "AccountCode", 10, "sales account"),
+            active=raw.get("IsSold") is not False,
             version=text(raw, "UpdatedDateUTC", 64, "update time"),
             updated_at=_moment(raw, "UpdatedDateUTC"),
         )
     except Unreadable as exc:
         return InboundItem(external_id=item_id, name="", problem=str(exc))
-
-
-def is_sold(raw: Any) -> bool:
-    """Only items Xero marks ``IsSold`` (or that say nothing) can go on a sales invoice."""
-    return not (isinstance(raw, dict) and raw.get("IsSold") is False)
 
 
 # -- invoices -----------------------------------------------------------------------------------
