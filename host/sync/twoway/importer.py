@@ -193,7 +193,7 @@ def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = Non
         connection = setting.connection
         if run is None:
             run = ImportRun(connection, setting)
-        run.connection, run.setting = connection, setting
+        run.next_page(connection, setting)
         try:
             APPLY[object](run, [r for r in page.records if _is_object(object, r)])
         except ProviderError as error:  # list_sync_fields failed

@@ -124,6 +124,13 @@ class ImportRun:
         row.external_id = external_id[:200]
         row.external_label = (label or "")[:300]
 
+    def next_page(self, connection, setting: SyncObjectSetting) -> None:
+        """A new page in a new transaction: this session's connection and setting. The
+        declared fields stay (asked once per run); the candidate indexes are rebuilt on first
+        use, so host records other writers committed meanwhile can be matched."""
+        self.connection, self.setting = connection, setting
+        self._indexes.clear()
+
     # -- match candidates ----------------------------------------------------------------
 
     def index(self, object: str, build):
