@@ -272,7 +272,7 @@ def run(provider: str, factor: int, base: Counts, folder: Path, template_db: Pat
     sandbox = start_sandbox(provider)
     config = {**host_config(sandbox), "RECONCILE_INTERVAL_MINUTES": 59}
     if page_size:
-        config["IMPORT_PAGE_SIZE"] = page_size
+        config["PSA_IMPORT_PAGE_SIZE"] = page_size
     env = E2E(template_db, folder, plugins=(provider,), config=config)
     try:
         env.start()
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
     parser.add_argument("--factors", nargs="+", type=int, default=[1, 2],
                         help="runs at these multiples of the records (default: 1 2)")
     parser.add_argument("--page-size", type=int, default=None,
-                        help="the host's IMPORT_PAGE_SIZE (default: the host's default)")
+                        help="the host's PSA_IMPORT_PAGE_SIZE (default: its default, 100)")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     args = parser.parse_args(argv)
     base = SMALL if args.small else FULL

@@ -176,6 +176,13 @@ def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = Non
                                  renew_with=import_lease.renew):
                 page = call_owner(connection, "list_records", object=object, cursor=cursor,
                                   page_size=page_size)
+                if run is None:
+                    run = ImportRun(connection, setting)
+                # list_sync_fields too (once per run), while no transaction is open: asked
+                # from inside the page's write transaction, the plugin's rate-limit slot
+                # (another connection's write) waited for that transaction: "database is
+                # locked" on SQLite, and the pass failed
+                run.declared()
         except ProviderError as error:
             return _provider_error(setting_id, token, error, attempt)
         except PluginFailure as error:
@@ -191,8 +198,6 @@ def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = Non
             return "discarded"
         setting = db.session.get(SyncObjectSetting, setting_id)
         connection = setting.connection
-        if run is None:
-            run = ImportRun(connection, setting)
         run.next_page(connection, setting)
         try:
             APPLY[object](run, [r for r in page.records if _is_object(object, r)])
