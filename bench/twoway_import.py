@@ -147,6 +147,7 @@ class ObjectResult:
     provider_seconds: float  #: time the sandbox spent answering those requests
     busiest: dict  #: {limit name: most requests in any window of that limit}
     endpoints: dict  #: {"GET /api.xro/2.0/Invoices": n, ...}
+    statuses: dict  #: {HTTP status: n}
     status: str
     error: str = ""
 
@@ -234,6 +235,7 @@ def import_object(env, sandbox: Sandbox, connection_id: int, obj: str, limits,
         seconds=finished - started, provider_seconds=sum(h.seconds for h in hits),
         busiest={name: busiest_window([h.at for h in hits], per) for name, _, per in limits},
         endpoints=dict(Counter(_endpoint(h) for h in hits).most_common(4)),
+        statuses=dict(Counter(h.status for h in hits)),
         status=status, error=error)
 
 
@@ -266,11 +268,18 @@ def run(provider: str, factor: int, base: Counts, folder: Path, template_db: Pat
         progress, page_size: int | None = None) -> RunResult:
     """Seed ``base`` x ``factor`` records into a fresh sandbox and import them into a fresh
     host; returns the measurements."""
+    from host.config import defaults
     from host.integrations.e2e import E2E
 
     counts = base.times(factor)
     sandbox = start_sandbox(provider)
-    config = {**host_config(sandbox), "RECONCILE_INTERVAL_MINUTES": 59}
+    # the worker's production timings (E2E shortens leases and sweeps for tests: a 3 s lease
+    # expires while a page is applied, and the sweeper hands the page to the other thread)
+    production = defaults(folder)
+    config = {**host_config(sandbox), "RECONCILE_INTERVAL_MINUTES": 59,
+              **{key: production[key] for key in (
+                  "SYNC_LEASE_SECONDS", "SYNC_SWEEP_SECONDS", "SYNC_STALE_PENDING_SECONDS",
+                  "SYNC_BACKOFF_BASE_SECONDS", "SYNC_BACKOFF_MAX_SECONDS")}}
     if page_size:
         config["PSA_IMPORT_PAGE_SIZE"] = page_size
     env = E2E(template_db, folder, plugins=(provider,), config=config)
@@ -335,7 +344,7 @@ def report(results: list[RunResult]) -> str:
                    "by the declared limits in wall-clock seconds)")
         head = (f"  {'object':<9}{'x':>3}{'records':>9}{'skip':>6}{'fail':>6}{'requests':>10}"
                 f"{'req/min':>9}{'% limit':>9}{'rec/min':>10}"
-                + "".join(f"{'max/' + format(per, 'g') + 's':>10}" for _, _, per in limits)
+                + "".join(f"{'max/' + format(per, 'g') + 's':>12}" for _, _, per in limits)
                 + f"{'seconds':>9}{'provider':>10}  endpoints")
         out.append(head)
         for r in runs:
@@ -346,9 +355,11 @@ def report(results: list[RunResult]) -> str:
                     f"  {o.object:<9}{r.factor:>3}{o.records:>9}{o.skipped:>6}{o.failed:>6}"
                     f"{o.requests:>10}{o.requests_per_minute:>9.1f}{used:>8.1f}%"
                     f"{o.records_per_minute:>10.0f}"
-                    + "".join(f"{o.busiest[n]:>6}/{req:<3}" for n, req, _ in limits)
+                    + "".join(f"{o.busiest[n]:>7}/{req:<4}" for n, req, _ in limits)
                     + f"{o.seconds:>9.1f}{share:>9.0f}%  "
                     + ", ".join(f"{k} x{v}" for k, v in o.endpoints.items())
+                    + "".join(f"; {n} answered {status}" for status, n in o.statuses.items()
+                              if status != 200)
                     + ("" if o.status == "done" else f"  [{o.status}: {o.error}]"))
             over = [f"{o.object} {n} {o.busiest[n]} > {req}" for o in r.objects
                     for n, req, _ in limits if o.busiest[n] > req]
