@@ -175,9 +175,13 @@ def run_import(setting_id: int, attempt: int = 1) -> str:
                                  renew_with=import_lease.renew):
                 page = call_owner(connection, "list_records", object=object, cursor=cursor,
                                   page_size=page_size)
-                if run is None:  # the declared fields too, before the page's transaction
-                    run = ImportRun(connection, setting)  # (a plugin may ask the provider)
-                    run.declared()
+                if run is None:
+                    run = ImportRun(connection, setting)
+                # list_sync_fields too (once per run), while no transaction is open: asked
+                # from inside the page's write transaction, the plugin's rate-limit slot
+                # (another connection's write) waited for that transaction: "database is
+                # locked" on SQLite, and the pass failed
+                run.declared()
         except ProviderError as error:
             return _provider_error(setting_id, token, error, attempt)
         except PluginFailure as error:
@@ -193,9 +197,7 @@ def run_import(setting_id: int, attempt: int = 1) -> str:
             return "discarded"
         setting = db.session.get(SyncObjectSetting, setting_id)
         connection = setting.connection
-        if run is None:
-            run = ImportRun(connection, setting)
-        run.connection, run.setting = connection, setting
+        run.next_page(connection, setting)
         try:
             APPLY[object](run, [r for r in page.records if _is_object(object, r)])
         except ProviderError as error:  # list_sync_fields failed
