@@ -173,10 +173,31 @@ def _service_type_id(run: ImportRun, item_external_id: str) -> int | None:
         service_type.organization_id == _org(run).id else None
 
 
+def _finite(value) -> bool:
+    return value is None or (isinstance(value, (Decimal, int)) and not isinstance(value, bool)
+                             and Decimal(value).is_finite())
+
+
+def _require_numbers(record: InboundInvoice) -> None:
+    """Every amount of ``record`` is a finite number (the ledger's data is untrusted)."""
+    for name in ("subtotal", "tax_total", "total"):
+        if getattr(record, name) is None or not _finite(getattr(record, name)):
+            raise Waiting(f"The invoice's {name.replace('_', ' ')} is not a number: "
+                          f"{getattr(record, name)!s:.40}.", UNREADABLE_FIX)
+    for n, line in enumerate(record.lines, start=1):
+        for name in ("quantity", "unit_price", "amount", "tax_percent", "tax_amount"):
+            value = getattr(line, name)
+            if (value is None and name in ("quantity", "unit_price", "amount")) \
+                    or not _finite(value):
+                raise Waiting(f"Line {n}: its {name.replace('_', ' ')} is not a number: "
+                              f"{value!s:.40}.", UNREADABLE_FIX)
+
+
 def resolve_lines(run: ImportRun, record: InboundInvoice) -> list[dict]:
     """The host line mappings of ``record``'s lines, after checking that they add up."""
     if not record.lines:
         raise Waiting("The invoice has no lines.", UNREADABLE_FIX)
+    _require_numbers(record)
     lines, cache = [], {}
     host_tax = Decimal(0)
     for n, line in enumerate(record.lines, start=1):
