@@ -184,6 +184,10 @@ def _require_numbers(record: InboundInvoice) -> None:
         if getattr(record, name) is None or not _finite(getattr(record, name)):
             raise Waiting(f"The invoice's {name.replace('_', ' ')} is not a number: "
                           f"{getattr(record, name)!s:.40}.", UNREADABLE_FIX)
+    for payment in record.payments:
+        if not all(_finite(a.amount) and a.amount is not None for a in payment.allocations):
+            raise Waiting(f"The amount of its payment {bounded(payment.external_id, 60)[0]} "
+                          "is not a number.", UNREADABLE_FIX)
     for n, line in enumerate(record.lines, start=1):
         for name in ("quantity", "unit_price", "amount", "tax_percent", "tax_amount"):
             value = getattr(line, name)

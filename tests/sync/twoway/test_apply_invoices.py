@@ -221,3 +221,13 @@ def test_hostile_invoices_are_imported_whole_or_wait(db, org, connection, custom
         db.session.delete(invoice)
     db.session.delete(link)
     db.session.commit()
+
+
+def test_a_payment_that_is_not_a_number_keeps_the_invoice_waiting(db, org, connection, customer,
+                                                                  inbound_run):
+    run = inbound_run("invoice")
+    bad = PaymentRecord("P9", date(2026, 12, 5), (PaymentAllocation("I1", D("sNaN")),))
+    apply_invoices.apply_page(run, [_invoice(payments=(bad,))])
+    db.session.commit()
+    assert "payment P9" in _link(db).reason
+    assert db.session.scalars(db.select(Invoice)).all() == []
