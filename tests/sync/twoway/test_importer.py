@@ -233,3 +233,21 @@ def test_the_reconcile_schedule_and_invoice_webhooks_pull_inbound_objects(
     db.session.expire_all()
     (invoice,) = db.session.scalars(db.select(Invoice)).all()
     assert (invoice.number, invoice.total) == (f"INV-{inv}", Decimal("40.00"))
+
+
+def test_switched_off_between_two_pages_the_import_stops_there(app, db, connection, fake_ledger,
+                                                                monkeypatch):
+    _customers(fake_ledger, 5)
+    setting = _switch_in(db, connection, "customer")
+    apply_page = importer.APPLY["customer"]
+
+    def admin_switches_off(run, page):
+        apply_page(run, page)
+        run.setting.direction = "out"  # saved with the page, as a concurrent save would be
+
+    monkeypatch.setitem(importer.APPLY, "customer", admin_switches_off)
+    importer.start(setting)
+    drain(app)
+    setting = _fresh(db, setting)
+    assert (setting.import_status, setting.seen, setting.locked_until) == ("idle", 2, None)
+    assert setting.cursor.startswith("list:") and len(_names(db, Client)) == 2
