@@ -27,7 +27,7 @@ from hookspecs import MappingError, SyncResult
 from . import contacts, lookups
 from .api import XeroClient, body_key
 from .fields import TAX_NUMBER
-from .mappers.contact import split_person_name
+from .mappers.contact import contact_number, split_person_name
 from .push import app_base, short_code, version_of
 
 ITEM_REF = "item_id"  # host service type id -> Xero ItemID (written here)
@@ -78,8 +78,11 @@ def push_contact(connection, client, key: str) -> SyncResult:
     resolved = contacts.resolve(connection, xero, client)
     held = xero.contact(resolved.contact_id) or {}
     changes = contact_changes(client, held)
-    if resolved.note and "Name" in changes:
-        changes.pop("Name")  # created under another name because the client's was taken
+    if "Name" in changes and (resolved.note or f"({contact_number(client)})" in
+                              str(held.get("Name") or "")):
+        # the contact carries the fallback name because the client's is taken in Xero by
+        # another contact: renaming it would be refused on every push
+        changes.pop("Name")
     if changes:
         body = {"Contacts": [{"ContactID": resolved.contact_id, **changes}]}
         held = xero.post(f"Contacts/{resolved.contact_id}", "Contacts", body,
