@@ -65,7 +65,9 @@ PAUSED_MESSAGE = "Sync is paused; the import resumes when it runs again."
 
 def start(setting: SyncObjectSetting, *, restart: bool = False) -> None:
     """Start (or, with ``restart``, start over) the import of ``setting``'s object: status
-    ``running``, counts reset on restart, and the task enqueued after the commit. Commits."""
+    ``running``, and the task enqueued after the commit. ``restart`` ("Import again") lists
+    everything from the beginning with the counts reset; a pass still running is fenced out.
+    Commits."""
     setting.import_status = "running"
     setting.import_started_at = utcnow()
     setting.import_finished_at = None
@@ -73,6 +75,9 @@ def start(setting: SyncObjectSetting, *, restart: bool = False) -> None:
     if restart:
         setting.cursor = None
         setting.initial_done = False
+        # a pass still running loses its claim (its fence fails, it writes nothing more)
+        setting.lease_token = (setting.lease_token or 0) + 1
+        setting.locked_until = None
         for name in ("seen", "created", "matched", "updated", "skipped", "failed"):
             setattr(setting, name, 0)
     setting_id = setting.id

@@ -251,3 +251,36 @@ def test_switched_off_between_two_pages_the_import_stops_there(app, db, connecti
     setting = _fresh(db, setting)
     assert (setting.import_status, setting.seen, setting.locked_until) == ("idle", 2, None)
     assert setting.cursor.startswith("list:") and len(_names(db, Client)) == 2
+
+
+def test_import_again_fences_out_a_pass_still_running_and_lists_from_the_beginning(
+        app, db, connection, fake_ledger, monkeypatch):
+    from host.integrations import dispatch
+    from host.models import SyncObjectSetting
+
+    _customers(fake_ledger, 5)
+    setting = _switch_in(db, connection, "customer")
+    setting_id = setting.id
+    call_owner = dispatch.call_owner
+    calls = []
+
+    def admin_presses_import_again_during_the_second_page(connection, hook, **kw):
+        calls.append(hook)
+        if calls.count("list_records") == 2:
+            with app.app_context():  # the admin's own request: another session
+                from host.extensions import db as request_db
+
+                importer.start(request_db.session.get(SyncObjectSetting, setting_id),
+                               restart=True)
+        return call_owner(connection, hook, **kw)
+
+    monkeypatch.setattr(dispatch, "call_owner", admin_presses_import_again_during_the_second_page)
+    importer.start(setting)
+    assert importer.run_import(setting_id) == "discarded"  # its second page is not written
+    setting = _fresh(db, setting)
+    assert (setting.cursor, setting.seen) == (None, 0)
+    drain(app)
+    setting = _fresh(db, setting)
+    # the first page's two customers are linked already: listed again, nothing duplicated
+    assert (setting.import_status, setting.seen, setting.created) == ("done", 5, 3)
+    assert len(_names(db, Client)) == 5
