@@ -218,7 +218,8 @@ def after_push(record: SyncRecord, result, sent: dict) -> None:
         values = {"memo": invoice.memo, "reference": invoice.reference,
                   "due_date": invoice.due_date, "total": invoice.total}
         _link(connection, "invoice", record.object_id, result.external_id,
-              result.number or invoice.number, fingerprint(values), result.version)
+              result.number or invoice.number, fingerprint(values), result.version,
+              keep=True)
 
 
 def _pushed_print(connection: Connection, object: str, data) -> dict[str, str]:
@@ -247,7 +248,9 @@ def _mapped_account(connection: Connection, account) -> str:
 
 
 def _link(connection: Connection, object: str, host_id: int, external_id: str, label: str,
-          values: dict[str, str], version: str | None) -> SyncLink:
+          values: dict[str, str], version: str | None, *, keep: bool = False) -> SyncLink:
+    """Write the link of a pushed record; ``keep``: fingerprint fields the push does not
+    compute (an invoice's lines digest, kept by the inbound pass) stay as they were."""
     link = db.session.scalars(sa.select(SyncLink).filter_by(
         connection_id=connection.id, object=object, external_id=str(external_id))).first()
     new = link is None
@@ -260,7 +263,7 @@ def _link(connection: Connection, object: str, host_id: int, external_id: str, l
     link.status = "linked"
     link.reason = link.fix = None
     link.label = as_text(label)[:200]
-    link.fingerprint = dict(values)
+    link.fingerprint = {**(link.fingerprint or {}), **values} if keep else dict(values)
     link.provider_version = (version or None) and str(version)[:100]
     link.synced_at = utcnow()
     if new:

@@ -302,3 +302,37 @@ def test_a_product_push_followed_by_an_inbound_pass_changes_nothing(db, org, con
     assert link.fingerprint == before[0] and len(link.events) == before[1]
     (record,) = pending(db, "service_type")
     assert record.status == "synced"
+
+
+def test_host_pushes_then_a_full_inbound_pass_import_nothing_and_push_nothing(
+        db, org, conn, admin_client):
+    """Echo, through the importer: a client, a service type and an invoice pushed from the
+    host come back in the ledger's listings; the pass of every object creates no host record,
+    changes none, and queues no push."""
+    from host.models import Invoice
+    from host.sync.twoway.importer import run_import
+
+    for object in ("customer", "item", "invoice"):
+        direction(db, conn, object, "both")
+    save_client(admin_client, name="Globex", billing_email="ap@globex.test")
+    response = post_form(admin_client, "/settings/service-types/new",
+                         {"name": "Audit", "sku": "AUD-1", "default_gl_account_id": "0",
+                          "active": "y"})
+    assert response.status_code == 302
+    make_invoice(org, client_name="Globex", send=True)
+    db.session.commit()
+    for object_type in ("client", "service_type", "invoice"):
+        run_all(db, object_type)
+    counts = {model: db.session.scalar(db.select(db.func.count(model.id)))
+              for model in (Client, ServiceType, Invoice)}
+    links = {link.id: (dict(link.fingerprint), len(link.events))
+             for link in db.session.scalars(db.select(SyncLink))}
+    assert len(links) == 3  # the client, the service type, the invoice: origin host
+    for object in ("customer", "item", "invoice"):
+        assert run_import(setting_for(conn, object).id) == "done"
+    db.session.expire_all()
+    assert {model: db.session.scalar(db.select(db.func.count(model.id)))
+            for model in (Client, ServiceType, Invoice)} == counts
+    for link in db.session.scalars(db.select(SyncLink).where(SyncLink.id.in_(links))):
+        assert (dict(link.fingerprint), len(link.events)) == links[link.id], link
+    assert {r.status for r in db.session.scalars(db.select(SyncRecord))} == {"synced"}
