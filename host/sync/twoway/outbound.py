@@ -214,9 +214,17 @@ def after_push(record: SyncRecord, result, sent: dict) -> None:
               _pushed_print(connection, object, data), result.version)
         _map(connection, object, record.object_id, result.external_id, data.name)
     elif record.object_type == "invoice" and "invoice" in sent:
+        from host.sync.twoway.apply_invoices import lines_digest
+
         invoice = sent["invoice"]
+        lines = [{"description": line.description, "quantity": line.quantity,
+                  "unit_price": line.unit_price,
+                  "service_type_id": line.service_type.id if line.service_type else None,
+                  "tax_rate_id": line.tax_rate.id if line.tax_rate else None}
+                 for line in invoice.lines]
         values = {"memo": invoice.memo, "reference": invoice.reference,
-                  "due_date": invoice.due_date, "total": invoice.total}
+                  "due_date": invoice.due_date, "total": invoice.total,
+                  "lines": lines_digest(lines)}
         _link(connection, "invoice", record.object_id, result.external_id,
               result.number or invoice.number, fingerprint(values), result.version,
               keep=True)
@@ -250,7 +258,7 @@ def _mapped_account(connection: Connection, account) -> str:
 def _link(connection: Connection, object: str, host_id: int, external_id: str, label: str,
           values: dict[str, str], version: str | None, *, keep: bool = False) -> SyncLink:
     """Write the link of a pushed record; ``keep``: fingerprint fields the push does not
-    compute (an invoice's lines digest, kept by the inbound pass) stay as they were."""
+    compute (those the inbound pass may add) stay as they were."""
     link = db.session.scalars(sa.select(SyncLink).filter_by(
         connection_id=connection.id, object=object, external_id=str(external_id))).first()
     new = link is None

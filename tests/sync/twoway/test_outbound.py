@@ -249,6 +249,9 @@ def test_push_back_of_an_invoice_queues_its_update(db, org, conn):
     run_all(db, "invoice")
     link = link_of(db, "invoice", invoice.id)
     assert link.origin == "host" and link.fingerprint["total"] == "100.00"
+    from host.sync.twoway.apply_invoices import host_lines, lines_digest
+
+    assert link.fingerprint["lines"] == lines_digest(host_lines(invoice))  # as the pass reads
     record = outbound.push_back(link)
     db.session.commit()
     assert (record.status, record.operation) == ("pending", "update")
