@@ -339,3 +339,21 @@ def test_host_pushes_then_a_full_inbound_pass_import_nothing_and_push_nothing(
     for link in db.session.scalars(db.select(SyncLink).where(SyncLink.id.in_(links))):
         assert (dict(link.fingerprint), len(link.events)) == links[link.id], link
     assert {r.status for r in db.session.scalars(db.select(SyncRecord))} == {"synced"}
+
+
+def test_automatic_push_off_holds_a_client_push_until_the_admin_pushes_it(
+        db, org, conn, admin_client):
+    from host.sync import hold
+
+    direction(db, conn, "customer", "both")
+    conn.auto_push = False
+    db.session.commit()
+    save_client(admin_client, name="Initech")
+    (record,) = pending(db, "client")
+    assert record.status == "held" and ledger_customers("Initech") == []
+    page = admin_client.get(f"/settings/integrations/connections/{conn.id}")
+    assert page.status_code == 200 and "Client Initech" in page.get_data(as_text=True)
+    assert hold.push_all_held(db.session.get(type(conn), conn.id), org.admin_email) == 1
+    db.session.commit()
+    run_all(db, "client")
+    assert len(ledger_customers("Initech")) == 1
