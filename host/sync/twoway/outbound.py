@@ -295,7 +295,38 @@ def _map(connection: Connection, object: str, host_id: int, external_id: str,
     row.external_label = as_text(label)[:300]
 
 
-# -- asked for by the engine and the invoice page ---------------------------------------------
+# -- asked for by the engine, the What syncs card and the invoice page -------------------------
+
+
+def export_existing(setting) -> int:
+    """Queue the push of the host records the provider does not have yet, after ``setting``'s
+    outbound direction was switched on (the What syncs card calls it): every active service
+    type for products (``out`` or ``both``), every active client for customers with ``both``
+    (with ``out`` clients keep going with their first invoice). The plugin's ``push_record``
+    finds a ledger record of the same name before creating one. A paused connection keeps them
+    until it resumes; automatic push off holds them. The caller commits. Returns how many
+    pushes were queued."""
+    if not setting.outbound or (setting.object == "customer" and setting.direction != "both"):
+        return 0
+    if setting.object not in RECORD_TYPES:
+        return 0
+    connection = db.session.get(Connection, setting.connection_id)
+    model = Client if setting.object == "customer" else ServiceType
+    rows = db.session.scalars(sa.select(model).where(
+        model.organization_id == connection.business_unit.organization_id,
+        model.active.is_(True)).order_by(model.id))
+    what = "Client" if setting.object == "customer" else "Service type"
+    queued = 0
+    for row in rows:
+        if link_for(connection.id, setting.object, row.id) is not None or \
+                _at_provider(connection, setting.object, row.id):
+            continue
+        outbox.queue_record(connection, RECORD_TYPES[setting.object], row,
+                            f"{what} sent to the provider: the direction now includes "
+                            "PSA -> provider.")
+        queued += 1
+    return queued
+
 
 
 def push_back(link: SyncLink) -> SyncRecord | None:

@@ -357,3 +357,27 @@ def test_automatic_push_off_holds_a_client_push_until_the_admin_pushes_it(
     db.session.commit()
     run_all(db, "client")
     assert len(ledger_customers("Initech")) == 1
+
+
+def test_switching_products_out_sends_the_existing_service_types_once(db, org, conn):
+    db.session.add_all([ServiceType(organization_id=org.id, name="Audit", sku="AUD"),
+                        ServiceType(organization_id=org.id, name="Old", active=False)])
+    db.session.commit()
+    setting = direction(db, conn, "item", "off")
+    assert outbound.export_existing(setting) == 0
+    setting = direction(db, conn, "item", "out")
+    assert outbound.export_existing(setting) == 1  # the inactive one stays
+    db.session.commit()
+    run_all(db, "service_type")
+    assert [i["name"] for i in LEDGER.items.values()].count("Audit") == 1
+    assert outbound.export_existing(setting) == 0  # linked now: nothing more to send
+
+
+def test_customers_out_keep_the_first_invoice_rule_both_sends_existing_clients(db, org, conn):
+    db.session.add(Client(organization_id=org.id, name="Initech"))
+    db.session.commit()
+    assert outbound.export_existing(direction(db, conn, "customer", "out")) == 0
+    assert outbound.export_existing(direction(db, conn, "customer", "both")) == 1
+    db.session.commit()
+    run_all(db, "client")
+    assert len(ledger_customers("Initech")) == 1
