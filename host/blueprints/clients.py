@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from host import events
 from host.extensions import db
 from host.forms.clients import ClientForm
 from host.models import Client
@@ -59,8 +60,11 @@ def _save(form: ClientForm, client: Client) -> bool:
     client.currency = (form.currency.data or "").strip().upper()
     client.tax_number = form.tax_number.data or ""
     client.active = bool(form.active.data)
+    created = client.id is None
     db.session.add(client)
     try:
+        db.session.flush()
+        events.client_saved.send(client, created=created)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
