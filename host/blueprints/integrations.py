@@ -8,6 +8,8 @@ settings form, mapping kinds) and the plugin's hooks, so a plugin ships no views
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -165,6 +167,7 @@ def _render_manage(conn: Connection, info, form, handle, result=None, what_syncs
                            result=result, mapping_tables=mapping_tables,
                            action_form=ActionForm(), tab="integrations",
                            what_syncs=what_syncs.cards(conn, info.label, what_syncs_posted),
+                           today_iso=date.today().isoformat(),
                            sync_overview="sync.overview" in current_app.view_functions), status
 
 
