@@ -195,8 +195,6 @@ def link_history(connection_id: int, link_id: int):
 @admin_required
 def retry(connection_id: int, link_id: int):
     """Retry a waiting or ambiguous record (queued: applied again from its stored payload)."""
-    from host.sync.twoway import retry as twoway_retry
-
     link = _link(connection_id, link_id)
     if not SyncObjectForm().validate_on_submit():
         abort(400)
@@ -205,6 +203,8 @@ def retry(connection_id: int, link_id: int):
     if link.status not in ("waiting", "ambiguous", "skipped"):
         flash("This record is not waiting for a retry.", "info")
     else:
+        from host.sync.twoway import retry as twoway_retry
+
         twoway_retry.retry(link)
         db.session.commit()
         flash(f"Trying {link.label or link.external_id} again.", "success")
