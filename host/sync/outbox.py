@@ -25,6 +25,8 @@ Rules:
   before it was pushed is excluded, like a pending one.
 * ``client_saved`` / ``service_type_saved``: a ``client`` / ``service_type`` record when the
   object's two-way setting sends PSA -> provider (rules in ``host.sync.twoway.outbound``).
+* Written by the importer (two-way sync: ``host.sync.twoway.importing.active()``): nothing.
+  What came in from the ledger is never pushed back to it (no echo).
 * Sync paused (``Connection.sync_paused_at``): records are written as usual (``pending``, or
   ``held`` with automatic push off) but nothing is enqueued, and no worker claims them, until
   sync resumes (``host.sync.pause``).
@@ -38,6 +40,7 @@ from host.models.connection import ACTIVE_STATUSES, Connection
 from host.models.mixins import utcnow
 from host.models.sync_record import HELD_REASON, SyncRecord, new_idempotency_key
 from host.sync.queue import enqueue_after_commit
+from host.sync.twoway.importing import active as importing
 
 EXCLUDED_BEFORE_CONNECT = "Sent before the integration was connected."
 EXCLUDED_VOIDED_FIRST = "Voided in the host before it reached the provider; nothing to void there."
@@ -163,6 +166,8 @@ def enqueue(record: SyncRecord) -> None:
 
 
 def on_invoice_sent(invoice, **_kw) -> None:
+    if importing():
+        return  # came from the ledger: never echo it back
     connection = active_connection(_business_unit_id(invoice))
     if connection is None:
         return
@@ -175,6 +180,8 @@ def on_invoice_sent(invoice, **_kw) -> None:
 
 
 def on_invoice_voided(invoice, **_kw) -> None:
+    if importing():
+        return  # came from the ledger: never echo it back
     connection = active_connection(_business_unit_id(invoice))
     if connection is None:
         return
@@ -191,6 +198,8 @@ def on_invoice_voided(invoice, **_kw) -> None:
 
 
 def on_credit_note_issued(credit_note, **_kw) -> None:
+    if importing():
+        return  # came from the ledger: never echo it back
     connection = active_connection(_business_unit_id(credit_note))
     if connection is None:
         return
@@ -199,7 +208,7 @@ def on_credit_note_issued(credit_note, **_kw) -> None:
 
 
 def on_payment_recorded(payment, source: str = "host", **_kw) -> None:
-    if source != "host":
+    if source != "host" or importing():
         return  # came from the provider: never echo it back
     connection = active_connection(_business_unit_id(payment))
     if connection is None:

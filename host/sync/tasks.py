@@ -102,11 +102,18 @@ def register(huey, app: Flask) -> None:
     def housekeeping():
         return in_app(purge_expired)
 
+    @huey.task(name="twoway_import")
+    def twoway_import(setting_id: int, attempt: int = 1):
+        from host.sync.twoway.importer import run_import
+
+        return in_app(run_import, setting_id, attempt)
+
     @huey.on_startup("sync.sweep_on_start")
     def sweep_on_start():
         in_app(sweeper.sweep)
 
     app.extensions["psa_sync_tasks"] = {
+        "twoway_import": twoway_import,
         "process_record": process_record,
         "process_delivery": process_delivery,
         "apply_resumed": apply_resumed,

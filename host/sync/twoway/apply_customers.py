@@ -33,6 +33,7 @@ from host.models import Client
 from host.models.external_ref import ExternalRefRow
 from host.services import validation
 from host.sync.twoway import conflicts, filters
+from host.sync.twoway.importing import importing
 from host.sync.twoway.run import CLIENT_KIND, ImportRun, bounded
 
 LIMITS = {"name": validation.column_length(Client.name),
@@ -45,8 +46,9 @@ UNREADABLE_FIX = ("Correct the customer in the ledger: its next change brings it
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of customers (no commit)."""
-    for record in records:
-        apply_one(run, record)
+    with importing():  # no echo: nothing written here is pushed back
+        for record in records:
+            apply_one(run, record)
 
 
 def apply_one(run: ImportRun, record: InboundCustomer) -> None:

@@ -32,6 +32,7 @@ from host.models.external_ref import ConnectionMapping
 from host.services import validation
 from host.services.errors import InvalidField
 from host.sync.twoway import conflicts, filters
+from host.sync.twoway.importing import importing
 from host.sync.twoway.run import ImportRun, bounded
 
 LIMITS = {"name": validation.column_length(ServiceType.name),
@@ -43,8 +44,9 @@ UNREADABLE_FIX = ("Correct the product in the ledger: its next change brings it 
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of items (no commit)."""
-    for record in records:
-        apply_one(run, record)
+    with importing():  # no echo: nothing written here is pushed back
+        for record in records:
+            apply_one(run, record)
 
 
 def apply_one(run: ImportRun, record: InboundItem) -> None:

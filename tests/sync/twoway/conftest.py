@@ -4,9 +4,11 @@ import pytest
 
 
 @pytest.fixture
-def connection(connection_factory):
-    """A connected fake-provider connection of ``org``'s first business unit."""
-    return connection_factory()
+def connection(connection_factory, fake_ledger):
+    """A connected fake-provider connection of ``org``'s first business unit, with tokens
+    the fake ledger accepts (so pushes in the same test reach it)."""
+    return connection_factory(settings={"default_item": "1"},
+                              tokens=fake_ledger.issue_tokens())
 
 
 @pytest.fixture
