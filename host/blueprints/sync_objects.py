@@ -194,20 +194,27 @@ def link_history(connection_id: int, link_id: int):
 @bp.post("/settings/integrations/<int:connection_id>/sync/ledger/<int:link_id>/retry")
 @admin_required
 def retry(connection_id: int, link_id: int):
-    """Retry a waiting or ambiguous record (queued: applied again from its stored payload)."""
+    """Retry a waiting or ambiguous record: applied again from the record it waited with (the
+    admin asked for it, so this runs now; a record kept without its payload is listed again by
+    the worker)."""
+    from host.sync.twoway import retry as twoway_retry
+
     link = _link(connection_id, link_id)
     if not SyncObjectForm().validate_on_submit():
         abort(400)
     if not link.connection.is_active:
         abort(404)
-    if link.status not in ("waiting", "ambiguous", "skipped"):
-        flash("This record is not waiting for a retry.", "info")
+    name = link.label or link.external_id
+    if link.status not in twoway_retry.RETRYABLE:
+        flash(f"{name} is not waiting for a retry.", "info")
     else:
-        from host.sync.twoway import retry as twoway_retry
-
-        twoway_retry.retry(link)
-        db.session.commit()
-        flash(f"Trying {link.label or link.external_id} again.", "success")
+        outcome = twoway_retry.retry(link)
+        if outcome == "linked":
+            flash(f"{name} is imported.", "success")
+        elif outcome == "pulled":
+            flash(f"{name} is listed again from the ledger in a moment.", "success")
+        else:
+            flash(f"{name} is still {outcome}: {link.reason or 'see its history'}", "error")
     if request.form.get("next") == "history":
         return redirect(url_for("sync_objects.link_history", connection_id=connection_id,
                                 link_id=link.id))
