@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,15 +72,21 @@ forms = st.dictionaries(st.sampled_from(["direction", "conflict", "fields_shown"
                                          "include_without_sku"]), form_values)
 
 
+@pytest.fixture
+def card_post(admin_client, connection_factory):
+    """``card_post(object, form)``: POST a "What syncs" card of one connection, with the admin's
+    CSRF token (one connection and token for all the examples of a test)."""
+    url = f"/settings/integrations/connections/{connection_factory().id}"
+    token = csrf_token(admin_client, url)
+
+    def post(obj: str, form: dict):
+        return admin_client.post(f"{url}/sync-objects/{obj}", data={"csrf_token": token, **form})
+
+    return post
+
+
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(obj=st.sampled_from(["customer", "item", "invoice"]), form=forms)
-def test_any_posted_card_is_saved_or_refused_never_a_500(app, admin_client,
-                                                         connection_factory, obj, form):
-    conn_id = getattr(app, "_what_syncs_conn", None) or connection_factory().id
-    app._what_syncs_conn = conn_id
-    url = f"/settings/integrations/connections/{conn_id}"
-    token = getattr(app, "_what_syncs_token", None) or csrf_token(admin_client, url)
-    app._what_syncs_token = token
-    resp = admin_client.post(f"{url}/sync-objects/{obj}", data={"csrf_token": token, **form})
-    assert resp.status_code in (302, 400, 422), resp.status_code
+def test_any_posted_card_is_saved_or_refused_never_a_500(card_post, obj, form):
+    assert card_post(obj, form).status_code in (302, 400, 422)
