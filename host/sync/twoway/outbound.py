@@ -95,8 +95,11 @@ def organization_connections(organization_id: int) -> list[Connection]:
 
 
 def _queue_pushes(object: str, obj, created: bool) -> None:
+    from host.sync.twoway import importing
     from host.sync.twoway.settings import setting_for
 
+    if importing.active():
+        return  # written from the ledger's record: never echoed back
     obj_id = outbox._ensure_id(obj)
     for connection in organization_connections(obj.organization_id):
         setting = setting_for(connection, object)
@@ -107,7 +110,7 @@ def _queue_pushes(object: str, obj, created: bool) -> None:
         if object == "customer" and setting.direction == "out" and not at_provider:
             continue  # created at the provider with its first invoice, as always
         if link is not None and link.fingerprint and \
-                link.fingerprint == synced_print(connection, object, obj, setting):
+                not changed_since(link.fingerprint, synced_print(connection, object, obj, setting)):
             continue  # none of the synced fields changed
         what = "Client" if object == "customer" else "Service type"
         verb = "created" if created else "edited"
@@ -144,15 +147,20 @@ def _at_provider(connection: Connection, object: str, host_id: int) -> bool:
                SyncRecord.external_id.is_not(None), Project.client_id == host_id).limit(1)))
 
 
-def synced_print(connection: Connection, object: str, obj, setting=None) -> dict[str, str]:
-    """The fingerprint of ``obj``'s synced fields now: its host values less the fields the
-    admin switched off."""
-    plan = FieldPlan(connection)
-    if setting is not None:
-        plan._settings[object] = setting
-    off = plan.off(object)
-    return fingerprint({k: v for k, v in host_values(object, obj, connection).items()
-                        if k not in off})
+def changed_since(last: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The fields of ``now`` whose value differs from the fingerprint ``last`` (a field the
+    fingerprint does not hold counts as empty there)."""
+    return sorted(name for name, text in now.items() if last.get(name, "") != text)
+
+
+def synced_print(connection: Connection, object: str, obj, setting) -> dict[str, str]:
+    """``obj``'s values now of the fields its link's last sync covered, plus the admin's
+    added pairs (decided in the web request: no call to the plugin)."""
+    link = link_for(connection.id, object, obj.id)
+    names = set((link.fingerprint or {}) if link is not None else ())
+    names |= {pair.get("host_field") for pair in (setting.fields or {}).get("extra") or ()}
+    values = host_values(object, obj, connection)
+    return fingerprint({k: v for k, v in values.items() if k in names})
 
 
 # -- the worker's side --------------------------------------------------------------------------
@@ -214,8 +222,8 @@ def after_push(record: SyncRecord, result, sent: dict) -> None:
 
 
 def _pushed_print(connection: Connection, object: str, data) -> dict[str, str]:
-    plan = FieldPlan(connection)
-    off = plan.off(object)
+    """The fingerprint of the synced fields' values in the snapshot pushed."""
+    synced = FieldPlan(connection).synced(object)
     if object == "customer":
         values = {"name": data.name, "billing_email": data.billing_email,
                   "billing_contact_name": data.billing_contact_name,
@@ -225,7 +233,7 @@ def _pushed_print(connection: Connection, object: str, data) -> dict[str, str]:
         values = {"name": data.name, "sku": data.sku, "unit_price": data.unit_price,
                   "description": data.description,
                   "income_account": _mapped_account(connection, account)}
-    return fingerprint({k: v for k, v in values.items() if k not in off})
+    return fingerprint({k: v for k, v in values.items() if k in synced})
 
 
 def _mapped_account(connection: Connection, account) -> str:
@@ -247,8 +255,7 @@ def _link(connection: Connection, object: str, host_id: int, external_id: str, l
         link = SyncLink(connection_id=connection.id, object=object,
                         external_id=str(external_id), origin="host")
         db.session.add(link)
-    changed = [name for name, text in values.items()
-               if (link.fingerprint or {}).get(name) != text]
+    changed = changed_since(link.fingerprint or {}, values)
     link.host_id = host_id
     link.status = "linked"
     link.reason = link.fix = None

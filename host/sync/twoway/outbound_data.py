@@ -91,13 +91,15 @@ class FieldPlan:
     ``declared`` may be given per object (tests, or a caller that already asked the plugin);
     otherwise the plugin's ``list_sync_fields`` is asked once per object. A plugin that does
     not implement it, or fails, declares nothing: switched-off fields are still blanked, added
-    pairs are not sent (logged), and the push goes on.
+    pairs are not sent (logged), and the push goes on. ``settings`` likewise gives objects'
+    :class:`~host.models.SyncObjectSetting` rows already loaded.
     """
 
-    def __init__(self, connection, declared: dict[str, list] | None = None) -> None:
+    def __init__(self, connection, declared: dict[str, list] | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
         self.connection = connection
         self._declared = dict(declared or {})
-        self._settings: dict[str, Any] = {}
+        self._settings: dict[str, Any] = dict(settings or {})
 
     def setting(self, object: str):
         if object not in self._settings:
@@ -122,6 +124,16 @@ class FieldPlan:
             log.warning("connection %s: list_sync_fields(%s) failed (%s); pushing without the "
                         "added fields", self.connection.id, object, exc)
             return []
+
+    def synced(self, object: str) -> set[str]:
+        """The host fields of ``object`` that sync: the declared predefined pairs not switched
+        off and the admin's added pairs (every host field when the plugin declares none), as
+        the inbound pass compares them."""
+        from host.sync.twoway.run import default_fields
+        from host.sync.twoway.settings import field_choices
+
+        declared = self.declared(object) or default_fields(object)
+        return {active.host_field for active in field_choices(self.setting(object), declared)}
 
     def off(self, object: str) -> set[str]:
         """The host fields of ``object`` the admin switched off (never a required one)."""
