@@ -1,12 +1,13 @@
 """Two-way sync pages: the Manage page's "What syncs" cards (save, import again, progress),
-the sync overview's "From the ledger" tab (waiting, ambiguous and skipped records, Retry), a
-ledger record's history, and an invoice's "Push to <provider> now".
+the sync overview's "From the ledger" tab (waiting, ambiguous and skipped records, Retry) and a
+ledger record's history. (An invoice's "Push to <provider> now" posts to
+``sync_controls.push_invoice_now``.)
 
 Every route is admin-only; POSTs carry the CSRF token; another organization's connection,
 record or invoice is a 404. Refused input re-renders the Manage page with a 422, the card
 showing what was typed and why. Nothing here calls the provider except the card's field list
-(``list_sync_fields``, as the page itself does): imports, retries and pushes are queued for the
-worker (``host.sync.twoway.importer``, ``retry``, ``outbound``).
+(``list_sync_fields``, as the page itself does) and Retry, which the admin asked for: imports
+are queued for the worker (``host.sync.twoway.importer``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from host.contract.records import SYNC_OBJECTS
 from host.extensions import db
 from host.forms.sync_objects import CardValues, SyncObjectForm, raw_values
 from host.integrations import what_syncs
-from host.models import Connection, Invoice, SyncLink
+from host.models import Connection, SyncLink
 from host.models.sync_object import DIRECTIONS
 from host.security.permissions import admin_required, org_get_or_404
 from host.services import sync_settings
@@ -40,8 +41,7 @@ OBJECT_LABELS = {"customer": "Customer", "item": "Product", "invoice": "Invoice"
 @bp.record_once
 def _setup(state) -> None:
     state.app.jinja_env.globals.update(sync_object_labels=OBJECT_LABELS,
-                                       what_syncs_field_labels=what_syncs.HOST_FIELD_LABELS,
-                                       push_now_connection=push_now_connection)
+                                       what_syncs_field_labels=what_syncs.HOST_FIELD_LABELS)
 
 
 def _card_url(conn: Connection, object: str) -> str:
@@ -219,41 +219,3 @@ def retry(connection_id: int, link_id: int):
         return redirect(url_for("sync_objects.link_history", connection_id=connection_id,
                                 link_id=link.id))
     return redirect(url_for("sync_objects.ledger", connection_id=connection_id))
-
-
-# -- an invoice's "Push to <provider> now" -----------------------------------------------------
-
-def push_now_connection(invoice: Invoice) -> Connection | None:
-    """The connection "Push now" would push ``invoice`` to: its business unit's active
-    connection, when the invoice is open; else None (no buttons)."""
-    from host.sync import outbox
-    from host.sync.twoway.outbound import OPEN_STATUSES
-
-    if invoice.status not in OPEN_STATUSES:
-        return None
-    return outbox.active_connection(invoice.business_unit_id)
-
-
-@bp.post("/invoices/<int:invoice_id>/push-now")
-@admin_required
-def push_invoice_now(invoice_id: int):
-    """Seed 004's per-invoice action: push an open invoice now, emailing it or not,
-    whatever the automatic settings say (queued for the worker)."""
-    from host.sync.twoway.outbound import CannotPush, push_invoice_now as push_now
-
-    invoice = org_get_or_404(Invoice, invoice_id)
-    if not SyncObjectForm().validate_on_submit():
-        abort(400)
-    email = {"yes": True, "no": False}.get(request.form.get("email", ""))
-    if email is None:
-        abort(400)
-    try:
-        push_now(invoice, email=email, user=current_user)
-    except CannotPush as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("invoices.show", invoice_id=invoice.id))
-    db.session.commit()
-    how = "and emailing it" if email else "without emailing it"
-    flash(f"Pushing invoice {invoice.number} now, {how}.", "success")
-    return redirect(url_for("invoices.show", invoice_id=invoice.id))
