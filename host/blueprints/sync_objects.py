@@ -186,9 +186,39 @@ def ledger(connection_id: int):
 @admin_required
 def link_history(connection_id: int, link_id: int):
     """One ledger record: where it stands, and its history with what each sync overwrote."""
+    from host.integrations import ledger_choices
+
     link = _link(connection_id, link_id)
     return render_template("sync/link_history.html", connection=link.connection, link=link,
-                           form=SyncObjectForm())
+                           candidates=ledger_choices.candidates(link), form=SyncObjectForm())
+
+
+@bp.post("/settings/integrations/<int:connection_id>/sync/ledger/<int:link_id>/choose")
+@admin_required
+def choose(connection_id: int, link_id: int):
+    """An ambiguous customer: link it to the host client the admin chose among those it
+    matches, and apply it again."""
+    from host.integrations import ledger_choices
+    from host.services import validation
+
+    link = _link(connection_id, link_id)
+    if not SyncObjectForm().validate_on_submit() or not link.connection.is_active:
+        abort(400 if link.connection.is_active else 404)
+    try:
+        client_id = validation.object_id(request.form.get("client_id"), "client_id", status=400)
+    except InvalidField:
+        abort(400)
+    client = next((c for c in ledger_choices.candidates(link) if c.id == client_id), None)
+    if client is None:
+        abort(400)
+    outcome = ledger_choices.choose(link, client, current_user.id)
+    name = link.label or link.external_id
+    if outcome == "linked":
+        flash(f"{name} is linked to the client {client.name}.", "success")
+    else:
+        flash(f"{name} is still {outcome}: {link.reason or 'see its history'}", "error")
+    return redirect(url_for("sync_objects.link_history", connection_id=connection_id,
+                            link_id=link.id))
 
 
 @bp.post("/settings/integrations/<int:connection_id>/sync/ledger/<int:link_id>/retry")

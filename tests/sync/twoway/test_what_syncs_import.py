@@ -6,6 +6,8 @@ off keeps links and cursor; "Import again" lists from the beginning without dupl
 
 from __future__ import annotations
 
+import re
+
 from host.extensions import db
 from host.integrations.testing import csrf_token
 from host.models import Client, SyncLink, SyncObjectSetting
@@ -92,3 +94,38 @@ def test_import_again_needs_an_inbound_direction(app, admin_client, connection):
     assert "Turn on a direction from the ledger first" in admin_client.get(
         resp.location).get_data(as_text=True)
     assert drain(app) == 0
+
+
+def test_an_ambiguous_customer_is_linked_to_the_client_the_admin_chooses(
+        app, org, admin_client, connection, fake_ledger):
+    for name in ("Acme Corp", "Acme Ltd"):
+        db.session.add(Client(organization_id=org.id, name=name,
+                              billing_email="ap@acme.example"))
+    db.session.add(Client(organization_id=org.id, name="Unrelated"))
+    db.session.commit()
+    fake_ledger.create_record("customer", {"name": "ACME", "email": "ap@acme.example"})
+    _save(admin_client, connection.id, "customer", direction="in")
+    drain(app)
+    link = db.session.query(SyncLink).filter_by(connection_id=connection.id).one()
+    assert link.status == "ambiguous"
+    base = f"/settings/integrations/{connection.id}/sync/ledger"
+    assert f"{base}/{link.id}" in admin_client.get(base).get_data(as_text=True)
+    page = admin_client.get(f"{base}/{link.id}").get_data(as_text=True)
+    options = {name: cid for cid, name in re.findall(
+        r'<option value="(\d+)">([^<(]+?)(?: \(|<)', page)}
+    assert set(options) == {"Acme Corp", "Acme Ltd"}  # the matches, not every client
+    token = csrf_token(admin_client, f"{base}/{link.id}")
+    unrelated = db.session.query(Client).filter_by(name="Unrelated").one()
+    for bad in ("", "abc", "-1", str(unrelated.id)):
+        resp = admin_client.post(f"{base}/{link.id}/choose",
+                                 data={"csrf_token": token, "client_id": bad})
+        assert resp.status_code == 400
+    resp = admin_client.post(f"{base}/{link.id}/choose",
+                             data={"csrf_token": token, "client_id": options["Acme Ltd"]})
+    assert resp.status_code == 302
+    assert "linked to the client Acme Ltd" in admin_client.get(resp.location).get_data(
+        as_text=True)
+    db.session.expire_all()
+    link = db.session.get(SyncLink, link.id)
+    assert link.status == "linked" and link.host_id == int(options["Acme Ltd"])
+    assert db.session.query(Client).filter_by(organization_id=org.id).count() == 3
