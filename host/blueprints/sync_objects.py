@@ -12,6 +12,8 @@ are queued for the worker (``host.sync.twoway.importer``).
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -29,6 +31,7 @@ from host.services.errors import InvalidField
 from host.sync.twoway.settings import setting_for
 
 bp = Blueprint("sync_objects", __name__)
+log = logging.getLogger(__name__)
 
 MANAGE = "/settings/integrations/connections/<int:connection_id>"
 #: The "From the ledger" tab's filters: the link statuses each shows.
@@ -88,6 +91,8 @@ def save(connection_id: int, object: str):
     setting.fields, setting.filters = clean.fields, clean.filters
     if changed:
         setting.updated_by = current_user.email
+        log.info("what syncs: %s changed %s of connection %s: %s", current_user.email, object,
+                 conn.id, "; ".join(changed))
     db.session.commit()
     title = what_syncs.TITLES[object]
     if setting.inbound and not was_inbound:
@@ -104,7 +109,8 @@ def _changes(setting, clean: sync_settings.CleanSetting) -> list[str]:
     """What saving ``clean`` changes, in words (the flash message)."""
     out = []
     if setting.direction != clean.direction:
-        out.append(f"direction {setting.direction} → {clean.direction}")
+        words = {"off": "off", "out": "PSA → ledger", "in": "ledger → PSA", "both": "both ways"}
+        out.append(f"direction {words[setting.direction]} → {words[clean.direction]}")
     if setting.conflict != clean.conflict:
         out.append("conflicts: " + ("PSA data wins" if clean.conflict == "host"
                                     else "the ledger's data wins"))

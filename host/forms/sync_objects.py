@@ -2,7 +2,7 @@
 
 Its inputs depend on what the plugin declares (``list_sync_fields``), so the form carries only
 the CSRF token (:class:`SyncObjectForm`); :func:`raw_values` reads the posted inputs into the
-raw mapping :func:`host.services.sync_settings.clean` checks, and :func:`CardValues` holds what
+raw mapping :func:`host.services.sync_settings.clean` checks, and :class:`CardValues` holds what
 a card shows: the stored setting, or what was posted when it was refused (nothing typed is
 lost).
 
