@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MANAGE = "/settings/integrations/connections/<int:connection_id>"
 #: The "From the ledger" tab's filters: the link statuses each shows.
 LEDGER_TABS = {"attention": ("waiting", "ambiguous"), "waiting": ("waiting",),
-               "ambiguous": ("ambiguous",), "skipped": ("skipped",)}
+               "ambiguous": ("ambiguous",), "skipped": ("skipped",), "linked": ("linked",)}
 LEDGER_LIST_LIMIT = 500
 OBJECT_LABELS = {"customer": "Customer", "item": "Product", "invoice": "Invoice"}
 

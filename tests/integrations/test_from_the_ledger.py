@@ -46,6 +46,8 @@ def test_waiting_ambiguous_and_skipped_records_with_reason_and_fix(app, admin_cl
     assert "Widget" not in page and "Linked Co" not in page  # attention: waiting + ambiguous
     skipped = admin_client.get(f"/settings/integrations/{conn_id}/sync/ledger?status=skipped")
     assert "No SKU." in skipped.get_data(as_text=True)
+    linked = admin_client.get(f"/settings/integrations/{conn_id}/sync/ledger?status=linked")
+    assert "Linked Co" in linked.get_data(as_text=True)
     assert admin_client.get(
         f"/settings/integrations/{conn_id}/sync/ledger?status=bogus").status_code == 404
     overview = admin_client.get(f"/settings/integrations/{conn_id}/sync").get_data(as_text=True)
