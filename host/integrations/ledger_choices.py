@@ -61,5 +61,7 @@ def choose(link: SyncLink, client: Client, user_id: int | None) -> str:
         db.session.add(row)
     row.external_id, row.external_label, row.chosen_by_id = link.external_id, link.label, user_id
     link.log("chosen", f"The admin chose the client {client.name}.")
-    db.session.flush()
+    # committed before the retry, which may ask the plugin for its fields: no write
+    # transaction stays open across a provider call (the rate limiter writes too)
+    db.session.commit()
     return retry.retry(link)
