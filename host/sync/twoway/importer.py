@@ -176,6 +176,9 @@ def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = Non
                                  renew_with=import_lease.renew):
                 page = call_owner(connection, "list_records", object=object, cursor=cursor,
                                   page_size=page_size)
+                if run is None:  # the declared fields too, before the page's transaction
+                    run = ImportRun(connection, setting)  # (a plugin may ask the provider)
+                    run.declared()
         except ProviderError as error:
             return _provider_error(setting_id, token, error, attempt)
         except PluginFailure as error:

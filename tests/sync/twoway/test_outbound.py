@@ -381,3 +381,21 @@ def test_customers_out_keep_the_first_invoice_rule_both_sends_existing_clients(d
     db.session.commit()
     run_all(db, "client")
     assert len(ledger_customers("Initech")) == 1
+
+
+def test_saving_the_products_card_with_psa_to_provider_sends_the_existing_ones(
+        app, db, org, conn, admin_client):
+    from host.sync.queue import drain
+
+    db.session.add(ServiceType(organization_id=org.id, name="Audit", sku="AUD"))
+    db.session.commit()
+    url = f"/settings/integrations/connections/{conn.id}"
+    response = admin_client.post(f"{url}/sync-objects/item", data={
+        "csrf_token": csrf_token(admin_client, url), "conflict": "host", "created_after": "",
+        "direction": "out"})
+    assert response.status_code == 302
+    assert LEDGER.items and [i["name"] for i in LEDGER.items.values()].count("Audit") == 0
+    (record,) = pending(db, "service_type")
+    assert record.status == "pending"  # queued by the save, pushed by the worker
+    assert drain(app) >= 1
+    assert [i["name"] for i in LEDGER.items.values()].count("Audit") == 1
