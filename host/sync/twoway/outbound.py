@@ -109,8 +109,8 @@ def _queue_pushes(object: str, obj, created: bool) -> None:
         at_provider = link is not None or _at_provider(connection, object, obj_id)
         if object == "customer" and setting.direction == "out" and not at_provider:
             continue  # created at the provider with its first invoice, as always
-        if link is not None and link.fingerprint and \
-                not changed_since(link.fingerprint, synced_print(connection, object, obj, setting)):
+        if link is not None and link.fingerprint and not changed_since(
+                link.fingerprint, synced_print(connection, object, obj, setting)):
             continue  # none of the synced fields changed
         what = "Client" if object == "customer" else "Service type"
         verb = "created" if created else "edited"
