@@ -33,7 +33,9 @@ holding what the host holds: nothing changes, nothing is pushed back (echo suppr
 Invoice pushes write an ``invoice`` link too, and their client's when the plugin created it.
 
 :func:`push_back` is what the engine calls when a conflict is resolved with "Use PSA data";
-:func:`push_invoice_now` is the invoice page's "Push to <provider> now".
+:func:`export_existing` sends what the provider does not have yet when the What syncs card
+switches an outbound direction on; :func:`push_invoice_now` is the invoice page's "Push to
+<provider> now".
 """
 
 from __future__ import annotations
