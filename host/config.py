@@ -69,6 +69,9 @@ def defaults(instance_dir: Path) -> dict:
         "SYNC_HEARTBEAT_SECONDS": None,
         "SYNC_SWEEP_SECONDS": 60,
         "RECONCILE_INTERVAL_MINUTES": 15,
+        # Two-way sync: how many records the importer asks the plugin for per page
+        # (list_records' page_size; the provider's own page limit may be smaller).
+        "PSA_IMPORT_PAGE_SIZE": 100,
         # Provider calls: timeout, and how long one may wait for a rate-limit slot in the
         # worker (a job holds on) and in a web request (an admin is looking at the page).
         "PSA_HTTP_TIMEOUT": 30,

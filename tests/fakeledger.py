@@ -19,6 +19,31 @@ One process-wide :data:`LEDGER` holds the state; :func:`serve` starts its Flask 
     body, headers = LEDGER.record_payment(invoice_id, Decimal("50.00"))   # signed webhook
     LEDGER.live_records("t-1")              # {"Customer": 1, "Item": 3, "Invoice": 1, ...}
 
+The accountant's own pages, for two-way sync (records created or edited in the ledger)::
+
+    cid = LEDGER.create_record("customer", {"name": "Acme", "email": "ap@acme.test",
+                                            "tax_id": "GB123"})
+    iid = LEDGER.create_record("item", {"name": "Audit", "sku": "AUD-1",
+                                        "unit_price": Decimal("90"), "income_account": "410"})
+    inv = LEDGER.create_record("invoice", {"customer": cid, "issue_date": "2026-11-01",
+                                           "due_date": "2026-12-01", "currency": "USD",
+                                           "memo": "Thanks", "po_number": "PO-7",
+                                           "lines": [{"item": iid, "description": "Audit",
+                                                      "quantity": "3", "unit_price": "90",
+                                                      "tax_code": "TAX"}]})
+    LEDGER.edit_record("customer", cid, {"email": "billing@acme.test"})
+    LEDGER.edit_record("item", iid, {"active": False})        # archived
+    LEDGER.edit_record("invoice", inv, {"voided": True})      # voided
+    body, headers = LEDGER.change_webhook("customer", [cid], "Update")   # signed webhook
+
+Change feed: every customer, item and invoice carries ``version`` (1, 2, ... per record),
+``created`` and ``updated`` (the ledger clock) and ``seq``, the ledger-wide change number of
+its last change (strictly increasing). ``GET /api/records/<object>?after=<id>&limit=N`` lists
+records ordered by id; ``?changed_after=<seq>&limit=N`` lists those changed after a change
+number, in change order; both answer ``{"records": [...], "more": bool, "seq": <current>}``.
+Invoices come with their ``state`` (draft/open/paid/voided) and their ``payments``.
+``PUT /api/customers/<id>`` and ``PUT /api/items/<id>`` change only the keys they are sent.
+
 What it books: invoices and credit notes hold their lines (quantity, unit price, discount,
 the amount the ledger computes from them, the tax code and the tax it computes at that code's
 rate), subtotal, tax and total, currency, issue and due date, whether the ledger emailed it
@@ -77,7 +102,6 @@ class LedgerState:
             #: (category, writes_only): the answer to the next write (or request of any kind)
             self.faults: list[tuple[str, bool]] = []
             self.read_faults: list[str] = []
-            self.items = {"1": "Services", "2": "Consulting", "3": "Hardware"}
             self.tax_codes = {"TAX": "Standard 20%", "NON": "Exempt"}
             self.tax_rates = {"TAX": Decimal("20"), "NON": Decimal("0")}
             self.customers: dict[str, dict] = {}
@@ -92,10 +116,99 @@ class LedgerState:
             self._seq = 100
             #: Seconds added to the ledger's clock (``advance_clock`` in its provider state).
             self.clock_offset = 0.0
+            #: change number of the ledger's last change to a customer, item or invoice
+            self.change_seq = 0
+            self.items: dict[str, dict] = {}
+            for oid, name in (("1", "Services"), ("2", "Consulting"), ("3", "Hardware")):
+                self.items[oid] = self.touch({**ITEM_DEFAULTS, "id": oid, "name": name})
+            #: income accounts items can book to
+            self.accounts = {"400": "Sales", "410": "Consulting revenue"}
 
     def now(self) -> float:
         """The ledger's clock: epoch seconds plus ``clock_offset``."""
         return time.time() + self.clock_offset
+
+    def touch(self, record: dict) -> dict:
+        """A record changed: its version moves on, its updated time is now, and it takes the
+        next change number (the change feed's order)."""
+        now = self.now()
+        self.change_seq += 1
+        record.setdefault("created", now)
+        record.update(version=int(record.get("version") or 0) + 1, updated=now,
+                      seq=self.change_seq)
+        return record
+
+    def create_record(self, object: str, data: dict, tenant_id: str = "t-1") -> str:
+        """The accountant creates a ``"customer"``, ``"item"`` or ``"invoice"`` on the ledger's
+        own pages (never through the API); returns its id. Invoices are booked (amounts, tax)
+        as the API books them and numbered ``INV-<id>``."""
+        with self.lock:
+            oid = self.next_id()
+            if object == "customer":
+                self.customers[oid] = self.touch(
+                    {**CUSTOMER_DEFAULTS, **data, "id": oid, "tenant": tenant_id})
+            elif object == "item":
+                self.items[oid] = self.touch({**ITEM_DEFAULTS, **data, "id": oid})
+            elif object == "invoice":
+                doc = {"currency": "USD", "memo": "", "po_number": "", **data, "id": oid,
+                       "tenant": tenant_id, "type": "invoice", "number": f"INV-{oid}",
+                       "voided": False, "emailed": False}
+                doc.update(book(self, data))
+                self.documents[oid] = self.touch(doc)
+                self.changes.append((self.now(), "invoice", oid))
+            else:
+                raise ValueError(f"the fake ledger has no {object!r} records")
+        return oid
+
+    def edit_record(self, object: str, oid: str, changes: dict) -> None:
+        """The accountant edits a record on the ledger's pages: ``changes`` replace those keys
+        (``{"active": False}`` archives a customer or item, ``{"voided": True}`` voids an
+        invoice; new ``lines`` are booked again)."""
+        with self.lock:
+            record = self.record(object, oid)
+            if record is None:
+                raise KeyError(f"the fake ledger has no {object} {oid!r}")
+            record.update(changes)
+            if object == "invoice" and "lines" in changes:
+                record.update(book(self, record))
+            self.touch(record)
+            if object == "invoice":
+                self.changes.append((self.now(), "invoice", oid))
+
+    def record(self, object: str, oid: str) -> dict | None:
+        """The customer, item or invoice with this id (the stored dict), or None."""
+        if object == "customer":
+            return self.customers.get(oid)
+        if object == "item":
+            return self.items.get(oid)
+        doc = self.documents.get(oid)
+        return doc if doc is not None and doc["type"] == "invoice" else None
+
+    def change_webhook(self, object: str, ids: list[str], operation: str = "Update",
+                       tenant_id: str = "t-1"):
+        """The signed webhook (body, headers) the ledger sends after ``ids`` of ``object``
+        changed (``operation``: ``Create``, ``Update``, ``Delete``, ``Void``); not sent."""
+        entity = {"customer": "Customer", "item": "Item", "invoice": "Invoice"}[object]
+        with self.lock:
+            events = [{"tenant": tenant_id, "entity": entity, "id": oid,
+                       "operation": operation, "event_id": f"ev-{entity}-{oid}-{self.now()}"}
+                      for oid in ids]
+        body = json.dumps({"events": events}).encode()
+        return body, {"Content-Type": "application/json", "X-Fake-Signature": sign(body)}
+
+    def invoice_state(self, doc: dict) -> str:
+        """``draft``, ``open``, ``paid`` (payments cover the total) or ``voided``."""
+        if doc.get("voided"):
+            return "voided"
+        if doc.get("draft"):
+            return "draft"
+        paid = sum((Decimal(p["amount"]) for p in self.payments_of(doc["id"])
+                    if not p.get("voided")), Decimal(0))
+        return "paid" if paid >= Decimal(doc["total"]) else "open"
+
+    def payments_of(self, invoice_id: str) -> list[dict]:
+        return [d for d in self.documents.values()
+                if d["type"] == "payment" and d.get("invoice_id") == invoice_id]
 
     def next_id(self) -> str:
         self._seq += 1
@@ -131,8 +244,9 @@ class LedgerState:
     def live_records(self, tenant_id: str) -> dict[str, int]:
         """Active records by kind for a tenant (voided documents not counted)."""
         with self.lock:
-            counts = {"Customer": sum(c["tenant"] == tenant_id for c in self.customers.values()),
-                      "Item": len(self.items)}
+            counts = {"Customer": sum(c.get("tenant") == tenant_id and c.get("active", True)
+                                      for c in self.customers.values()),
+                      "Item": sum(bool(i.get("active", True)) for i in self.items.values())}
             for doc in self.documents.values():
                 if doc["tenant"] == tenant_id and not doc.get("voided"):
                     kind = {"invoice": "Invoice", "credit_note": "CreditNote",
@@ -151,12 +265,22 @@ class LedgerState:
                                    "invoice_id": invoice_id, "amount": str(amount),
                                    "date": on or time.strftime("%Y-%m-%d"), "voided": False}
             self.changes.append((self.now(), "payment", pid))
+            if invoice_id in self.documents:  # its balance changed: in the change feed
+                self.touch(self.documents[invoice_id])
         body = json.dumps({"events": [{"tenant": tenant_id, "entity": "Payment", "id": pid,
                                         "operation": "Create", "event_id": f"ev-{pid}"}]}).encode()
         return body, {"Content-Type": "application/json", "X-Fake-Signature": sign(body)}
 
 
 CENT = Decimal("0.01")
+
+#: What a customer holds besides its id and tenant (``tax_id``: its VAT / tax number).
+CUSTOMER_DEFAULTS = {"name": "", "email": "", "contact": "", "tax_id": "", "active": True}
+#: What an item holds besides its id (``income_account``: an id of ``LedgerState.accounts``).
+ITEM_DEFAULTS = {"name": "", "sku": "", "unit_price": None, "description": "",
+                 "income_account": "", "active": True}
+#: The keys ``PUT /api/customers/<id>`` and ``PUT /api/items/<id>`` change.
+EDITABLE = {"customers": set(CUSTOMER_DEFAULTS), "items": set(ITEM_DEFAULTS)}
 
 
 def book(state: LedgerState, data: dict) -> dict:
@@ -307,7 +431,10 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
     @app.get("/api/choices/<kind>")
     def choices(kind):
         tenant()
-        source = {"item": state.items, "tax_code": state.tax_codes}.get(kind)
+        if kind == "item":
+            return jsonify([{"id": k, "name": v["name"]} for k, v in state.items.items()
+                            if v.get("active", True)])
+        source = {"tax_code": state.tax_codes, "account": state.accounts}.get(kind)
         if source is None:
             abort(404)
         return jsonify([{"id": k, "name": v} for k, v in source.items()])
@@ -339,9 +466,9 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             if kind == "credit-notes" and data.get("invoice"):
                 doc["allocations"] = [{"invoice_id": data["invoice"], "amount": doc["total"]}]
             if kind == "customers":
-                state.customers[oid] = doc
+                state.customers[oid] = state.touch({**CUSTOMER_DEFAULTS, **doc})
             elif kind == "items":
-                state.items[oid] = data["name"]
+                state.items[oid] = state.touch({**ITEM_DEFAULTS, **data, "id": oid})
             else:
                 doc["type"] = {"invoices": "invoice", "credit-notes": "credit_note",
                                "payments": "payment"}[kind]
@@ -349,6 +476,8 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
                 if state.books_in and kind != "payments":
                     doc["currency"] = state.books_in
                 doc.setdefault("voided", False)
+                if doc["type"] == "invoice":
+                    state.touch(doc)
                 state.documents[oid] = doc
                 state.changes.append((state.now(), doc["type"], oid))
             if key:
@@ -361,6 +490,57 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
         with state.lock:
             state.items.pop(oid, None)
         return "", 204
+
+    @app.put("/api/<kind>/<oid>")
+    def update_record(kind, oid):
+        """Change a customer or an item: only the keys sent (an absent key keeps its value)."""
+        tenant()
+        if kind not in EDITABLE:
+            abort(404)
+        key = request.headers.get("Idempotency-Key")
+        with state.lock:
+            if key and key in state.idempotency:
+                return jsonify(state.idempotency[key]), 200
+            record = (state.customers if kind == "customers" else state.items).get(oid)
+            if record is None:
+                return jsonify(error="not_found", message="No such record"), 404
+            data = request.get_json() or {}
+            record.update({k: v for k, v in data.items() if k in EDITABLE[kind]})
+            state.touch(record)
+            if key:
+                state.idempotency[key] = dict(record)
+        return jsonify(record)
+
+    @app.get("/api/records/<object>")
+    def records(object):
+        """The change feed: by id (``after``) or by change number (``changed_after``)."""
+        tid = tenant()
+        if object not in ("customer", "item", "invoice"):
+            abort(404)
+        limit = max(1, min(int(request.args.get("limit") or 100), 1000))
+        with state.lock:
+            if object == "customer":
+                pool = [c for c in state.customers.values() if c.get("tenant") == tid]
+            elif object == "item":
+                pool = list(state.items.values())
+            else:
+                pool = [d for d in state.documents.values()
+                        if d["type"] == "invoice" and d["tenant"] == tid]
+            if "changed_after" in request.args:
+                since = int(request.args["changed_after"])
+                pool = sorted((r for r in pool if r.get("seq", 0) > since),
+                              key=lambda r: r["seq"])
+            else:
+                after = request.args.get("after") or ""
+                pool = sorted((r for r in pool if not after or _id_order(r["id"]) > _id_order(after)),
+                              key=lambda r: _id_order(r["id"]))
+            page = [dict(r) for r in pool[:limit]]
+            if object == "invoice":
+                for doc in page:
+                    doc["state"] = state.invoice_state(doc)
+                    doc["payments"] = [dict(p) for p in state.payments_of(doc["id"])]
+            return jsonify({"records": page, "more": len(pool) > limit,
+                            "seq": state.change_seq})
 
     @app.put("/api/invoices/<oid>")
     def update_invoice(oid):
@@ -377,6 +557,7 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             data = request.get_json()
             doc.update(data, **book(state, data))
             doc["emailed"] = doc.get("emailed", False) or bool(data.get("send"))
+            state.touch(doc)
             state.changes.append((state.now(), "invoice", oid))
             if key:
                 state.idempotency[key] = doc
@@ -390,6 +571,8 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
             if doc is None:
                 return jsonify(error="not_found"), 404
             doc["voided"] = True
+            if doc["type"] == "invoice":
+                state.touch(doc)
             state.changes.append((state.now(), "invoice", oid))
         return jsonify(doc)
 
@@ -415,6 +598,11 @@ def create_ledger_app(state: LedgerState = LEDGER) -> Flask:
         return jsonify(ok=True)
 
     return app
+
+
+def _id_order(oid: str) -> tuple[int, str]:
+    """Ids sort as numbers (``"9"`` before ``"10"``)."""
+    return (len(oid), oid)
 
 
 _server = None

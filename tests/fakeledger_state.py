@@ -21,6 +21,21 @@ from host.integrations.provider_state import (
     SignedDelivery,
 )
 
+#: The ledger's tax code a ``taxed`` line carries: the code of the sample tax rate's 20 %.
+TAXED_CODE = "TAX"
+
+#: ``TWO_WAY_METHODS``' keys -> the ledger's own keys, per object.
+LEDGER_KEYS = {
+    "customer": {"name": "name", "email": "email", "contact": "contact", "tax_id": "tax_id",
+                 "active": "active"},
+    "item": {"name": "name", "sku": "sku", "unit_price": "unit_price",
+             "description": "description", "income_account": "income_account",
+             "active": "active"},
+    "invoice": {"customer_id": "customer", "issue_date": "issue_date",
+                "due_date": "due_date", "memo": "memo", "po_number": "po_number",
+                "currency": "currency"},
+}
+
 
 class FakeLedgerState:
     """``ProviderState`` for ``tenant_id`` of a :class:`fakeledger.LedgerState`."""
@@ -117,3 +132,65 @@ class FakeLedgerState:
                         if not c.get("voided") for a in c.get("allocations", ())
                         if a["invoice_id"] == doc["id"]), Decimal(0))
         return "paid" if settled >= Decimal(doc["total"]) else "open"
+
+    # -- two-way sync: the accountant in the ledger's own pages (TWO_WAY_METHODS) -------------
+
+    def _ledger_data(self, object: str, data) -> dict:
+        keys = LEDGER_KEYS[object]
+        out = {}
+        for key, value in data.items():
+            if key == "lines":
+                out["lines"] = [{"description": line["description"],
+                                 "quantity": str(line["quantity"]),
+                                 "unit_price": str(line["unit_price"]),
+                                 "item": line.get("item_id") or "1",
+                                 "tax_code": TAXED_CODE if line.get("taxed") else None}
+                                for line in value]
+            elif key == "status":
+                out["voided"] = value == "voided"
+            elif key in keys:
+                out[keys[key]] = (value.isoformat() if isinstance(value, date)
+                                  else str(value) if isinstance(value, Decimal) else value)
+            else:
+                raise ValueError(f"the fake ledger's {object} has no {key!r}")
+        return out
+
+    def create_record(self, object, data):
+        return self.ledger.create_record(object, self._ledger_data(object, data),
+                                         tenant_id=self.tenant_id)
+
+    def edit_record(self, object, external_id, changes):
+        self.ledger.edit_record(object, external_id, self._ledger_data(object, changes))
+
+    def held_record(self, object, external_id):
+        with self.ledger.lock:
+            record = self.ledger.record(object, external_id)
+            if record is None or record.get("tenant", self.tenant_id) != self.tenant_id:
+                return None
+            record = dict(record)
+        held = {key: record.get(ledger_key) for key, ledger_key in LEDGER_KEYS[object].items()}
+        if object == "item" and held["unit_price"] not in (None, ""):
+            held["unit_price"] = Decimal(str(held["unit_price"]))
+        if object == "invoice":
+            held["status"] = self.ledger.invoice_state(record)
+            held["emailed"] = bool(record.get("emailed"))
+        return held
+
+    def change_delivery(self, object, external_ids, operation):
+        body, headers = self.ledger.change_webhook(object, list(external_ids),
+                                                   operation.capitalize(), self.tenant_id)
+        return SignedDelivery(headers=headers, body=body)
+
+    def unreadable_record(self, object):
+        """Optional (``OPTIONAL_TWO_WAY_METHODS``): an invoice whose line quantity the ledger
+        lost (``"n/a"``), which no plugin can map."""
+        if object != "invoice":
+            return None
+        customer = self.create_record("customer", {"name": "Unreadable Ltd"})
+        oid = self.create_record("invoice", {
+            "customer_id": customer, "issue_date": date(2026, 11, 2),
+            "due_date": date(2026, 12, 2),
+            "lines": [{"description": "Broken", "quantity": 1, "unit_price": 10}]})
+        with self.ledger.lock:
+            self.ledger.documents[oid]["lines"][0]["quantity"] = "n/a"
+        return oid

@@ -25,6 +25,16 @@ process); steer it through ``fakeledger.LEDGER`` (see that module). Behaviour:
 * HTTP answers map to the typed errors: 400 -> ValidationError, 401 -> AuthError,
   409 -> ConflictError, 404 -> NotFoundError, 5xx -> ProviderDown (429, a 401 the token
   refresh cures, transport errors: the host's client);
+* two-way sync: ``list_sync_fields`` declares the predefined pairs (customer name / email /
+  contact, item name / sku / unit_price / description / income_account, invoice memo /
+  due_date) and two extras (customer ``tax_id`` -> tax_number, invoice ``po_number`` ->
+  reference); ``list_records`` pages through the ledger by id from ``cursor=None`` (cursor
+  ``list:<last id>:<change number at the start>``), then, after the last page, through the
+  change feed (cursor ``since:<change number>``), listing archived and voided records too and
+  an unreadable record with ``problem``; ``push_record`` updates the customer or item linked
+  in ``connection.refs`` (else the one of the same name, or SKU, else creates it), never
+  writing an empty value; ``on_invoice_sent`` honours ``InvoiceData.send_email`` and writes
+  ``fields["po_number"]``;
 * webhooks are signed with HMAC-SHA256 (header ``X-Fake-Signature``, key
   ``FAKEPROVIDER_WEBHOOK_SECRET``), one event per changed entity, translated into the host's
   vocabulary (``Payment``/``Create`` -> ``payment``/``create``).
@@ -39,8 +49,8 @@ Config keys: ``FAKEPROVIDER_BASE_URL`` (default: start the in-process ledger),
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
@@ -54,6 +64,10 @@ from hookspecs import (
     Check,
     ConflictError,
     ConnectionInfo,
+    InboundCustomer,
+    InboundInvoice,
+    InboundItem,
+    InboundLine,
     InvoiceState,
     MappingChoice,
     MappingError,
@@ -67,6 +81,8 @@ from hookspecs import (
     ProviderError,
     ProviderInfo,
     RateLimit,
+    RecordPage,
+    SyncField,
     SyncResult,
     Tenant,
     TestResult,
@@ -219,7 +235,8 @@ def _booked(doc: dict) -> BookedDocument:
 
 def _result(doc: dict, document=None) -> SyncResult:
     return SyncResult(external_id=doc["id"], number=doc.get("number"),
-                      deep_link=f"{_BASE['url']}/app/{doc['id']}", version="1",
+                      deep_link=f"{_BASE['url']}/app/{doc['id']}",
+                      version=str(doc.get("version") or 1),
                       differences=compare(document, _booked(doc)) if document else (),
                       emailed=bool(doc.get("emailed")))
 
@@ -286,10 +303,17 @@ def on_disconnect(connection):
 
 @hookimpl
 def on_invoice_sent(connection, invoice, idempotency_key):
+    send = invoice.send_email
+    if send is None:
+        send = connection.settings.get("auto_send")
     payload = {"customer": _customer_id(connection, invoice.client), "number_ref": invoice.number,
                "currency": invoice.currency, "issue_date": invoice.issue_date.isoformat(),
                "due_date": invoice.due_date.isoformat(), "lines": _lines(connection, invoice.lines),
-               "send": bool(connection.settings.get("auto_send"))}
+               "send": bool(send)}
+    if invoice.memo:
+        payload["memo"] = invoice.memo
+    if invoice.fields.get("po_number"):
+        payload["po_number"] = invoice.fields["po_number"]
     headers = {"Idempotency-Key": idempotency_key}
     if invoice.external:
         doc = _call(connection, "PUT", f"/api/invoices/{invoice.external.external_id}",
@@ -412,3 +436,168 @@ def preview_matches(connection, kind, records):
                                     external_id=connection.settings.get("default_item"),
                                     reason="booked to the default product"))
     return out
+
+
+# -- two-way sync ------------------------------------------------------------------------------
+
+#: What the ledger can map, per object: (key, label, host field, predefined).
+SYNC_FIELDS = {
+    "customer": (("name", "Display name", "name", True),
+                 ("email", "Email", "billing_email", True),
+                 ("contact", "Contact person", "billing_contact_name", True),
+                 ("tax_id", "Tax ID", "tax_number", False)),
+    "item": (("name", "Name", "name", True), ("sku", "SKU", "sku", True),
+             ("unit_price", "Sales price", "unit_price", True),
+             ("description", "Sales description", "description", True),
+             ("income_account", "Income account", "income_account", True)),
+    "invoice": (("memo", "Message on invoice", "memo", True),
+                ("due_date", "Due date", "due_date", True),
+                ("po_number", "PO number", "reference", False)),
+}
+
+
+@hookimpl
+def list_sync_fields(connection, object):
+    return [SyncField(key=key, label=label, object=object, host_field=host_field,
+                      predefined=predefined)
+            for key, label, host_field, predefined in SYNC_FIELDS.get(object, ())]
+
+
+def _when(epoch) -> datetime | None:
+    return datetime.fromtimestamp(float(epoch), timezone.utc) if epoch else None
+
+
+def _inbound_customer(c: dict) -> InboundCustomer:
+    return InboundCustomer(external_id=c["id"], name=c.get("name") or "",
+                           billing_email=c.get("email") or "",
+                           billing_contact_name=c.get("contact") or "",
+                           tax_number=c.get("tax_id") or "",
+                           active=bool(c.get("active", True)), version=str(c.get("version", "")),
+                           created_at=_when(c.get("created")), updated_at=_when(c.get("updated")),
+                           extra={"tax_id": c["tax_id"]} if c.get("tax_id") else {})
+
+
+def _inbound_item(i: dict) -> InboundItem:
+    price = i.get("unit_price")
+    return InboundItem(external_id=i["id"], name=i.get("name") or "", sku=i.get("sku") or "",
+                       unit_price=Decimal(str(price)) if price not in (None, "") else None,
+                       description=i.get("description") or "",
+                       income_account=i.get("income_account") or "",
+                       active=bool(i.get("active", True)), version=str(i.get("version", "")),
+                       created_at=_when(i.get("created")), updated_at=_when(i.get("updated")))
+
+
+def _inbound_invoice(doc: dict, rates: dict) -> InboundInvoice:
+    lines = tuple(InboundLine(
+        description=line.get("description") or "", quantity=Decimal(line["quantity"]),
+        unit_price=Decimal(line["unit_price"]), amount=Decimal(line["amount"]),
+        item_external_id=line.get("item") or "", tax_code=line.get("tax_code") or "",
+        tax_percent=Decimal(rates[line["tax_code"]]) if line.get("tax_code") in rates else None,
+        tax_amount=Decimal(line["tax_amount"]) if line.get("tax_amount") else None)
+        for line in doc.get("lines") or ())
+    paid = sum((Decimal(p["amount"]) for p in doc.get("payments", ()) if not p.get("voided")),
+               Decimal(0))
+    return InboundInvoice(
+        external_id=doc["id"], number=doc.get("number") or "",
+        customer_external_id=doc.get("customer") or "", currency=doc.get("currency") or "",
+        issue_date=date.fromisoformat(doc["issue_date"]),
+        due_date=date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None,
+        status=doc.get("state") or "open", lines=lines, subtotal=Decimal(doc["subtotal"]),
+        tax_total=Decimal(doc["tax_total"]), total=Decimal(doc["total"]),
+        amount_due=Decimal(doc["total"]) - paid, memo=doc.get("memo") or "",
+        version=str(doc.get("version", "")), created_at=_when(doc.get("created")),
+        updated_at=_when(doc.get("updated")),
+        extra={"po_number": doc["po_number"]} if doc.get("po_number") else {},
+        payments=_changes(doc.get("payments", ())).payments)
+
+
+def _inbound(object: str, raw: dict, rates: dict):
+    """One ledger record mapped; one that cannot be read comes back with ``problem``."""
+    try:
+        if object == "customer":
+            return _inbound_customer(raw)
+        if object == "item":
+            return _inbound_item(raw)
+        return _inbound_invoice(raw, rates)
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        kind = {"customer": InboundCustomer, "item": InboundItem}.get(object)
+        problem = f"The Fake Ledger's {object} {raw.get('id')!r} cannot be read ({exc!r})"
+        if kind is not None:
+            return kind(external_id=str(raw.get("id", "")), name="", problem=problem)
+        return InboundInvoice(external_id=str(raw.get("id", "")), number="",
+                              customer_external_id="", currency="", issue_date=date.min,
+                              due_date=None, status="open", lines=(), subtotal=Decimal(0),
+                              tax_total=Decimal(0), total=Decimal(0), problem=problem)
+
+
+@hookimpl
+def list_records(connection, object, cursor, page_size):
+    if object not in SYNC_FIELDS:
+        return RecordPage(records=(), cursor=cursor or "")
+    if cursor is None or cursor.startswith("list:"):
+        after, start = cursor.split(":")[1:3] if cursor else ("", "")
+        data = _call(connection, "GET", f"/api/records/{object}",
+                     params={"after": after, "limit": page_size})
+        start = start or str(data["seq"])  # changes from here on come through the feed
+        if data["more"]:
+            cursor = f"list:{data['records'][-1]['id']}:{start}"
+        else:
+            cursor = f"since:{start}"
+    else:
+        since = cursor.removeprefix("since:")
+        data = _call(connection, "GET", f"/api/records/{object}",
+                     params={"changed_after": since, "limit": page_size})
+        cursor = f"since:{data['records'][-1]['seq']}" if data["records"] else cursor
+    rates = _call(connection, "GET", "/api/tax-rates") if object == "invoice" else {}
+    return RecordPage(records=tuple(_inbound(object, r, rates) for r in data["records"]),
+                      cursor=cursor, more=bool(data["more"]))
+
+
+def _linked(connection, kind: str, host_id: int) -> str | None:
+    return connection.mapping(kind, host_id) or connection.refs.get(kind, host_id)
+
+
+def _customer_payload(client) -> dict:
+    payload = {"name": client.name, "email": client.billing_email,
+               "contact": client.billing_contact_name, "tax_id": client.fields.get("tax_id", "")}
+    return {k: v for k, v in payload.items() if v}  # never blank the ledger's value
+
+
+def _item_payload(connection, item) -> dict:
+    account = connection.mapping("gl_account", item.income_account.id) \
+        if item.income_account else None
+    payload = {"name": item.name, "sku": item.sku, "description": item.description,
+               "unit_price": str(item.unit_price) if item.unit_price is not None else "",
+               "income_account": account or ""}
+    return {k: v for k, v in payload.items() if v}
+
+
+def _find(connection, object: str, record) -> str | None:
+    """The ledger's record of the same name (customers) or SKU, then name (items)."""
+    if object == "customer":
+        found = [c for c in _call(connection, "GET", "/api/customers")
+                 if c.get("name") == record.name]
+    else:
+        items = [i for i in _call(connection, "GET", "/api/records/item",
+                                  params={"limit": 1000})["records"] if i.get("active", True)]
+        found = [i for i in items if record.sku and i.get("sku") == record.sku] or \
+                [i for i in items if i.get("name") == record.name]
+    return found[0]["id"] if found else None
+
+
+@hookimpl
+def push_record(connection, object, record, idempotency_key):
+    if object not in ("customer", "item"):
+        raise MappingError(f"The Fake Ledger cannot take a pushed {object}")
+    kind, path = ("customer", "customers") if object == "customer" else ("item", "items")
+    payload = _customer_payload(record) if object == "customer" \
+        else _item_payload(connection, record)
+    headers = {"Idempotency-Key": idempotency_key}
+    linked = _linked(connection, kind, record.id) or _find(connection, object, record)
+    if linked:
+        doc = _call(connection, "PUT", f"/api/{path}/{linked}", json=payload, headers=headers)
+    else:
+        doc = _call(connection, "POST", f"/api/{path}", json=payload, headers=headers)
+    connection.refs.remember(kind, record.id, doc["id"])
+    return SyncResult(external_id=doc["id"], version=str(doc.get("version", "")),
+                      deep_link=f"{_BASE['url']}/app/{path}/{doc['id']}")

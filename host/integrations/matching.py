@@ -127,3 +127,16 @@ def match_service_type(service_type: ServiceTypeData, items: Sequence[Candidate]
         return found
     return _preview(service_type, "default", external_label=default_label,
                     reason=f"no {label} with this name or SKU: lines use the default {label}")
+
+
+def match_inbound(name: str, sku: str, records: Sequence[Candidate], *,
+                  label: str = "service type") -> MatchPreview:
+    """Preview how a product coming in from the ledger maps to host records (two-way sync):
+    its SKU first (seed 003: products are matched by SKU), else its exact name; ``create``
+    when neither hits. ``records`` are the host's service types as candidates."""
+    product = ServiceTypeData(id=0, name=name, sku=sku)
+    found = _first_hit(product, records, label, (
+        ("SKU", sku.strip(), lambda c: c.sku.strip()),
+        ("name", name.strip(), lambda c: c.name.strip())))
+    return found or _preview(product, "create", reason=f"a new {label} will be created",
+                             external_label=name)

@@ -199,6 +199,15 @@ TWO_WAY_METHODS: tuple[str, ...] = ("create_record", "edit_record", "held_record
                                     "change_delivery")
 
 
+#: Optional two-way methods; the scenario that needs one skips without it.
+#:
+#: ``unreadable_record(object: str) -> str | None``: put a record of ``object`` in the ledger
+#: that no plugin can map (the fake ledger: an invoice line whose quantity was lost) and
+#: return its id; None when the provider cannot hold such a record of that object. The suite
+#: checks that ``list_records`` lists it with ``problem`` set rather than raising.
+OPTIONAL_TWO_WAY_METHODS: tuple[str, ...] = ("unreadable_record",)
+
+
 def supports_two_way(state: object) -> bool:
     """True when ``state`` has every method of :data:`TWO_WAY_METHODS`."""
     return all(callable(getattr(state, name, None)) for name in TWO_WAY_METHODS)

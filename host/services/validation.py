@@ -240,3 +240,21 @@ def email(value, field: str, max_length: int = 254) -> str:
 def is_email(value: str) -> bool:
     """A plausible address (one @, a dot in the domain). Reserved test domains are fine."""
     return bool(_EMAIL.match(value or ""))
+
+
+#: The ISO 4217 currencies the host knows (active codes); a currency coming in from a ledger
+#: must be one of them.
+KNOWN_CURRENCIES = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
+NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES
+VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
+""".split())
+
+
+def is_known_currency(code: str) -> bool:
+    """``code`` is an ISO 4217 currency the host knows (upper-case three letters)."""
+    return code in KNOWN_CURRENCIES

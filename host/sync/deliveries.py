@@ -8,6 +8,11 @@ the change set (``host.sync.inbound``). A malformed payload marks the delivery f
 reason; a retryable provider error, and a collision with a concurrent write of the same rows
 (``IntegrityError``, SQLite's ``database is locked``), retry the job with backoff.
 
+Events about a customer, item or invoice also pull an incremental pass of that object when its
+direction lets records in (two-way sync, ``host.sync.twoway.importer.pull``). Customer and item
+events are the importer's alone; invoice (and payment, credit note) events keep going through
+``fetch_changes`` as before, so invoices the host pushed are followed as they always were.
+
 A tenant whose connection's sync is paused is not applied: its id goes to ``held_tenant_ids``
 and the delivery stays ``held`` (after the other tenants were applied). When sync resumes,
 :func:`release_held` applies the held deliveries of that tenant in the order they arrived.
@@ -35,6 +40,8 @@ from host.sync import backoff
 log = logging.getLogger(__name__)
 
 KEPT_HEADERS = 40
+#: Webhook entities only the two-way importer follows (never handed to ``fetch_changes``).
+IMPORTER_ONLY = ("customer", "item")
 
 
 def dedupe_key(body: bytes) -> str:
@@ -110,8 +117,11 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
         connection_id = connection.id
         db.session.commit()
         try:
-            changes = call_owner(connection, "fetch_changes", events=tenant_events)
-            apply_changes(db.session.get(Connection, connection_id), changes)
+            ledger_events = [e for e in tenant_events if e.entity not in IMPORTER_ONLY]
+            if ledger_events:
+                changes = call_owner(connection, "fetch_changes", events=ledger_events)
+                apply_changes(db.session.get(Connection, connection_id), changes)
+            _pull_inbound(db.session.get(Connection, connection_id), tenant_events)
         except AuthError as error:
             db.session.rollback()
             notes.append(f"Tenant {tenant_id}: {error.message} (reconcile catches up after "
@@ -146,6 +156,16 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
     if held:
         return _finish(delivery_id, "held", " ".join(notes), processed=False)
     return _finish(delivery_id, "processed", " ".join(notes) or None)
+
+
+def _pull_inbound(connection: Connection, events) -> None:
+    """Two-way sync: an incremental pass of each inbound object the events name."""
+    from host.contract.records import SYNC_OBJECTS
+    from host.sync.twoway.importer import pull
+
+    for object in SYNC_OBJECTS:
+        if any(event.entity == object for event in events):
+            pull(connection, object)
 
 
 def held_delivery_ids(provider_key: str, tenant_id: str) -> list[int]:

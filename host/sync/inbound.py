@@ -51,14 +51,40 @@ def record_for_external(connection_id: int, external_id: str,
 
 
 def apply_changes(connection, changes) -> Applied:
-    from host.models import Invoice
-    from host.services import payments as payment_service
-
     applied = Applied()
     if changes is None:
         db.session.commit()
         return applied
-    for payment in changes.payments:
+    record_payments(connection, changes.payments, applied)
+    for state in changes.invoices:
+        record = record_for_external(connection.id, state.external_id)
+        if record is None:
+            continue
+        new_state = state.status if state.status in ("voided", "deleted") else (
+            "differs" if state.differs else None)
+        if new_state != record.provider_state:
+            record.provider_state = new_state
+            record.provider_state_detail = STATE_TEXT.get(new_state) if new_state else None
+            record.log("provider_state", STATE_TEXT.get(new_state, "Matches the provider again."))
+            applied.states += 1
+        if state.version:
+            record.version = state.version
+    if changes.cursor:
+        connection.reconcile_cursor = changes.cursor
+    db.session.commit()
+    return applied
+
+
+def record_payments(connection, payments, applied: Applied | None = None) -> Applied:
+    """Record the provider's ``payments`` on the host invoices they pay (no commit). Each
+    allocation is recorded once (``<payment id>:<invoice id>``), so the same payment reported
+    by a webhook, a reconcile pass and an imported invoice (``InboundInvoice.payments``) is
+    recorded once."""
+    from host.models import Invoice
+    from host.services import payments as payment_service
+
+    applied = applied if applied is not None else Applied()
+    for payment in payments:
         own_type = "credit_note" if payment.kind == "credit" else "payment"
         if record_for_external(connection.id, payment.external_id, own_type) is not None:
             continue  # pushed from the host (a payment or credit note typed here): no echo
@@ -96,22 +122,6 @@ def apply_changes(connection, changes) -> Applied:
                 continue
             record.log("payment", f"Payment of {allocation.amount} received at the provider.")
             applied.payments_recorded += 1
-    for state in changes.invoices:
-        record = record_for_external(connection.id, state.external_id)
-        if record is None:
-            continue
-        new_state = state.status if state.status in ("voided", "deleted") else (
-            "differs" if state.differs else None)
-        if new_state != record.provider_state:
-            record.provider_state = new_state
-            record.provider_state_detail = STATE_TEXT.get(new_state) if new_state else None
-            record.log("provider_state", STATE_TEXT.get(new_state, "Matches the provider again."))
-            applied.states += 1
-        if state.version:
-            record.version = state.version
-    if changes.cursor:
-        connection.reconcile_cursor = changes.cursor
-    db.session.commit()
     return applied
 
 

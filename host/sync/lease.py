@@ -117,11 +117,15 @@ class Heartbeat:
     A daemon thread renews the lease every ``every`` seconds on ``engine`` (a connection of
     its own). It stops when the block ends, or by itself once a renewal finds the lease taken
     over (the fence then discards the result). A renewal that fails (the database busy) is
-    logged and tried again at the next beat, while the lease still runs."""
+    logged and tried again at the next beat, while the lease still runs.
+
+    ``renew_with`` is the renewal (default :func:`renew`, for sync records); the importer's lease
+    on an object setting passes its own (``host.sync.twoway.import_lease.renew``)."""
 
     def __init__(self, engine: Engine, record_id: int, token: int, lease_seconds: float,
-                 every: float) -> None:
+                 every: float, renew_with=None) -> None:
         self.engine, self.record_id, self.token = engine, record_id, token
+        self._renew = renew_with or renew
         self.lease_seconds, self.every = lease_seconds, every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True,
@@ -138,7 +142,7 @@ class Heartbeat:
     def _beat(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                held = renew(self.engine, self.record_id, self.token, self.lease_seconds)
+                held = self._renew(self.engine, self.record_id, self.token, self.lease_seconds)
             except Exception:  # noqa: BLE001 - a missed beat; the lease has time left
                 log.exception("sync record %s: could not renew lease %s", self.record_id,
                               self.token)

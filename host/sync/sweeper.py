@@ -9,14 +9,18 @@
   heartbeat keeps its lease from expiring, however long its hook runs: ``host.sync.lease``);
 * ``waiting_reauth`` records whose connection was reconnected;
 * webhook deliveries stored but never processed, and deliveries held while a connection's sync
-  was paused once it runs again (``host.sync.pause.release_resumed``).
+  was paused once it runs again (``host.sync.pause.release_resumed``);
+* two-way imports left ``running`` or ``waiting`` with no live lease (a worker killed
+  mid-import, a lost job, a connection reconnected): they resume from their stored cursor
+  (``host.sync.twoway.importer``).
 
 Re-enqueueing twice is harmless: only one worker wins the claim, and a record held by a live
 lease is not re-enqueued. Records of a connection whose sync is paused are left alone
 (``held`` records always are).
 
 ``reconcile_all()`` (every ``RECONCILE_INTERVAL_MINUTES``) asks each active connection's plugin
-what changed since its stored cursor and applies the change set (``host.sync.inbound``); a
+what changed since its stored cursor and applies the change set (``host.sync.inbound``), then
+pulls every object whose direction lets records in (``host.sync.twoway.importer.pull``); a
 connection whose sync is paused is skipped.
 """
 
@@ -74,11 +78,16 @@ def sweep() -> int:
     """Re-enqueue stale work; returns how many records were re-enqueued."""
     from host.sync.pause import release_resumed
 
+    from host.sync.twoway import importer
+
     resume_reconnected()
     release_resumed()
     ids = stale_record_ids()
     deliveries = stale_delivery_ids()
+    imports = importer.stale_setting_ids()
     db.session.rollback()
+    for setting_id in imports:
+        importer.enqueue(setting_id)
     for record_id in ids:
         enqueue_record(record_id)
     for delivery_id in deliveries:
@@ -153,7 +162,11 @@ def reconcile_connection(connection_id: int):
     connection = db.session.get(Connection, connection_id)
     connection.reconcile_error = None
     connection.reconciled_at = asked_at
-    return apply_changes(connection, changes)
+    applied = apply_changes(connection, changes)
+    from host.sync.twoway.importer import pull_all
+
+    pull_all(db.session.get(Connection, connection_id))
+    return applied
 
 
 def _remember_reconcile_error(connection_id: int, error: ProviderError | PluginFailure) -> None:

@@ -24,7 +24,8 @@ from host.plugin_template import (
 HOOKS = ("register_provider", "on_connect", "test_connection", "on_disconnect",
          "on_invoice_sent", "on_invoice_voided", "on_credit_note", "on_payment",
          "verify_webhook", "parse_webhook", "fetch_changes", "reconcile",
-         "list_mapping_choices", "preview_matches")
+         "list_mapping_choices", "preview_matches",
+         "list_sync_fields", "list_records", "push_record")
 
 
 def test_render_names_the_distribution_package_and_entry_point(tmp_path):
