@@ -1,5 +1,6 @@
-"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page, and
-the read-only page of an ended connection (at its old Manage address).
+"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page (with
+its "What syncs" cards, whose routes are in ``host.blueprints.sync_objects``), and the
+read-only page of an ended connection (at its old Manage address).
 
 Every page is admin-only; another organization's business unit or connection is a 404.
 Pages are generic: they are rendered from the provider's ``ProviderInfo`` (label, logo,

@@ -44,7 +44,21 @@ OBJECT_LABELS = {"customer": "Customer", "item": "Product", "invoice": "Invoice"
 @bp.record_once
 def _setup(state) -> None:
     state.app.jinja_env.globals.update(sync_object_labels=OBJECT_LABELS,
-                                       what_syncs_field_labels=what_syncs.HOST_FIELD_LABELS)
+                                       what_syncs_field_labels=what_syncs.HOST_FIELD_LABELS,
+                                       ledger_history_url=ledger_history_url)
+
+
+def ledger_history_url(object: str, host_id: int, connection_id: int | None) -> str | None:
+    """The history page of the ledger record linked to a host record (an imported invoice's
+    "Created in" badge links there), or None when there is none."""
+    if connection_id is None:
+        return None
+    link_id = db.session.scalars(sa.select(SyncLink.id).where(
+        SyncLink.connection_id == connection_id, SyncLink.object == object,
+        SyncLink.host_id == host_id).order_by(SyncLink.id.desc())).first()
+    if link_id is None:
+        return None
+    return url_for("sync_objects.link_history", connection_id=connection_id, link_id=link_id)
 
 
 def _card_url(conn: Connection, object: str) -> str:
