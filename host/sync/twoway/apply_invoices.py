@@ -346,20 +346,20 @@ def _follow(run: ImportRun, row: SyncLink, invoice: Invoice, pushed: SyncRecord,
         invoice.issue_date = record.issue_date
     if record.version:
         pushed.version = str(record.version)[:100]
-    if resolution.push_back:
-        notes.append("The host's values won; send the invoice again to update the ledger.")
     _payments(run, record, notes)
     changes = [c.as_dict() for c in resolution.changes] or None
     fingerprint = dict(resolution.fingerprint)
     if first:
         run.matched(row, invoice.id, record, fingerprint, " ".join(
             [f"Linked to the host invoice {invoice.number}.", *notes]), changes)
-    elif resolution.to_host or len(notes) > 0:
+    elif resolution.to_host or notes or resolution.changes:
         run.updated(row, record, fingerprint, " ".join(notes) or "Updated from the ledger.",
                     changes)
     else:
         row.fingerprint = fingerprint
         run.unchanged(row, record)
+    if resolution.push_back:
+        row.log("conflict", run.push_back(row))
 
 
 def _void(run: ImportRun, row: SyncLink, invoice: Invoice, record: InboundInvoice) -> None:

@@ -191,3 +191,20 @@ def test_invoices_wait_for_the_customers_first_import_then_come_in_whole(
     assert invoice.lines[0].service_type.name == "Audit"
     assert [r.status for r in records("invoice")] == ["synced"]
     assert _names(db, ServiceType) == ["Audit"]
+
+
+def test_a_provider_that_stays_down_is_retried_with_backoff_then_fails(app, db, connection,
+                                                                       fake_ledger):
+    _customers(fake_ledger, 1)
+    setting = _switch_in(db, connection, "customer")
+    app.config["SYNC_MAX_ATTEMPTS"] = 2
+    fake_ledger.fail_next_read(times=5)
+    importer.start(setting)
+    drain(app)
+    setting = _fresh(db, setting)
+    assert setting.import_status == "waiting" and "Trying again" in setting.import_error
+    setting.locked_until = None  # the backoff is over
+    db.session.commit()
+    assert importer.run_import(setting.id, attempt=2) == "failed"
+    setting = _fresh(db, setting)
+    assert "Gave up after 2 attempts" in setting.import_error and _names(db, Client) == []
