@@ -84,8 +84,8 @@ def switched_auto_push(conn: Connection, on: bool) -> int:
     changed = conn.auto_push != on
     held = hold.set_auto_push(conn, on)
     if changed and not on:
-        flash("Automatic push is off: invoices, credit notes and payments are held until you "
-              "push them.", "success")
+        flash("Automatic push is off: invoices, credit notes, payments, and the clients and "
+              "service types two-way sync sends, are held until you push them.", "success")
     elif changed and held:
         flash(f"Automatic push is on. {held} record(s) held while it was off are still held: "
               "push them from the Manage page.", "success")

@@ -78,7 +78,9 @@ def _posted_connection(connection_id: int, object: str) -> Connection:
 @admin_required
 def save(connection_id: int, object: str):
     """Save one card: direction, conflict policy, field choices, filters. Switching an
-    inbound direction on queues the import; switching it off keeps links and cursor."""
+    inbound direction on queues the import; switching it off keeps links and cursor.
+    Switching an outbound direction on queues what the provider does not have yet
+    (``host.sync.twoway.outbound.export_existing``)."""
     conn = _posted_connection(connection_id, object)
     declared, _ = what_syncs.declared_fields(conn, object)
     predefined = None if declared is None else [
@@ -99,7 +101,7 @@ def save(connection_id: int, object: str):
         db.session.rollback()
         return manage_page(conn, what_syncs_posted={object: (CardValues.posted(raw, stored), exc)},
                            status=422)
-    was_inbound = setting.inbound
+    was_inbound, was_outbound = setting.inbound, setting.outbound
     changed = _changes(setting, clean)
     setting.direction, setting.conflict = clean.direction, clean.conflict
     setting.fields, setting.filters = clean.fields, clean.filters
@@ -115,6 +117,13 @@ def save(connection_id: int, object: str):
         importer.start(setting)
         db.session.commit()
         changed.append("the import is queued")
+    if setting.outbound and not was_outbound:
+        from host.sync.twoway import outbound
+
+        sent = outbound.export_existing(setting)
+        db.session.commit()
+        if sent:
+            changed.append(f"{sent} record(s) the provider does not have yet are queued for it")
     flash(f"{title}: {'; '.join(changed) if changed else 'no changes'}.", "success")
     return redirect(_card_url(conn, object))
 

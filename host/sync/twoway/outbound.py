@@ -214,11 +214,20 @@ def after_push(record: SyncRecord, result, sent: dict) -> None:
               _pushed_print(connection, object, data), result.version)
         _map(connection, object, record.object_id, result.external_id, data.name)
     elif record.object_type == "invoice" and "invoice" in sent:
+        from host.sync.twoway.apply_invoices import lines_digest
+
         invoice = sent["invoice"]
+        lines = [{"description": line.description, "quantity": line.quantity,
+                  "unit_price": line.unit_price,
+                  "service_type_id": line.service_type.id if line.service_type else None,
+                  "tax_rate_id": line.tax_rate.id if line.tax_rate else None}
+                 for line in invoice.lines]
         values = {"memo": invoice.memo, "reference": invoice.reference,
-                  "due_date": invoice.due_date, "total": invoice.total}
+                  "due_date": invoice.due_date, "total": invoice.total,
+                  "lines": lines_digest(lines)}
         _link(connection, "invoice", record.object_id, result.external_id,
-              result.number or invoice.number, fingerprint(values), result.version)
+              result.number or invoice.number, fingerprint(values), result.version,
+              keep=True)
 
 
 def _pushed_print(connection: Connection, object: str, data) -> dict[str, str]:
@@ -247,7 +256,9 @@ def _mapped_account(connection: Connection, account) -> str:
 
 
 def _link(connection: Connection, object: str, host_id: int, external_id: str, label: str,
-          values: dict[str, str], version: str | None) -> SyncLink:
+          values: dict[str, str], version: str | None, *, keep: bool = False) -> SyncLink:
+    """Write the link of a pushed record; ``keep``: fingerprint fields the push does not
+    compute (those the inbound pass may add) stay as they were."""
     link = db.session.scalars(sa.select(SyncLink).filter_by(
         connection_id=connection.id, object=object, external_id=str(external_id))).first()
     new = link is None
@@ -260,7 +271,7 @@ def _link(connection: Connection, object: str, host_id: int, external_id: str, l
     link.status = "linked"
     link.reason = link.fix = None
     link.label = as_text(label)[:200]
-    link.fingerprint = dict(values)
+    link.fingerprint = {**(link.fingerprint or {}), **values} if keep else dict(values)
     link.provider_version = (version or None) and str(version)[:100]
     link.synced_at = utcnow()
     if new:
@@ -284,7 +295,38 @@ def _map(connection: Connection, object: str, host_id: int, external_id: str,
     row.external_label = as_text(label)[:300]
 
 
-# -- asked for by the engine and the invoice page ---------------------------------------------
+# -- asked for by the engine, the What syncs card and the invoice page -------------------------
+
+
+def export_existing(setting) -> int:
+    """Queue the push of the host records the provider does not have yet, after ``setting``'s
+    outbound direction was switched on (the What syncs card calls it): every active service
+    type for products (``out`` or ``both``), every active client for customers with ``both``
+    (with ``out`` clients keep going with their first invoice). The plugin's ``push_record``
+    finds a ledger record of the same name before creating one. A paused connection keeps them
+    until it resumes; automatic push off holds them. The caller commits. Returns how many
+    pushes were queued."""
+    if not setting.outbound or (setting.object == "customer" and setting.direction != "both"):
+        return 0
+    if setting.object not in RECORD_TYPES:
+        return 0
+    connection = db.session.get(Connection, setting.connection_id)
+    model = Client if setting.object == "customer" else ServiceType
+    rows = db.session.scalars(sa.select(model).where(
+        model.organization_id == connection.business_unit.organization_id,
+        model.active.is_(True)).order_by(model.id))
+    what = "Client" if setting.object == "customer" else "Service type"
+    queued = 0
+    for row in rows:
+        if link_for(connection.id, setting.object, row.id) is not None or \
+                _at_provider(connection, setting.object, row.id):
+            continue
+        outbox.queue_record(connection, RECORD_TYPES[setting.object], row,
+                            f"{what} sent to the provider: the direction now includes "
+                            "PSA -> provider.")
+        queued += 1
+    return queued
+
 
 
 def push_back(link: SyncLink) -> SyncRecord | None:

@@ -249,6 +249,9 @@ def test_push_back_of_an_invoice_queues_its_update(db, org, conn):
     run_all(db, "invoice")
     link = link_of(db, "invoice", invoice.id)
     assert link.origin == "host" and link.fingerprint["total"] == "100.00"
+    from host.sync.twoway.apply_invoices import host_lines, lines_digest
+
+    assert link.fingerprint["lines"] == lines_digest(host_lines(invoice))  # as the pass reads
     record = outbound.push_back(link)
     db.session.commit()
     assert (record.status, record.operation) == ("pending", "update")
@@ -302,3 +305,97 @@ def test_a_product_push_followed_by_an_inbound_pass_changes_nothing(db, org, con
     assert link.fingerprint == before[0] and len(link.events) == before[1]
     (record,) = pending(db, "service_type")
     assert record.status == "synced"
+
+
+def test_host_pushes_then_a_full_inbound_pass_import_nothing_and_push_nothing(
+        db, org, conn, admin_client):
+    """Echo, through the importer: a client, a service type and an invoice pushed from the
+    host come back in the ledger's listings; the pass of every object creates no host record,
+    changes none, and queues no push."""
+    from host.models import Invoice
+    from host.sync.twoway.importer import run_import
+
+    for object in ("customer", "item", "invoice"):
+        direction(db, conn, object, "both")
+    save_client(admin_client, name="Globex", billing_email="ap@globex.test")
+    response = post_form(admin_client, "/settings/service-types/new",
+                         {"name": "Audit", "sku": "AUD-1", "default_gl_account_id": "0",
+                          "active": "y"})
+    assert response.status_code == 302
+    make_invoice(org, client_name="Globex", send=True)
+    db.session.commit()
+    for object_type in ("client", "service_type", "invoice"):
+        run_all(db, object_type)
+    counts = {model: db.session.scalar(db.select(db.func.count(model.id)))
+              for model in (Client, ServiceType, Invoice)}
+    links = {link.id: (dict(link.fingerprint), len(link.events))
+             for link in db.session.scalars(db.select(SyncLink))}
+    assert len(links) == 3  # the client, the service type, the invoice: origin host
+    for object in ("customer", "item", "invoice"):
+        assert run_import(setting_for(conn, object).id) == "done"
+    db.session.expire_all()
+    assert {model: db.session.scalar(db.select(db.func.count(model.id)))
+            for model in (Client, ServiceType, Invoice)} == counts
+    for link in db.session.scalars(db.select(SyncLink).where(SyncLink.id.in_(links))):
+        assert (dict(link.fingerprint), len(link.events)) == links[link.id], link
+    assert {r.status for r in db.session.scalars(db.select(SyncRecord))} == {"synced"}
+
+
+def test_automatic_push_off_holds_a_client_push_until_the_admin_pushes_it(
+        db, org, conn, admin_client):
+    from host.sync import hold
+
+    direction(db, conn, "customer", "both")
+    conn.auto_push = False
+    db.session.commit()
+    save_client(admin_client, name="Initech")
+    (record,) = pending(db, "client")
+    assert record.status == "held" and ledger_customers("Initech") == []
+    page = admin_client.get(f"/settings/integrations/connections/{conn.id}")
+    assert page.status_code == 200 and "Client Initech" in page.get_data(as_text=True)
+    assert hold.push_all_held(db.session.get(type(conn), conn.id), org.admin_email) == 1
+    db.session.commit()
+    run_all(db, "client")
+    assert len(ledger_customers("Initech")) == 1
+
+
+def test_switching_products_out_sends_the_existing_service_types_once(db, org, conn):
+    db.session.add_all([ServiceType(organization_id=org.id, name="Audit", sku="AUD"),
+                        ServiceType(organization_id=org.id, name="Old", active=False)])
+    db.session.commit()
+    setting = direction(db, conn, "item", "off")
+    assert outbound.export_existing(setting) == 0
+    setting = direction(db, conn, "item", "out")
+    assert outbound.export_existing(setting) == 1  # the inactive one stays
+    db.session.commit()
+    run_all(db, "service_type")
+    assert [i["name"] for i in LEDGER.items.values()].count("Audit") == 1
+    assert outbound.export_existing(setting) == 0  # linked now: nothing more to send
+
+
+def test_customers_out_keep_the_first_invoice_rule_both_sends_existing_clients(db, org, conn):
+    db.session.add(Client(organization_id=org.id, name="Initech"))
+    db.session.commit()
+    assert outbound.export_existing(direction(db, conn, "customer", "out")) == 0
+    assert outbound.export_existing(direction(db, conn, "customer", "both")) == 1
+    db.session.commit()
+    run_all(db, "client")
+    assert len(ledger_customers("Initech")) == 1
+
+
+def test_saving_the_products_card_with_psa_to_provider_sends_the_existing_ones(
+        app, db, org, conn, admin_client):
+    from host.sync.queue import drain
+
+    db.session.add(ServiceType(organization_id=org.id, name="Audit", sku="AUD"))
+    db.session.commit()
+    url = f"/settings/integrations/connections/{conn.id}"
+    response = admin_client.post(f"{url}/sync-objects/item", data={
+        "csrf_token": csrf_token(admin_client, url), "conflict": "host", "created_after": "",
+        "direction": "out"})
+    assert response.status_code == 302
+    assert LEDGER.items and [i["name"] for i in LEDGER.items.values()].count("Audit") == 0
+    (record,) = pending(db, "service_type")
+    assert record.status == "pending"  # queued by the save, pushed by the worker
+    assert drain(app) >= 1
+    assert [i["name"] for i in LEDGER.items.values()].count("Audit") == 1
