@@ -133,7 +133,8 @@ def stale_setting_ids(now=None) -> list[int]:
 def run_import(setting_id: int, attempt: int = 1) -> str:
     """The task: one pass over ``setting_id``'s object. Returns its outcome (``done``,
     ``waiting``, ``failed``, ``busy``: another pass holds it, ``off``, ``deferred``: waiting for
-    a prerequisite, ``discarded``: the lease was lost)."""
+    a prerequisite, ``discarded``: the lease was lost, ``idle``: the direction was switched off
+    between two pages)."""
     config = current_app.config
     setting = db.session.get(SyncObjectSetting, setting_id)
     if setting is None or not setting.inbound:
@@ -161,6 +162,8 @@ def run_import(setting_id: int, attempt: int = 1) -> str:
     run = None
     while True:
         setting = db.session.get(SyncObjectSetting, setting_id)
+        if not setting.inbound:  # switched off meanwhile: stop here, the cursor kept
+            return _finish(setting_id, token, "idle", None)
         if setting.import_status != "running":
             setting.import_status = "running"
             setting.import_started_at = setting.import_started_at or utcnow()
@@ -257,7 +260,7 @@ def _mark(setting_id: int, status: str, message: str) -> str:
 
 def _finish(setting_id: int, token: int, status: str, message: str | None,
             hold_seconds: float | None = None) -> str:
-    """Write the pass's end (``failed`` or ``waiting``) if the claim still holds the setting;
+    """Write the pass's end (``failed``, ``waiting``, ``idle``) if the claim still holds it;
     a waiting pass keeps the lease ``hold_seconds`` (its next attempt is scheduled)."""
     db.session.rollback()
     if hold_seconds:

@@ -17,6 +17,7 @@ Nothing here commits: the importer commits a page's records, cursor and counts t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,7 +82,10 @@ class ImportRun:
             if key in extra:
                 values[active.host_field] = extra[key]
             elif active.predefined and hasattr(record, active.host_field):
-                values[active.host_field] = getattr(record, active.host_field)
+                value = getattr(record, active.host_field)
+                if isinstance(value, Decimal) and not value.is_finite():
+                    value = str(value)  # NaN / Infinity: refused as text where it is written
+                values[active.host_field] = value
         return values
 
     # -- mappings ------------------------------------------------------------------------

@@ -26,8 +26,8 @@ def _link(db, external_id):
 def test_a_new_customer_is_created_and_linked_for_pushes(db, org, connection, inbound_run):
     run = inbound_run("customer", fields={"extra": [{"key": "tax_id",
                                                      "host_field": "tax_number"}]})
-    apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="ap@initech.test",
-                                                     extra={"tax_id": "GB123"})])
+    apply_customers.apply_page(run, [InboundCustomer(
+        "C1", "Initech", billing_email="ap@initech.test", extra={"tax_id": "GB123"})])
     db.session.commit()
     client = _clients(db, org)["Initech"]
     assert (client.billing_email, client.tax_number) == ("ap@initech.test", "GB123")

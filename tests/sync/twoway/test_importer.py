@@ -208,3 +208,46 @@ def test_a_provider_that_stays_down_is_retried_with_backoff_then_fails(app, db, 
     assert importer.run_import(setting.id, attempt=2) == "failed"
     setting = _fresh(db, setting)
     assert "Gave up after 2 attempts" in setting.import_error and _names(db, Client) == []
+
+
+def test_the_reconcile_schedule_and_invoice_webhooks_pull_inbound_objects(
+        app, client, db, connection, fake_ledger):
+    from host.sync.sweeper import reconcile_connection
+
+    (cid,) = _customers(fake_ledger, 1)
+    for object in ("customer", "invoice"):
+        setting = _switch_in(db, connection, object)
+        importer.start(setting)
+    drain(app)
+    assert len(_names(db, Client)) == 1
+    _customers(fake_ledger, 1, start=3)
+    reconcile_connection(connection.id)
+    drain(app)
+    assert len(_names(db, Client)) == 2
+    inv = fake_ledger.create_record("invoice", {
+        "customer": cid, "issue_date": "2026-11-01",
+        "lines": [{"description": "Audit", "quantity": "1", "unit_price": "40"}]})
+    body, headers = fake_ledger.change_webhook("invoice", [inv], operation="Create")
+    assert client.post("/webhooks/fakeprovider", data=body, headers=headers).status_code == 200
+    drain(app)
+    db.session.expire_all()
+    (invoice,) = db.session.scalars(db.select(Invoice)).all()
+    assert (invoice.number, invoice.total) == (f"INV-{inv}", Decimal("40.00"))
+
+
+def test_switched_off_between_two_pages_the_import_stops_there(app, db, connection, fake_ledger,
+                                                                monkeypatch):
+    _customers(fake_ledger, 5)
+    setting = _switch_in(db, connection, "customer")
+    apply_page = importer.APPLY["customer"]
+
+    def admin_switches_off(run, page):
+        apply_page(run, page)
+        run.setting.direction = "out"  # saved with the page, as a concurrent save would be
+
+    monkeypatch.setitem(importer.APPLY, "customer", admin_switches_off)
+    importer.start(setting)
+    drain(app)
+    setting = _fresh(db, setting)
+    assert (setting.import_status, setting.seen, setting.locked_until) == ("idle", 2, None)
+    assert setting.cursor.startswith("list:") and len(_names(db, Client)) == 2

@@ -22,7 +22,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from host.integrations.e2e import poll, poll_for
+from host.integrations.e2e import poll_for
 from psa_quickbooks.sandbox import US_REALM
 from qbo_e2ekit import Books, connect, disconnect, running_world
 
