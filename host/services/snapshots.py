@@ -8,7 +8,8 @@ service type's default; the class label comes from the contract line unless the 
 of two-way sync: a customer or product pushed on its own (``push_record``) goes with its
 switched-off fields empty and its added pairs in ``fields``; an invoice carries its own added
 pairs and its client's, and its switched-off memo or reference empty (the client's predefined
-fields stay whole there: the invoice needs the billing email to be sent). Without a plan nothing is blanked and ``fields`` is empty.
+fields stay whole there: the invoice needs the billing email to be sent). Without a plan
+nothing is blanked and ``fields`` is empty.
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ holding what the host holds: nothing changes, nothing is pushed back (echo suppr
 Invoice pushes write an ``invoice`` link too, and their client's when the plugin created it.
 
 :func:`push_back` is what the engine calls when a conflict is resolved with "Use PSA data";
-:func:`push_invoice_now` is the invoice page's "Push to <provider> now".
+:func:`export_existing` sends what the provider does not have yet when the What syncs card
+switches an outbound direction on; :func:`push_invoice_now` is the invoice page's "Push to
+<provider> now".
 """
 
 from __future__ import annotations
@@ -109,8 +111,8 @@ def _queue_pushes(object: str, obj, created: bool) -> None:
         at_provider = link is not None or _at_provider(connection, object, obj_id)
         if object == "customer" and setting.direction == "out" and not at_provider:
             continue  # created at the provider with its first invoice, as always
-        if link is not None and link.fingerprint and \
-                not changed_since(link.fingerprint, synced_print(connection, object, obj, setting)):
+        if link is not None and link.fingerprint and not changed_since(
+                link.fingerprint, synced_print(connection, object, obj, setting)):
             continue  # none of the synced fields changed
         what = "Client" if object == "customer" else "Service type"
         verb = "created" if created else "edited"
