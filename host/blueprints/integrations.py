@@ -1,5 +1,6 @@
-"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page, and
-the read-only page of an ended connection (at its old Manage address).
+"""Settings > Integrations: provider tiles per business unit, setup wizard, Manage page (with
+its "What syncs" cards, whose routes are in ``host.blueprints.sync_objects``), and the
+read-only page of an ended connection (at its old Manage address).
 
 Every page is admin-only; another organization's business unit or connection is a 404.
 Pages are generic: they are rendered from the provider's ``ProviderInfo`` (label, logo,
@@ -18,7 +19,7 @@ from host.contract.types import Check, TestResult
 from host.extensions import db
 from host.forms.integrations import ActionForm
 from host.integrations import connections as lifecycle
-from host.integrations import pages
+from host.integrations import pages, what_syncs
 from host.integrations.dispatch import build_settings_form, call_owner
 from host.integrations.handle import handle_for
 from host.integrations.registry import get_registry
@@ -160,8 +161,6 @@ def manage(connection_id: int):
 
 def _render_manage(conn: Connection, info, form, handle, result=None, what_syncs_posted=None,
                    status: int = 200):
-    from host.integrations import what_syncs
-
     mapping_tables = pages.mapping_tables(conn, info, handle or conn)
     return render_template("integrations/manage.html", conn=conn, info=info, form=form,
                            result=result, mapping_tables=mapping_tables,

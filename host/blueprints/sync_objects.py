@@ -22,12 +22,14 @@ from host.blueprints.integrations import active_connection_or_404, manage_page
 from host.contract.records import SYNC_OBJECTS
 from host.extensions import db
 from host.forms.sync_objects import CardValues, SyncObjectForm, raw_values
-from host.integrations import what_syncs
+from host.integrations import ledger_choices, what_syncs
 from host.models import Connection, SyncLink
 from host.models.sync_object import DIRECTIONS
 from host.security.permissions import admin_required, org_get_or_404
-from host.services import sync_settings
+from host.services import sync_settings, validation
 from host.services.errors import InvalidField
+from host.sync.twoway import importer, outbound
+from host.sync.twoway import retry as twoway_retry
 from host.sync.twoway.settings import setting_for
 
 bp = Blueprint("sync_objects", __name__)
@@ -44,7 +46,21 @@ OBJECT_LABELS = {"customer": "Customer", "item": "Product", "invoice": "Invoice"
 @bp.record_once
 def _setup(state) -> None:
     state.app.jinja_env.globals.update(sync_object_labels=OBJECT_LABELS,
-                                       what_syncs_field_labels=what_syncs.HOST_FIELD_LABELS)
+                                       what_syncs_field_labels=what_syncs.HOST_FIELD_LABELS,
+                                       ledger_history_url=ledger_history_url)
+
+
+def ledger_history_url(object: str, host_id: int, connection_id: int | None) -> str | None:
+    """The history page of the ledger record linked to a host record (an imported invoice's
+    "Created in" badge links there), or None when there is none."""
+    if connection_id is None:
+        return None
+    link_id = db.session.scalars(sa.select(SyncLink.id).where(
+        SyncLink.connection_id == connection_id, SyncLink.object == object,
+        SyncLink.host_id == host_id).order_by(SyncLink.id.desc())).first()
+    if link_id is None:
+        return None
+    return url_for("sync_objects.link_history", connection_id=connection_id, link_id=link_id)
 
 
 def _card_url(conn: Connection, object: str) -> str:
@@ -98,14 +114,10 @@ def save(connection_id: int, object: str):
     db.session.commit()
     title = what_syncs.TITLES[object]
     if setting.inbound and not was_inbound:
-        from host.sync.twoway import importer
-
         importer.start(setting)
         db.session.commit()
         changed.append("the import is queued")
     if setting.outbound and not was_outbound:
-        from host.sync.twoway import outbound
-
         sent = outbound.export_existing(setting)
         db.session.commit()
         if sent:
@@ -135,8 +147,6 @@ def _changes(setting, clean: sync_settings.CleanSetting) -> list[str]:
 def import_again(connection_id: int, object: str):
     """"Import again": list the ledger from the beginning (records seen before are matched,
     not duplicated)."""
-    from host.sync.twoway import importer
-
     conn = _posted_connection(connection_id, object)
     setting = setting_for(conn, object)
     if not setting.inbound:
@@ -201,8 +211,6 @@ def ledger(connection_id: int):
 @admin_required
 def link_history(connection_id: int, link_id: int):
     """One ledger record: where it stands, and its history with what each sync overwrote."""
-    from host.integrations import ledger_choices
-
     link = _link(connection_id, link_id)
     return render_template("sync/link_history.html", connection=link.connection, link=link,
                            candidates=ledger_choices.candidates(link), form=SyncObjectForm())
@@ -213,9 +221,6 @@ def link_history(connection_id: int, link_id: int):
 def choose(connection_id: int, link_id: int):
     """An ambiguous customer: link it to the host client the admin chose among those it
     matches, and apply it again."""
-    from host.integrations import ledger_choices
-    from host.services import validation
-
     link = _link(connection_id, link_id)
     if not SyncObjectForm().validate_on_submit() or not link.connection.is_active:
         abort(400 if link.connection.is_active else 404)
@@ -242,8 +247,6 @@ def retry(connection_id: int, link_id: int):
     """Retry a waiting or ambiguous record: applied again from the record it waited with (the
     admin asked for it, so this runs now; a record kept without its payload is listed again by
     the worker)."""
-    from host.sync.twoway import retry as twoway_retry
-
     link = _link(connection_id, link_id)
     if not SyncObjectForm().validate_on_submit():
         abort(400)

@@ -62,6 +62,7 @@ document.addEventListener("DOMContentLoaded", () => {
         box.querySelectorAll("[data-count]").forEach((el) => {
           el.textContent = String(p.counts[el.dataset.count] ?? 0);
         });
+        box.querySelectorAll("[data-when]").forEach((el) => { el.hidden = !p[el.dataset.when]; });
         box.querySelectorAll("[data-field]").forEach((el) => {
           el.textContent = String(p[el.dataset.field] ?? "");
           if (el.dataset.field === "error") { el.hidden = !p.error; }

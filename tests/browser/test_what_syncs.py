@@ -62,6 +62,8 @@ def test_admin_sets_what_syncs_and_follows_the_import(page, live_server, app, or
     expect(progress.locator("progress")).to_have_attribute("value", "100")
     expect(progress.locator('[data-count="created"]')).to_have_text("1")
     expect(progress.locator('[data-count="failed"]')).to_have_text("1")
+    expect(progress.locator('[data-when="started_at"]')).to_be_visible()
+    expect(progress.locator('[data-when="finished_at"]')).to_be_visible()
 
     page.click("#from-ledger-link")
     row = page.locator("tr.ledger-record[data-status=waiting]")

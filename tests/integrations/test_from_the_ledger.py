@@ -5,6 +5,9 @@ escaped; admin-only; another organization's records are a 404."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 
 from host.extensions import db
 from host.integrations.testing import create_org, csrf_token, make_connection
@@ -95,3 +98,28 @@ def test_retry_needs_csrf_and_the_same_org(app, admin_client, conn_id):
     token = csrf_token(admin_client, f"/settings/integrations/{conn_id}/sync/ledger")
     assert admin_client.post(f"/settings/integrations/{conn_id}/sync/ledger/{their_link}/retry",
                              data={"csrf_token": token}).status_code == 404
+
+
+ledger_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=ledger_text, reason=ledger_text, fix=ledger_text, old=ledger_text, new=ledger_text)
+def test_whatever_the_ledger_sends_is_shown_escaped(app, admin_client, conn_id, label, reason,
+                                                    fix, old, new):
+    with app.app_context():
+        db.session.query(SyncLink).delete()
+        db.session.commit()
+    link_id = _link(app, conn_id, status="waiting", label=label[:200], reason=reason, fix=fix,
+                    events=[("updated", reason, [{"field": "name", "host": old,
+                                                  "provider": new, "kept": "provider"}])])
+    ledger = admin_client.get(f"/settings/integrations/{conn_id}/sync/ledger")
+    history = admin_client.get(f"/settings/integrations/{conn_id}/sync/ledger/{link_id}")
+    assert ledger.status_code == history.status_code == 200
+    for page, texts in ((ledger.get_data(as_text=True), (label, reason, fix)),
+                        (history.get_data(as_text=True), (label, reason, old, new))):
+        for text in texts:
+            if text.strip():
+                assert str(escape(text.strip())) in page
+        assert "<script" not in page.lower().replace('<script src="/static/', "")

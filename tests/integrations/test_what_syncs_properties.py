@@ -66,10 +66,12 @@ def test_clean_stores_only_valid_settings_or_names_the_field(obj, raw):
 
 
 form_values = st.lists(words, max_size=3)
-forms = st.dictionaries(st.sampled_from(["direction", "conflict", "fields_shown", "field_on",
-                                         "extra_key", "extra_host", "remove_extra", "new_key",
-                                         "new_host", "created_after", "statuses", "customers",
-                                         "include_without_sku"]), form_values)
+forms = st.fixed_dictionaries(
+    {"direction": st.sampled_from(DIRECTIONS) | words,
+     "conflict": st.sampled_from(CONFLICT_POLICIES) | words},
+    optional={name: form_values for name in (
+        "fields_shown", "field_on", "extra_key", "extra_host", "remove_extra", "new_key",
+        "new_host", "created_after", "statuses", "customers", "include_without_sku")})
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 from synchelpers import make_invoice, records
 
 from host.extensions import db
+from host.models import SyncLink
 
 
 def _push_form(page: str) -> tuple[str, str]:
@@ -58,5 +59,12 @@ def test_an_imported_invoice_shows_where_it_was_created(org, admin_client, conne
     db.session.commit()
     page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert 'id="invoice-source"' in page and "Created in Fake Ledger" in page
+    assert 'id="invoice-ledger-history"' not in page  # no link to its ledger record yet
+    link = SyncLink(connection_id=connection.id, object="invoice", external_id="INV-9",
+                    host_id=invoice.id, status="linked", label="INV-9")
+    db.session.add(link)
+    db.session.commit()
+    page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert f'/sync/ledger/{link.id}" id="invoice-ledger-history"' in page
     assert 'id="invoice-source"' not in admin_client.get(
         f"/invoices/{other.id}").get_data(as_text=True)
