@@ -259,8 +259,8 @@ def test_a_conflict_resolved_with_the_psas_data(world, tenant):
 
 
 def test_an_initial_import_of_500_contacts_and_200_items_survives_a_worker_kill(world, tenant):
-    """Last in the module: the next pass re-reads these contacts (made within the 5-second
-    overlap of the import's start), and a pass asked for meanwhile is coalesced into it."""
+    """Last in the module: its passes use most of Xero's minute window for the organisation,
+    which would hold back the other scenarios' passes."""
     from psa_xero.sandbox import accountant
 
     state = world.sandbox.state
