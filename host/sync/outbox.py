@@ -23,10 +23,10 @@ Rules:
   note, payment) is written ``held`` instead of ``pending`` and nothing is enqueued; an admin
   pushes held records one by one or all at once (``host.sync.hold``). A held invoice voided
   before it was pushed is excluded, like a pending one.
-* Written by the importer (two-way sync: ``host.sync.twoway.importing.active()``): nothing.
-  What came in from the ledger is never pushed back to it (no echo).
 * ``client_saved`` / ``service_type_saved``: a ``client`` / ``service_type`` record when the
   object's two-way setting sends PSA -> provider (rules in ``host.sync.twoway.outbound``).
+* Written by the importer (two-way sync: ``host.sync.twoway.importing.active()``): nothing.
+  What came in from the ledger is never pushed back to it (no echo).
 * Sync paused (``Connection.sync_paused_at``): records are written as usual (``pending``, or
   ``held`` with automatic push off) but nothing is enqueued, and no worker claims them, until
   sync resumes (``host.sync.pause``).

@@ -32,7 +32,7 @@ from host.integrations import matching
 from host.models import Client
 from host.models.external_ref import ExternalRefRow
 from host.services import validation
-from host.sync.twoway import conflicts, filters, outbound
+from host.sync.twoway import candidates, conflicts, filters
 from host.sync.twoway.importing import importing
 from host.sync.twoway.run import CLIENT_KIND, ImportRun, bounded
 
@@ -119,21 +119,19 @@ def _update(run: ImportRun, row, client: Client, record: InboundCustomer,
             notes.append("Inactive in the ledger (the client came from the host and stays "
                          "active).")
     changes = [c.as_dict() for c in resolution.changes] or None
-    if resolution.push_back:
-        notes.append("The host's values won and go back to the ledger with the next push.")
     message = " ".join(notes)
     if first:
         run.matched(row, client.id, record, resolution.fingerprint,
                     f"Linked to the client {client.name} ({how}). {message}".strip(), changes)
         run.map(CLIENT_KIND, client.id, row.external_id, record.name)
-    elif resolution.to_host or notes:
+    elif resolution.to_host or notes or resolution.changes:
         run.updated(row, record, resolution.fingerprint,
                     message or "Updated from the ledger.", changes)
     else:
         row.fingerprint = resolution.fingerprint
         run.unchanged(row, record)
-    if resolution.push_back:  # "Use PSA data": the host's values go back to the ledger
-        outbound.push_back(row)
+    if resolution.push_back:
+        row.log("conflict", run.push_back(row))
 
 
 def write_fields(run: ImportRun, client: Client, values: dict) -> list[str]:
@@ -172,16 +170,11 @@ def _name_taken(run: ImportRun, name: str, client_id: int | None) -> bool:
 
 
 def _match_or_create(run: ImportRun, row, record: InboundCustomer, name: str) -> None:
-    org_id = _org_id(run)
-    linked = run.linked_host_ids()
-    clients = list(db.session.scalars(sa.select(Client).where(
-        Client.organization_id == org_id).order_by(Client.id)))
-    candidates = [matching.Candidate(external_id=str(c.id), name=c.name, email=c.billing_email,
-                                     usable=c.active, kind="inactive client")
-                  for c in clients if c.id not in linked]
+    index = candidates.clients(run)
     email = bounded(record.billing_email, LIMITS["billing_email"])[0]
-    preview = matching.match_client(ClientData(id=0, name=name, billing_email=email),
-                                    candidates, label="client")
+    data = ClientData(id=0, name=name, billing_email=email)
+    preview = matching.match_client(data, index.near(candidates.client_keys(
+        matching.Candidate(external_id="0", name=name, email=email))), label="client")
     if preview.outcome == "ambiguous":
         run.ambiguous(row, record, [c.label for c in preview.candidates])
         return
@@ -190,11 +183,22 @@ def _match_or_create(run: ImportRun, row, record: InboundCustomer, name: str) ->
         row.host_id = client.id
         _update(run, row, client, record, how=f"matched: {preview.reason}")
         return
-    _create(run, row, record, name, [c.name for c in clients])
+    _create(run, row, record, name, index)
 
 
-def _create(run: ImportRun, row, record: InboundCustomer, name: str, taken: list[str]) -> None:
-    unique = matching.unique_name(name, taken, LIMITS["name"])
+def _taken_names(run: ImportRun, name: str, index: candidates.CandidateIndex) -> list[str]:
+    """The names a new client must not take: none when ``name`` is free (the run's index and
+    the database agree), else every name of the organization (``unique_name`` picks a free
+    ``"name (2)"``)."""
+    if not index.name_taken(name) and not _name_taken(run, name, None):
+        return []
+    return list(db.session.scalars(sa.select(Client.name).where(
+        Client.organization_id == _org_id(run))))
+
+
+def _create(run: ImportRun, row, record: InboundCustomer, name: str,
+            index: candidates.CandidateIndex) -> None:
+    unique = matching.unique_name(name, _taken_names(run, name, index), LIMITS["name"])
     provider = run.provider_values(record)
     client = Client(organization_id=_org_id(run), name=unique, active=True)
     db.session.add(client)
@@ -204,6 +208,8 @@ def _create(run: ImportRun, row, record: InboundCustomer, name: str, taken: list
             and currency != run.connection.business_unit.organization.currency:
         client.currency = currency
     db.session.flush()
+    index.add(matching.Candidate(external_id=str(client.id), name=client.name,
+                                 email=client.billing_email or "", kind="inactive client"))
     if bounded(record.name, LIMITS["name"])[1]:
         notes.insert(0, f"The ledger's name was cut to {LIMITS['name']} characters.")
     if unique != name:

@@ -31,7 +31,7 @@ from host.models import GLAccount, ServiceType
 from host.models.external_ref import ConnectionMapping
 from host.services import validation
 from host.services.errors import InvalidField
-from host.sync.twoway import conflicts, filters, outbound
+from host.sync.twoway import candidates, conflicts, filters
 from host.sync.twoway.importing import importing
 from host.sync.twoway.run import ImportRun, bounded
 
@@ -127,8 +127,6 @@ def _update(run: ImportRun, row, service_type: ServiceType, record: InboundItem,
             notes.append("Inactive in the ledger: the service type was made inactive.")
         elif service_type.active:
             notes.append("Inactive in the ledger (the service type stays active).")
-    if resolution.push_back:
-        notes.append("The host's values won and go back to the ledger with the next push.")
     changes = [c.as_dict() for c in resolution.changes] or None
     message = " ".join(notes)
     if first:
@@ -136,14 +134,14 @@ def _update(run: ImportRun, row, service_type: ServiceType, record: InboundItem,
                     f"Linked to the service type {service_type.name} ({how}). {message}"
                     .strip(), changes)
         run.map(_item_kind(run), service_type.id, row.external_id, record.name)
-    elif resolution.to_host or notes:
+    elif resolution.to_host or notes or resolution.changes:
         run.updated(row, record, resolution.fingerprint,
                     message or "Updated from the ledger.", changes)
     else:
         row.fingerprint = resolution.fingerprint
         run.unchanged(row, record)
-    if resolution.push_back:  # "Use PSA data": the host's values go back to the ledger
-        outbound.push_back(row)
+    if resolution.push_back:
+        row.log("conflict", run.push_back(row))
 
 
 def write_fields(run: ImportRun, service_type: ServiceType, values: dict) -> list[str]:
@@ -202,15 +200,20 @@ def _name_taken(run: ImportRun, name: str, service_type_id: int | None) -> bool:
     return db.session.scalars(query).first() is not None
 
 
+def _taken_names(run: ImportRun, name: str, index: candidates.CandidateIndex) -> list[str]:
+    """The names a new service type must not take: none when ``name`` is free (the run's index
+    and the database agree), else every name of the organization."""
+    if not index.name_taken(name) and not _name_taken(run, name, None):
+        return []
+    return list(db.session.scalars(sa.select(ServiceType.name).where(
+        ServiceType.organization_id == _org_id(run))))
+
+
 def _match_or_create(run: ImportRun, row, record: InboundItem, name: str) -> None:
-    linked = run.linked_host_ids()
-    rows = list(db.session.scalars(sa.select(ServiceType).where(
-        ServiceType.organization_id == _org_id(run)).order_by(ServiceType.id)))
-    candidates = [matching.Candidate(external_id=str(s.id), name=s.name, sku=s.sku,
-                                     usable=s.active, kind="service type")
-                  for s in rows if s.id not in linked]
+    index = candidates.service_types(run)
     sku = bounded(record.sku, LIMITS["sku"])[0]
-    preview = matching.match_inbound(name, sku, candidates)
+    preview = matching.match_inbound(name, sku, index.near(candidates.service_type_keys(
+        matching.Candidate(external_id="0", name=name, sku=sku))))
     if preview.outcome == "ambiguous":
         run.ambiguous(row, record, [c.label for c in preview.candidates])
         return
@@ -219,12 +222,14 @@ def _match_or_create(run: ImportRun, row, record: InboundItem, name: str) -> Non
         row.host_id = service_type.id
         _update(run, row, service_type, record, how=f"matched: {preview.reason}")
         return
-    unique = matching.unique_name(name, [s.name for s in rows], LIMITS["name"])
+    unique = matching.unique_name(name, _taken_names(run, name, index), LIMITS["name"])
     provider = run.provider_values(record)
     service_type = ServiceType(organization_id=_org_id(run), name=unique, active=True)
     db.session.add(service_type)
     notes = write_fields(run, service_type, {k: v for k, v in provider.items() if k != "name"})
     db.session.flush()
+    index.add(matching.Candidate(external_id=str(service_type.id), name=service_type.name,
+                                 sku=service_type.sku or "", kind="service type"))
     if bounded(record.name, LIMITS["name"])[1]:
         notes.insert(0, f"The ledger's name was cut to {LIMITS['name']} characters.")
     if unique != name:

@@ -17,6 +17,7 @@ Nothing here commits: the importer commits a page's records, cursor and counts t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +52,7 @@ class ImportRun:
         self.object = setting.object
         self._declared = declared
         self._kinds: dict[str, str | None] = {}
+        self._indexes: dict[str, Any] = {}
 
     # -- fields --------------------------------------------------------------------------
 
@@ -80,7 +82,10 @@ class ImportRun:
             if key in extra:
                 values[active.host_field] = extra[key]
             elif active.predefined and hasattr(record, active.host_field):
-                values[active.host_field] = getattr(record, active.host_field)
+                value = getattr(record, active.host_field)
+                if isinstance(value, Decimal) and not value.is_finite():
+                    value = str(value)  # NaN / Infinity: refused as text where it is written
+                values[active.host_field] = value
         return values
 
     # -- mappings ------------------------------------------------------------------------
@@ -123,6 +128,22 @@ class ImportRun:
         row.external_id = external_id[:200]
         row.external_label = (label or "")[:300]
 
+    def next_page(self, connection, setting: SyncObjectSetting) -> None:
+        """A new page in a new transaction: this session's connection and setting. The
+        declared fields stay (asked once per run); the candidate indexes are rebuilt on first
+        use, so host records other writers committed meanwhile can be matched."""
+        self.connection, self.setting = connection, setting
+        self._indexes.clear()
+
+    # -- match candidates ----------------------------------------------------------------
+
+    def index(self, object: str, build):
+        """The run's :class:`~host.sync.twoway.candidates.CandidateIndex` of ``object``'s
+        host records, built by ``build()`` on first use and kept current by :meth:`_linked`."""
+        if object not in self._indexes:
+            self._indexes[object] = build()
+        return self._indexes[object]
+
     # -- links ---------------------------------------------------------------------------
 
     def link(self, external_id: str, object: str | None = None) -> SyncLink | None:
@@ -161,6 +182,8 @@ class ImportRun:
         self._count("seen")
 
     def _linked(self, row: SyncLink, host_id: int, record, fingerprint: dict) -> None:
+        if self.object in self._indexes:
+            self._indexes[self.object].link(host_id)
         row.host_id = host_id
         row.status = "linked"
         row.reason = row.fix = None
@@ -184,6 +207,18 @@ class ImportRun:
         if message:
             row.log("updated", message, changes)
         self._count("updated")
+
+    def push_back(self, row: SyncLink) -> str:
+        """After a conflict the host won: queue the push of the host's values when the
+        object's direction also sends PSA -> provider (``host.sync.twoway.outbound``); returns
+        the note for the history."""
+        if not self.setting.outbound:
+            return ("The host's values were kept; they reach the ledger only if PSA -> "
+                    "provider is switched on.")
+        from host.sync.twoway.outbound import push_back
+
+        return ("The host's values were kept and go back to the ledger."
+                if push_back(row) is not None else "The host's values were kept.")
 
     def unchanged(self, row, record) -> None:
         row.provider_version = (record.version or None) and str(record.version)[:100]

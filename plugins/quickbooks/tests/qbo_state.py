@@ -24,7 +24,9 @@ bookkeeper's own app, :class:`qbo_books.Books`) and returns the webhook delivery
 signs for the plugin's app with the verifier token of the host's configuration.
 :meth:`QboProviderState.inject_fault` answers the company's next request the way Intuit does
 (reference 8, sample S4); see :data:`FAULTS`. :meth:`QboProviderState.skew_bookings` (the
-protocol's optional method) turns the company's sales tax off.
+protocol's optional method) turns the company's sales tax off. The two-way methods (an
+accountant creating and editing records on QuickBooks' own pages) are in
+:mod:`qbo_state_twoway`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from host.integrations.provider_state import (
 from psa_quickbooks.sandbox import faults as qbo_faults
 from psa_quickbooks.sandbox.timefmt import qbo_time
 from qbo_books import Books
+from qbo_state_twoway import TwoWayLedger
 
 KINDS = {"invoice": "Invoice", "credit_note": "CreditMemo"}
 #: Name lists counted by :meth:`QboProviderState.live_records` when active.
@@ -111,7 +114,7 @@ def split_payment(payment: dict) -> tuple[list[HeldAllocation], dict[str, list[H
     return cash, applied
 
 
-class QboProviderState:
+class QboProviderState(TwoWayLedger):
     """The provider state of one QuickBooks sandbox company.
 
     :param qbo: the tests' :class:`qbo_testkit.Sandbox` (control API of the running sandbox).

@@ -4,4 +4,4 @@ from host.integrations.testing import ProviderContractSuite
 
 
 class TestQuickBooksContract(ProviderContractSuite):
-    pass
+    auto_send_setting = "auto_send"

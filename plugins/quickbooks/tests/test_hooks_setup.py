@@ -50,7 +50,7 @@ def test_hook_on_disconnect_leaves_data_alone(qbo, qbo_connection, hook):
 # -- test_connection ---------------------------------------------------------------------------
 
 
-def test_hook_test_connection_us_all_pass(qbo, qbo_connection, hook):
+def test_hook_test_connection_us_passes_with_the_closed_books_warning(qbo, qbo_connection, hook):
     result = hook(qbo_connection("us", settings={"use_classes": False}), "test_connection",
                   write_check=False)
     checks = checks_by_name(result)
@@ -58,7 +58,7 @@ def test_hook_test_connection_us_all_pass(qbo, qbo_connection, hook):
     assert {n: c.status for n, c in checks.items()} == {
         "Credentials and permissions": "pass", "Company": "pass", "US / non-US": "pass",
         "Default product/service": "pass", "Income account": "pass", "Invoice numbers": "pass",
-        "Currencies": "pass", "Sales tax": "pass"}
+        "Currencies": "pass", "Sales tax": "pass", "Closed books": "warn"}
     assert "'Services'" in checks["Income account"].message
     assert "Springfield (8 %)" in checks["Sales tax"].message
     assert "PSA's tax amount is sent" in checks["Sales tax"].message

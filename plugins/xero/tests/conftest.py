@@ -169,12 +169,22 @@ def sample_invoice(connected_connection, set_mapping):
 
 
 @pytest.fixture
-def provider_state(app, xero_server, connected_connection):
+def provider_state(app, db, xero_server, connected_connection):
     """The provider-state protocol (``host.integrations.provider_state``) for the organisation
     ``connected_connection`` is connected to, read and steered in the sandbox directly
-    (``xero_state.XeroProviderState``)."""
+    (``xero_state.XeroProviderState``), two-way methods included."""
+    from host.models.external_ref import ConnectionMapping
+
+    def taxed() -> str:
+        """The TaxType the connection's ``tax_type`` mapping points at (OUTPUT2 without one):
+        what a ``taxed`` line of a record created in Xero carries."""
+        row = db.session.query(ConnectionMapping).filter_by(
+            connection_id=connected_connection.id, kind="tax_type").first()
+        return row.external_id if row else "OUTPUT2"
+
     return XeroProviderState(xero_server, str(connected_connection.tenant_id),
-                             app.config["XERO_WEBHOOK_KEY"])
+                             app.config["XERO_WEBHOOK_KEY"], taxed=taxed,
+                             revenue_account=UK_SETTINGS["default_revenue_account"])
 
 
 @pytest.fixture

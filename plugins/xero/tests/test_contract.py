@@ -4,4 +4,5 @@ from host.integrations.testing import ProviderContractSuite
 
 
 class TestXeroContract(ProviderContractSuite):
-    pass
+    #: the connection setting that emails pushed invoices (the two-way send_email scenario)
+    auto_send_setting = "auto_send"

@@ -18,13 +18,22 @@ and steers it the way Xero would be steered:
 - ``live_records``: active contacts, items, invoices, credit notes, payments and credit
   allocations;
 - ``skew_bookings`` (optional in the protocol): Xero's sales tax rates change under the
-  plugin, so Xero books more tax than the PSA sent.
+  plugin, so Xero books more tax than the PSA sent;
+- two-way sync (``TWO_WAY_METHODS``): ``create_record`` / ``edit_record`` are the
+  accountant's pages (:mod:`psa_xero.sandbox.accountant`, the API's rules), ``held_record``
+  reads the store, ``change_delivery`` signs the ``CONTACT`` / ``INVOICE`` delivery Xero sends.
+  Xero has no memo on a sales invoice: ``memo`` is its ``Reference`` (where the plugin puts
+  the PSA's memo). Xero cannot archive items: ``{"active": False}`` unticks "I sell this"
+  (``IsSold``), as an accountant does with an item no longer sold, and Xero sends no webhook
+  for items (``change_delivery`` of items is an empty delivery). ``unreadable_record``: an
+  invoice whose line amount has lost its rounding (three decimals).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any, Callable, Mapping
 
 from flask import g
 
@@ -66,11 +75,17 @@ class XeroProviderState:
 
     fault_categories = ALL_FAULTS
 
-    def __init__(self, server, tenant_id: str, webhook_key: str) -> None:
+    def __init__(self, server, tenant_id: str, webhook_key: str,
+                 taxed: Callable[[], str] | str = "OUTPUT2",
+                 revenue_account: str = "200") -> None:
         self.server = server
         self.sandbox = server.sandbox
         self.tenant_id = tenant_id
         self.webhook_key = webhook_key
+        #: the TaxType a ``taxed`` line carries (a callable: read when the line is written)
+        self.taxed = taxed
+        #: the account lines of invoices created here book to
+        self.revenue_account = revenue_account
 
     def _org(self) -> dict:
         return self.sandbox.state.org(self.tenant_id)
@@ -204,3 +219,179 @@ class XeroProviderState:
                 "Allocation": sum(not a.get("IsDeleted") for d in credit_notes
                                   for a in d.get("_allocations", [])),
             }
+
+    # -- two-way sync: the accountant working in Xero ----------------------------------------------
+
+    def _write(self, action) -> Any:
+        """Run ``action(state, org) -> (record, events)`` as the accountant's pages do."""
+        from psa_xero.sandbox import documents
+
+        state = self.sandbox.state
+        with self.server.app.test_request_context(base_url=self.server.url):
+            g.events, g.client_id = [], ACCOUNTANT
+            with state.lock:
+                try:
+                    record, _ = action(state, self._org())
+                except documents.Invalid as exc:
+                    raise ValueError("; ".join(exc.messages)) from exc
+                state.save()
+        return record
+
+    def _tax_type(self) -> str:
+        return self.taxed() if callable(self.taxed) else self.taxed
+
+    def _contact_fields(self, data: Mapping[str, Any]) -> dict:
+        out = {}
+        if "name" in data:
+            out["Name"] = data["name"]
+        if "email" in data:
+            out["EmailAddress"] = data["email"] or ""
+        if "active" in data:
+            out["ContactStatus"] = "ACTIVE" if data["active"] else "ARCHIVED"
+        return out
+
+    def _item_fields(self, data: Mapping[str, Any], held: dict | None) -> dict:
+        out: dict = {}
+        if "name" in data:
+            out["Name"] = data["name"]
+        if "sku" in data:
+            out["Code"] = data["sku"]
+        if "unit_price" in data:
+            sales = dict((held or {}).get("SalesDetails") or {"AccountCode": self.revenue_account})
+            sales["UnitPrice"] = float(data["unit_price"])
+            out["SalesDetails"] = sales
+        return out
+
+    def _invoice_fields(self, data: Mapping[str, Any]) -> dict:
+        out: dict = {}
+        if "customer_id" in data:
+            out["Contact"] = {"ContactID": str(data["customer_id"])}
+        for key, field in (("issue_date", "Date"), ("due_date", "DueDate")):
+            if data.get(key):
+                out[field] = data[key].isoformat()
+        if "memo" in data:
+            out["Reference"] = data["memo"] or ""
+        if "lines" in data:
+            org = self._org()
+            out["LineItems"] = []
+            for line in data["lines"]:
+                row = {"Description": line.get("description", ""),
+                       "Quantity": float(line.get("quantity", 1)),
+                       "UnitAmount": float(line.get("unit_price", 0)),
+                       "AccountCode": self.revenue_account,
+                       "TaxType": self._tax_type() if line.get("taxed") else "NONE"}
+                if line.get("item_id"):
+                    row["ItemCode"] = org["items"][str(line["item_id"]).lower()]["Code"]
+                out["LineItems"].append(row)
+        return out
+
+    def create_record(self, object: str, data: Mapping[str, Any]) -> str:  # noqa: A002
+        """Create a contact, item or approved sales invoice as the accountant does."""
+        from psa_xero.sandbox import accountant
+
+        if object == "customer":
+            saved = self._write(lambda state, org: accountant.save_contact(
+                state, org, self._contact_fields(data)))
+            return saved["ContactID"]
+        if object == "item":
+            fields = self._item_fields(data, None)
+            fields.setdefault("SalesDetails", {"AccountCode": self.revenue_account})
+            saved = self._write(lambda state, org: accountant.save_item(
+                state, org, {**fields, "IsSold": True}))
+            return saved["ItemID"]
+        fields = {"LineAmountTypes": "Exclusive", "Status": "AUTHORISED",
+                  **self._invoice_fields(data)}
+        saved = self._write(lambda state, org: accountant.save_invoice(state, org, fields))
+        return saved["InvoiceID"]
+
+    def edit_record(self, object: str, external_id: str,  # noqa: A002
+                    changes: Mapping[str, Any]) -> None:
+        """Change a record as the accountant's pages do (its UpdatedDateUTC moves on)."""
+        from psa_xero.sandbox import accountant
+
+        key = str(external_id).lower()
+        if object == "customer":
+            self._write(lambda state, org: accountant.save_contact(
+                state, org, self._contact_fields(changes), org["contacts"][key]))
+        elif object == "item":
+            with self.sandbox.state.lock:
+                fields = self._item_fields(changes, self._org()["items"][key])
+            if "active" in changes:
+                fields["IsSold"] = bool(changes["active"])
+            self._write(lambda state, org: accountant.save_item(
+                state, org, fields, org["items"][key]))
+        elif changes.get("status") in ("voided", "deleted"):
+            self._write(lambda state, org: accountant.void_invoice(
+                state, org, org["invoices"][key]))
+        else:
+            self._write(lambda state, org: accountant.save_invoice(
+                state, org, self._invoice_fields(changes), org["invoices"][key]))
+
+    def held_record(self, object: str, external_id: str  # noqa: A002
+                    ) -> Mapping[str, Any] | None:
+        """The record as Xero holds it, in the protocol's keys (None: Xero has none)."""
+        key = str(external_id).lower()
+        with self.sandbox.state.lock:
+            org = self._org()
+            if object == "customer":
+                c = org["contacts"].get(key)
+                return None if c is None else {
+                    "name": c["Name"], "email": c.get("EmailAddress", ""),
+                    "active": c["ContactStatus"] == "ACTIVE", "tax_number": c.get("TaxNumber", "")}
+            if object == "item":
+                i = org["items"].get(key)
+                if i is None:
+                    return None
+                price = (i.get("SalesDetails") or {}).get("UnitPrice")
+                return {"name": i.get("Name", ""), "sku": i["Code"],
+                        "active": i.get("IsSold", True) is not False,
+                        "unit_price": None if price is None else _money(price),
+                        "description": i.get("Description", "")}
+            d = org["invoices"].get(key)
+            return None if d is None else {
+                "number": d["InvoiceNumber"], "memo": d.get("Reference", ""),
+                "customer_id": d["Contact"]["ContactID"],
+                "status": _STATUS.get(d["Status"], "open"), "total": _money(d["Total"]),
+                "due_date": _day(d.get("DueDate"))}
+
+    def unreadable_record(self, object: str) -> str | None:  # noqa: A002
+        """An approved invoice whose first line's amount has three decimals (a record no
+        plugin can book in cents); None for customers and items (Xero's own validation keeps
+        those readable)."""
+        if object != "invoice":
+            return None
+        with self.sandbox.state.lock:
+            name = f"Unreadable {len(self._org()['contacts'])}"
+        customer = self.create_record("customer", {"name": name})
+        invoice_id = self.create_record("invoice", {
+            "customer_id": customer, "issue_date": date(2026, 3, 2),
+            "due_date": date(2026, 4, 1), "lines": [
+                {"description": "Lost rounding", "quantity": Decimal("1"),
+                 "unit_price": Decimal("10"), "taxed": False}]})
+        with self.sandbox.state.lock:
+            self._org()["invoices"][invoice_id.lower()]["LineItems"][0]["LineAmount"] = 10.005
+            self.sandbox.state.save()
+        return invoice_id
+
+    def change_delivery(self, object: str, external_ids: list[str],  # noqa: A002
+                        operation: str) -> SignedDelivery:
+        """The signed delivery Xero sends for those records (``CONTACT`` / ``INVOICE``,
+        ``CREATE`` or ``UPDATE``; Xero sends none for items: an empty delivery)."""
+        from host.sandbox_kit import WebhookTarget
+        from psa_xero.sandbox.webhooks import TARGET_KEY
+
+        category = {"customer": "CONTACT", "invoice": "INVOICE"}.get(object)
+        event_type = "CREATE" if str(operation).lower() in ("create", "created") else "UPDATE"
+        sandbox = self.sandbox
+        with self.server.app.test_request_context(base_url=self.server.url):
+            events = [sandbox.webhook_event(self.tenant_id, category, event_type, str(i))
+                      for i in external_ids] if category else []
+        if events:
+            body = sandbox.render_webhook(None, events)
+        else:
+            import json
+
+            body = json.dumps({"events": [], "firstEventSequence": 0, "lastEventSequence": 0,
+                               "entropy": "NOITEMWEBHOOKSINXERO"}, separators=(",", ":")).encode()
+        target = WebhookTarget(key=TARGET_KEY, url="", secret=self.webhook_key)
+        return SignedDelivery(headers=sandbox.sign_webhook(target, body), body=body)

@@ -273,3 +273,32 @@ def test_a_failed_client_push_shows_on_the_overview_and_retries(db, org, conn, a
     assert response.status_code == 302
     run_all(db, "client")
     assert len(ledger_customers("Initech <b>")) == 1
+
+
+def test_a_product_push_followed_by_an_inbound_pass_changes_nothing(db, org, conn,
+                                                                    admin_client):
+    from host.sync.twoway import apply_items
+
+    direction(db, conn, "item", "both")
+    response = post_form(admin_client, "/settings/service-types/new",
+                         {"name": "Audit", "sku": "AUD-1", "default_gl_account_id": "0",
+                          "unit_price": "90.00", "description": "Yearly audit",
+                          "active": "y"})
+    assert response.status_code == 302
+    run_all(db, "service_type")
+    service_type = db.session.scalars(db.select(ServiceType).filter_by(name="Audit")).one()
+    link = link_of(db, "item", service_type.id)
+    before = (dict(link.fingerprint), len(link.events))
+    page = call_owner(conn, "list_records", object="item", cursor=None, page_size=100)
+    mine = [r for r in page.records if r.external_id == link.external_id]
+    assert mine and mine[0].version != ""
+    apply_items.apply_page(ImportRun(conn, setting_for(conn, "item")), mine)
+    db.session.commit()
+    db.session.expire_all()
+    service_type = db.session.get(ServiceType, service_type.id)
+    assert (service_type.sku, service_type.description) == ("AUD-1", "Yearly audit")
+    assert str(service_type.unit_price) == "90.00"
+    link = link_of(db, "item", service_type.id)
+    assert link.fingerprint == before[0] and len(link.events) == before[1]
+    (record,) = pending(db, "service_type")
+    assert record.status == "synced"

@@ -67,6 +67,8 @@ class QboClient:
         self.realm: str = str(realm)
         api = (connection.endpoints or {}).get("api") or API_BASE_URL
         self.base = f"{api.rstrip('/')}/v3/company/{self.realm}"
+        #: the ``time`` of QuickBooks' last answer (its own clock), '' before the first
+        self.last_time: str = ""
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -100,6 +102,8 @@ class QboClient:
                 detail=f"intuit_tid {tid}") from exc
         if isinstance(data, dict) and ("Fault" in data or "fault" in data) and faults.parse(data):
             raise faults.error_for(resp.status_code, data, action=action)
+        if isinstance(data, dict) and isinstance(data.get("time"), str):
+            self.last_time = data["time"]
         return data
 
     # -- reads ---------------------------------------------------------------------------------

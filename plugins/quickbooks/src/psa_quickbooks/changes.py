@@ -266,7 +266,7 @@ def change_set(connection, payments: Iterable[dict], invoices: Iterable[dict],
 # -- fetch (webhook) ------------------------------------------------------------------------------
 
 
-def _by_ids(qbo: QboClient, entity: str, ids: list[str]) -> dict[str, dict]:
+def by_ids(qbo: QboClient, entity: str, ids: list[str]) -> dict[str, dict]:
     """Read several objects in few calls (``Id IN (...)``); absent ids are not in the result."""
     found: dict[str, dict] = {}
     for start in range(0, len(ids), ID_CHUNK):
@@ -296,7 +296,7 @@ def fetch(connection, events: list[WebhookEvent]) -> ChangeSet:
     qbo = QboClient(connection)
     rows: dict[str, list[dict]] = {}
     for entity, ids in wanted.items():
-        found = _by_ids(qbo, entity, sorted(ids)) if ids else {}
+        found = by_ids(qbo, entity, sorted(ids)) if ids else {}
         rows[entity] = [found.get(i) or {"Id": i, "status": "Deleted", "MetaData": {
             "LastUpdatedTime": ids[i].isoformat() if ids[i] else None}} for i in sorted(ids)]
     return change_set(connection, rows["Payment"], rows["Invoice"])
@@ -400,5 +400,5 @@ def _remember_seen(connection, work: _Pass, cursor: datetime) -> None:
                                          f"{_version(row)}@{cursor.isoformat()}")
 
 
-__all__ = ["fetch", "fingerprint", "invoice_state", "payment_records", "reconcile",
+__all__ = ["by_ids", "fetch", "fingerprint", "invoice_state", "payment_records", "reconcile",
            "remember_pushed"]

@@ -6,7 +6,9 @@ company's country, the default product/service (exists, active, not a category, 
 its income account, invoice numbering (Custom transaction numbers explained), class tracking
 when class mapping is on (what happens to classes QuickBooks cannot book), currencies (home
 only, or the multicurrency list and QuickBooks' rates), tax codes for a non-US company, sales
-tax for a US one (what happens to the PSA's tax amount), closed books. QuickBooks refusing the
+tax for a US one (what happens to the PSA's tax amount), closed books (a warning when
+closed-period locking is off: ledger edits to reported months would reach the PSA through
+two-way sync), revenue recognition (a warning when on: lines need service dates). QuickBooks refusing the
 credentials raises ``AuthError`` (the host offers Reconnect); QuickBooks down or throttling
 when the company is first read is one failed check, since nothing else can be checked then.
 
@@ -115,7 +117,9 @@ def _numbering(company: company_mod.Company) -> Check:
     return Check("Invoice numbers", "warn",
                  "Custom transaction numbers is on: invoices get the PSA's number in QuickBooks, "
                  "and QuickBooks refuses a number it already has (invoices typed in QuickBooks "
-                 "could collide).",
+                 "could collide). With invoices syncing both ways, an invoice created in "
+                 "QuickBooks keeps the number typed there, which can collide with the PSA's "
+                 "next numbers.",
                  fix="Keep it on if the PSA should own numbering; otherwise turn it off in "
                      "QuickBooks (Account and settings > Sales > Custom transaction numbers).")
 
@@ -212,13 +216,30 @@ def _sales_tax(qbo: QboClient, company: company_mod.Company, non_us: bool) -> Ch
 
 def _closed_books(company: company_mod.Company) -> Check | None:
     if not company.book_close_date:
-        return None
+        return Check("Closed books", "warn",
+                     "Closed-period locking is off in QuickBooks (no closing date): invoices "
+                     "of months already reported can still be edited or voided there, and with "
+                     "two-way sync such edits reach the PSA too.",
+                     fix="Set a closing date in QuickBooks (Account and settings > Advanced > "
+                         "Accounting > Close the books) once a period is reported.")
     status = "warn" if company.book_close_date >= date.today().replace(day=1) else "pass"
     return Check("Closed books", status,
                  f"The books are closed through {company.book_close_date.isoformat()}: "
                  "invoices dated on or before it are refused.",
                  fix="Date invoices after the closing date, or ask your accountant to move it."
                  if status == "warn" else "")
+
+
+def _revenue_recognition(company: company_mod.Company) -> Check | None:
+    if not company.revenue_recognition:
+        return None
+    return Check("Revenue recognition", "warn",
+                 "Revenue recognition is on in QuickBooks: it recognises an invoice line's "
+                 "income over its service dates, so lines without a service date are "
+                 "recognised at once.",
+                 fix="Give invoice lines a service date in the PSA (time and contract lines "
+                     "carry one), or turn revenue recognition off in QuickBooks (Account and "
+                     "settings > Sales) if it is not used.")
 
 
 def _write_check(qbo: QboClient, settings) -> Check:
@@ -297,7 +318,8 @@ def test_connection(connection, write_check: bool) -> TestResult:
                  lambda: [_currencies(qbo, company)],
                  lambda: [_tax_codes(qbo, connection, non_us)],
                  lambda: [_sales_tax(qbo, company, non_us)],
-                 lambda: [_closed_books(company)]):
+                 lambda: [_closed_books(company)],
+                 lambda: [_revenue_recognition(company)]):
         try:
             checks.extend(step())
         except AuthError:

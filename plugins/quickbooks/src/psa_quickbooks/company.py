@@ -28,6 +28,8 @@ class Company:
     automated_sales_tax: bool = False
     default_tax_code: str = ""  # US: TaxPrefs.TaxGroupCodeRef, the code used when none is sent
     book_close_date: date | None = None
+    #: ``ProductAndServicesPrefs.RevenueRecognitionEnabled`` (QuickBooks Advanced)
+    revenue_recognition: bool = False
     subscription_status: str = ""
     edition: str = ""
 
@@ -73,6 +75,8 @@ def from_payloads(realm: str, info: dict, prefs: dict) -> Company:
         automated_sales_tax=bool(tax.get("PartnerTaxEnabled")),
         default_tax_code=str((tax.get("TaxGroupCodeRef") or {}).get("value") or ""),
         book_close_date=_date(acc.get("BookCloseDate")),
+        revenue_recognition=bool((prefs.get("ProductAndServicesPrefs") or {}).get(
+            "RevenueRecognitionEnabled")),
         subscription_status=_name_value(info, "SubscriptionStatus"),
         edition=_name_value(info, "OfferingSku"),
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from hookspecs import hookimpl
 
-from . import changes, checks, connect, info, lookups, payments_out, push, webhooks
+from . import (changes, checks, connect, fields, info, lookups, payments_out, push,
+               push_records, records, webhooks)
 
 
 @hookimpl
@@ -78,3 +79,18 @@ def fetch_changes(connection, events):
 @hookimpl
 def reconcile(connection, cursor):
     return changes.reconcile(connection, cursor)
+
+
+@hookimpl
+def list_sync_fields(connection, object):
+    return fields.list_sync_fields(connection, object)
+
+
+@hookimpl
+def list_records(connection, object, cursor, page_size):
+    return records.list_records(connection, object, cursor, page_size)
+
+
+@hookimpl
+def push_record(connection, object, record, idempotency_key):
+    return push_records.push_record(connection, object, record, idempotency_key)

@@ -7,8 +7,10 @@ codes (:mod:`.taxes`) and classes (:mod:`.classes`), build the payload with the 
 (US companies with sales tax on also get the PSA's tax amount as ``TxnTaxDetail.TotalTax``,
 :func:`.taxes.us_tax_detail`, so QuickBooks' total equals the PSA's), then create it exactly once
 (:mod:`.idempotency`) or, for an invoice pushed before, update that same invoice with its
-current ``SyncToken``. Auto-send uses QuickBooks' ``/send`` when the setting is on and the
-client has a billing email; otherwise the result's note says why it was not emailed.
+current ``SyncToken``. Auto-send uses QuickBooks' ``/send`` when the setting is on (or the
+admin chose "Push now, and email it": ``InvoiceData.send_email``) and the client has a billing
+email; otherwise the result's note says why it was not emailed. The invoice custom fields the
+admin mapped (``InvoiceData.fields``) go to ``CustomField``.
 After every invoice or credit memo push, what QuickBooks answered it booked is compared with
 the PSA document (:mod:`.booked`): each difference the admin did not choose goes back as
 ``SyncResult.differences`` (shown on the invoice's sync panel), the exchange rate used in the
@@ -233,7 +235,11 @@ def _add_us_tax(ctx: Context, connection, payload: dict, doc, *, updating: bool)
 
 
 def _auto_send(ctx: Context, connection, invoice: InvoiceData, saved: dict, idempotency_key: str):
-    if not ctx.auto_send:
+    """Email the invoice from QuickBooks when the admin asked for it on this push
+    (``InvoiceData.send_email`` True), or, when they did not choose (None), when the
+    connection's auto-send setting is on."""
+    wanted = ctx.auto_send if invoice.send_email is None else bool(invoice.send_email)
+    if not wanted:
         return saved, False, ""
     email = invoice.client.billing_email
     if not email:

@@ -39,6 +39,18 @@ def _code_rate(code: dict, rates: dict[str, Decimal]) -> Decimal | None:
                 for d in details), Decimal("0"))
 
 
+def code_rates(qbo: QboClient) -> dict[str, Decimal]:
+    """Every tax code's sales percentage (the sum of its sales rates), by TaxCode Id; codes
+    without sales rates are left out."""
+    rates = _rates(qbo)
+    out = {}
+    for code in qbo.query_all("TaxCode", "Active IN (true, false)"):
+        rate = _code_rate(code, rates)
+        if rate is not None:
+            out[str(code["Id"])] = rate
+    return out
+
+
 class TaxCodes:
     """Non-US tax codes for one document (codes and rates loaded once)."""
 

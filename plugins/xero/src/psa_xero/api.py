@@ -235,6 +235,23 @@ class XeroClient:
     def items(self) -> list[dict]:
         return self.get_all("Items", paged=False, action="reading the items")
 
+    def item(self, item_id: str) -> dict | None:
+        """One item by its ItemID (None when Xero has no such item)."""
+        try:
+            guid(item_id)
+            data = self.get(f"Items/{item_id}", action="reading the item")
+        except (errors.NotFoundError, ValidationError):
+            return None
+        rows = (data or {}).get("Items") or []
+        return rows[0] if rows else None
+
+    def item_by_code(self, code: str) -> dict | None:
+        """The item with this ``Code`` (``where=Code=="..."``; the path takes only ids)."""
+        rows = self.get_all("Items", params={"where": f"Code=={quote(code)}"}, paged=False,
+                            action="looking up the item by code")
+        return next((r for r in rows if str(r.get("Code") or "").casefold()
+                     == code.casefold()), None)
+
     # -- contacts ------------------------------------------------------------------------------
 
     def contacts(self, *, where: str | None = None, include_archived: bool = False,

@@ -2,7 +2,9 @@
 
 Outbound (``push``), connecting (``connect``), checks (``checks``), choices and previews
 (``lookups``) are X1's modules; webhooks, changes and payments to Xero are in ``webhooks``,
-``changes`` and ``payments_out``. See the plugin README, section Plugin.
+``changes`` and ``payments_out``; two-way sync in ``fields`` (``list_sync_fields``),
+``records`` (``list_records``, mapped by ``mappers.inbound``) and ``records_out``
+(``push_record``). See the plugin README, section Plugin.
 """
 
 from __future__ import annotations
@@ -90,6 +92,30 @@ def reconcile(connection, cursor):
     from . import changes
 
     return changes.reconcile(connection, cursor)
+
+
+# -- two-way sync ------------------------------------------------------------------------------
+
+
+@hookimpl
+def list_sync_fields(connection, object):  # noqa: A002 (the hook's argument name)
+    from . import fields
+
+    return fields.list_sync_fields(connection, object)
+
+
+@hookimpl
+def list_records(connection, object, cursor, page_size):  # noqa: A002
+    from . import records
+
+    return records.list_records(connection, object, cursor, page_size)
+
+
+@hookimpl
+def push_record(connection, object, record, idempotency_key):  # noqa: A002
+    from . import records_out
+
+    return records_out.push_record(connection, object, record, idempotency_key)
 
 
 # -- mapping support ---------------------------------------------------------------------------

@@ -307,6 +307,8 @@ def _same_document(existing: dict, wanted: dict) -> bool:
         return False
     if (existing.get("DateString") or "")[:10] not in ("", wanted.get("Date", "")):
         return False
+    if str(existing.get("Reference") or "") != str(wanted.get("Reference") or ""):
+        return False  # a new reference / PO number (or mapped Reference) is worth a write
     old_lines = existing.get("LineItems") or []
     new_lines = wanted.get("LineItems") or []
     if len(old_lines) != len(new_lines):
@@ -422,9 +424,17 @@ def _adopt_duplicate(connection, xero: XeroClient, invoice, contact_id: str,
         code=exc.code, detail=exc.detail)
 
 
+def wants_email(connection, invoice) -> bool:
+    """Email this push? The admin's choice for it (``InvoiceData.send_email`` True / False:
+    "Push now, and email it" / "without emailing"), else the connection's ``auto_send``."""
+    if invoice.send_email is not None:
+        return bool(invoice.send_email)
+    return bool(connection.settings.get("auto_send"))
+
+
 def _email(connection, xero: XeroClient, invoice, doc: dict, contact: contacts.ResolvedContact,
            key: str) -> tuple[bool, str]:
-    if not connection.settings.get("auto_send"):
+    if not wants_email(connection, invoice):
         return False, ""
     if doc.get("SentToContact"):
         return False, ""

@@ -20,7 +20,7 @@ __all__ = ["create_app", "DEFAULT_REALMS", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the sandbox app. ``app.extensions["qbo_sandbox"]`` is the :class:`QboSandbox`."""
-    from . import api, oauth, pages
+    from . import accountant, api, oauth, pages
     from .control import QboSandbox
 
     app = Flask(__name__)
@@ -31,5 +31,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(accountant.bp)
     sandbox.install(app, start_webhooks=settings.get("QBO_START_WEBHOOKS", True))
     return app

@@ -11,6 +11,9 @@ GET  /company/<realm>/customers, /company/<realm>/products lists
 GET  /app/invoice?txnId=<id>[&realmId=<realm>]             QBO-style deep link -> invoice page
 =========================================================  =====================================
 
+The pages that create and edit customers, products and invoices, and void invoices, are in
+:mod:`.accountant`.
+
 Stable hooks for browser tests: each invoice row is ``tr[data-invoice-id]``; its form has
 ``input[name=amount]`` and ``button.receive-payment``; the result message is ``#message``.
 """
@@ -114,11 +117,13 @@ def receive_payment(realm, ident):
 def customers(realm):
     company = _company(realm)
     return render_template("qbo_sandbox/customers.html", company=company,
-                           customers=sorted(company.all("Customer"), key=lambda c: c["DisplayName"].lower()))
+                           customers=sorted(company.all("Customer"), key=lambda c: c["DisplayName"].lower()),
+                           message=request.args.get("message"))
 
 
 @bp.get("/company/<realm>/products")
 def products(realm):
     company = _company(realm)
     return render_template("qbo_sandbox/products.html", company=company,
-                           items=sorted(company.all("Item"), key=lambda i: i["FullyQualifiedName"].lower()))
+                           items=sorted(company.all("Item"), key=lambda i: i["FullyQualifiedName"].lower()),
+                           message=request.args.get("message"))

@@ -3,7 +3,8 @@
 =====================  ========  ==========================================================
 realmId                country   what it exercises
 =====================  ========  ==========================================================
-9130000000000001       US        sales tax (TAX/NON lines, "Springfield" 8 % code), auto numbers
+9130000000000001       US        sales tax (TAX/NON lines, "Springfield" 8 % code), auto numbers,
+                                 invoice custom fields "PO Number" (1) and "Crew #" (2)
 9130000000000002       GB        VAT: a TaxCode required on every line, TaxExcluded/Inclusive
 9130000000000003       US        Custom Transaction Numbers on
 9130000000000004       US        class tracking per line (classes East/West)
@@ -16,6 +17,7 @@ inactive), terms, and a vendor "Northwind Supplies" whose name collides with not
 """
 from __future__ import annotations
 
+from . import customfields
 from .store import Company
 from .timefmt import qbo_time
 
@@ -47,8 +49,13 @@ EXCHANGE_RATES = {"EUR": [{"AsOfDate": "2026-01-01", "Rate": 1.085}],
                   "CAD": [{"AsOfDate": "2026-01-01", "Rate": 0.73}]}
 
 
+#: The invoice custom fields each company defines (Preferences, :mod:`.customfields`).
+CUSTOM_FIELDS = {US_REALM: {"1": "PO Number", "2": "Crew #"},
+                 CUSTOM_NUMBERS_REALM: {"1": "PO Number"}}
+
+
 def _prefs(*, us: bool, custom_numbers: bool = False, class_per_line: bool = False,
-           multicurrency: bool = False) -> dict:
+           multicurrency: bool = False, custom_fields: dict | None = None) -> dict:
     return {
         "AccountingInfoPrefs": {
             "TrackDepartments": False, "DepartmentTerminology": "Location",
@@ -61,6 +68,7 @@ def _prefs(*, us: bool, custom_numbers: bool = False, class_per_line: bool = Fal
             "AllowShipping": False, "AllowServiceDate": True, "AllowEstimates": True,
             "ETransactionPaymentEnabled": False, "DefaultTerms": {"value": "3"},
             "AutoApplyCredit": False,
+            "CustomField": customfields.preference(custom_fields or {}),
         },
         "TaxPrefs": ({"UsingSalesTax": True, "PartnerTaxEnabled": False,
                       "TaxGroupCodeRef": {"value": "2"}} if us else
@@ -96,7 +104,7 @@ def build_company(realm: str, clock_now: float) -> Company:
     now = qbo_time(clock_now)
     company = Company.new(realm, _info(realm, us, now), _prefs(
         us=us, custom_numbers=realm == CUSTOM_NUMBERS_REALM, class_per_line=realm == CLASSES_REALM,
-        multicurrency=realm == MULTICURRENCY_REALM))
+        multicurrency=realm == MULTICURRENCY_REALM, custom_fields=CUSTOM_FIELDS.get(realm)))
 
     def add(entity: str, **fields) -> dict:
         obj = {"Id": company.next_id(entity), "SyncToken": "0", "domain": "QBO", "sparse": False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from . import currencies, faults, tax
+from . import currencies, customfields, faults, tax
 from .timefmt import parse_date, qbo_date
 from .validation import (blank, check_length, named_ref, number, resolve_ref, valid_email)
 
@@ -229,7 +229,8 @@ def build_sales_txn(company, entity: str, body: dict, existing: dict | None, *, 
     txn.setdefault("EmailStatus", "NotSet")
     txn.setdefault("PrintStatus", "NotSet")
     txn.setdefault("LinkedTxn", [])
-    txn.setdefault("CustomField", [])
+    txn["CustomField"] = customfields.apply(company, body.get("CustomField"),
+                                            (existing or {}).get("CustomField"))
     txn.setdefault("Deposit", 0)
     if entity == "Invoice":
         txn.setdefault("ApplyTaxAfterDiscount", False)

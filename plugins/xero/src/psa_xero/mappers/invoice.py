@@ -112,7 +112,17 @@ def line_item(line: LineData, refs: ResolvedRefs, *, allow_discount: bool = True
 
 
 def invoice_reference(invoice: InvoiceData) -> str:
-    """``"<project> / <memo>"`` (whichever are set), cut to 255 characters."""
+    """The invoice's Xero ``Reference`` (max 255 characters), the first that is set of:
+
+    1. the value of the extra field ``Reference`` the admin mapped ("Add a mapping":
+       ``invoice.fields["Reference"]``);
+    2. the client's reference / PO number the host keeps (``invoice.reference``);
+    3. ``"<project> / <memo>"`` (whichever are set): Xero's sales invoices have no memo field,
+       so the memo travels here, as before two-way sync.
+    """
+    for chosen in ((invoice.fields or {}).get("Reference"), invoice.reference):
+        if chosen and str(chosen).strip():
+            return str(chosen).strip()[:REFERENCE_MAX]
     parts = [p.strip() for p in (invoice.project_name, invoice.memo) if p and p.strip()]
     return " / ".join(parts)[:REFERENCE_MAX]
 

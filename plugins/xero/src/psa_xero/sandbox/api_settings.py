@@ -7,10 +7,10 @@ from flask import Blueprint, current_app, request
 from . import contacts as C
 from . import currencies
 from . import errors as E
+from . import items as items_store
 from .documents import Invalid
 from .guard import api, emit
 from .listing import batch, elements, envelope, select, unitdp
-from .state import new_id
 from .totals import unit_shown
 
 bp = Blueprint("xero_settings", __name__, url_prefix="/api.xro/2.0")
@@ -106,41 +106,11 @@ def tracking_category(org, category_id):
 
 # -- Items --------------------------------------------------------------------------------------
 def _find_item(org, key: str):
-    return org["items"].get(key.lower()) or next(
-        (i for i in org["items"].values() if i["Code"].lower() == key.lower()), None)
+    return items_store.find(org, key)
 
 
 def _save_item(org, element: dict, upsert: bool):
-    code = element.get("Code")
-    existing = None
-    if element.get("ItemID"):
-        existing = org["items"].get(str(element["ItemID"]).lower())
-        if existing is None:
-            raise Invalid([E.MSG_DOC_NOT_FOUND])
-    elif code and upsert:
-        existing = _find_item(org, str(code))
-    if existing is None:
-        if not code or not str(code).strip():
-            raise Invalid(["Item code must be specified"])
-        if _find_item(org, str(code)):
-            raise Invalid([f"Price List Item with Code '{code}' already exists"])
-    if code and len(str(code)) > 30:
-        raise Invalid(["Code must not be more than 30 characters long."])
-    if element.get("Name") and len(str(element["Name"])) > 50:
-        raise Invalid(["Name must not be more than 50 characters long."])
-    sales = element.get("SalesDetails") or {}
-    if sales.get("AccountCode") and not any(a["Code"] == sales["AccountCode"]
-                                            for a in org["accounts"].values()):
-        raise Invalid([f"Account code '{sales['AccountCode']}' is not a valid code."])
-    item = existing or {"ItemID": new_id(), "IsSold": True, "IsPurchased": False,
-                        "IsTrackedAsInventory": False}
-    for field in ("Code", "Name", "Description", "PurchaseDescription", "IsSold", "IsPurchased",
-                  "SalesDetails", "PurchaseDetails"):
-        if field in element:
-            item[field] = element[field]
-    item["UpdatedDateUTC"] = _state().now_iso()
-    org["items"][item["ItemID"]] = item
-    return item, []
+    return items_store.save(org, element, upsert, _state().now_iso()), []
 
 
 def _item_shown(item: dict) -> dict:

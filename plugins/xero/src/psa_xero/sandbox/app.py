@@ -237,7 +237,8 @@ def _setting(config: dict, key: str, default):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the sandbox app (see the module docstring for config keys)."""
-    from . import api_creditnotes, api_invoices, api_settings, oauth_views, pages, payments
+    from . import (api_creditnotes, api_invoices, api_settings, oauth_views, pages, pages_books,
+                   payments)
 
     config = dict(config or {})
     app = Flask(__name__)
@@ -249,7 +250,8 @@ def create_app(config: dict | None = None) -> Flask:
     sandbox.record_exchanges = str(_setting(config, "SANDBOX_RECORD_EXCHANGES", "")).lower() in (
         "1", "true", "yes")
     app.extensions["xero_sandbox"] = sandbox
-    for module in (oauth_views, api_settings, api_invoices, api_creditnotes, payments, pages):
+    for module in (oauth_views, api_settings, api_invoices, api_creditnotes, payments, pages,
+                   pages_books):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(E.XeroError)

@@ -313,6 +313,20 @@ def doc_id(kind: str, doc: dict) -> str:
     return doc[KINDS[kind]["id"]]
 
 
+def _line_shown(org: dict, line: dict, unitdp: int) -> dict:
+    """A stored line as Xero returns it: with the ``Item`` (``LineItemItem``: ItemID, Name,
+    Code) of its ``ItemCode`` when that item still exists, as Xero adds it to answers."""
+    out = {k: (unit_shown(v, unitdp) if k == "UnitAmount" else v)
+           for k, v in line.items() if not k.startswith("_")}
+    code = str(line.get("ItemCode") or "").lower()
+    item = next((i for i in org["items"].values() if i["Code"].lower() == code), None) \
+        if code else None
+    if item is not None:
+        out["Item"] = {"ItemID": item["ItemID"], "Name": item.get("Name", ""),
+                       "Code": item["Code"]}
+    return out
+
+
 def present(org: dict, kind: str, doc: dict, summary_only: bool = False,
             unitdp: int = 2) -> dict:
     """The stored document as Xero returns it (before date rendering); unit amounts to
@@ -320,9 +334,7 @@ def present(org: dict, kind: str, doc: dict, summary_only: bool = False,
     out = dict(doc)
     contact = org["contacts"].get(doc["Contact"]["ContactID"])
     out["Contact"] = contacts.summary(contact) if contact else doc["Contact"]
-    out["LineItems"] = [{k: (unit_shown(v, unitdp) if k == "UnitAmount" else v)
-                         for k, v in line.items() if not k.startswith("_")}
-                        for line in doc["LineItems"]]
+    out["LineItems"] = [_line_shown(org, line, unitdp) for line in doc["LineItems"]]
     payments = [p for p in org["payments"].values() if p.get("_document_id") == doc_id(kind, doc)
                 and p["Status"] == "AUTHORISED"]
     out["Payments"] = [{"PaymentID": p["PaymentID"], "Date": p["Date"], "Amount": p["Amount"],
