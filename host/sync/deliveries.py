@@ -9,8 +9,9 @@ reason; a retryable provider error, and a collision with a concurrent write of t
 (``IntegrityError``, SQLite's ``database is locked``), retry the job with backoff.
 
 Events about a customer, item or invoice also pull an incremental pass of that object when its
-direction lets records in (two-way sync, ``host.sync.twoway.importer.pull``); invoice events of
-invoices the host pushed keep going through ``fetch_changes`` as before.
+direction lets records in (two-way sync, ``host.sync.twoway.importer.pull``). Customer and item
+events are the importer's alone; invoice (and payment, credit note) events keep going through
+``fetch_changes`` as before, so invoices the host pushed are followed as they always were.
 
 A tenant whose connection's sync is paused is not applied: its id goes to ``held_tenant_ids``
 and the delivery stays ``held`` (after the other tenants were applied). When sync resumes,
@@ -39,6 +40,8 @@ from host.sync import backoff
 log = logging.getLogger(__name__)
 
 KEPT_HEADERS = 40
+#: Webhook entities only the two-way importer follows (never handed to ``fetch_changes``).
+IMPORTER_ONLY = ("customer", "item")
 
 
 def dedupe_key(body: bytes) -> str:
@@ -114,8 +117,10 @@ def process_delivery(delivery_id: int, only_held: bool = False) -> str:
         connection_id = connection.id
         db.session.commit()
         try:
-            changes = call_owner(connection, "fetch_changes", events=tenant_events)
-            apply_changes(db.session.get(Connection, connection_id), changes)
+            ledger_events = [e for e in tenant_events if e.entity not in IMPORTER_ONLY]
+            if ledger_events:
+                changes = call_owner(connection, "fetch_changes", events=ledger_events)
+                apply_changes(db.session.get(Connection, connection_id), changes)
             _pull_inbound(db.session.get(Connection, connection_id), tenant_events)
         except AuthError as error:
             db.session.rollback()

@@ -32,7 +32,7 @@ from host.integrations import matching
 from host.models import Client
 from host.models.external_ref import ExternalRefRow
 from host.services import validation
-from host.sync.twoway import conflicts, filters
+from host.sync.twoway import conflicts, filters, outbound
 from host.sync.twoway.importing import importing
 from host.sync.twoway.run import CLIENT_KIND, ImportRun, bounded
 
@@ -132,6 +132,8 @@ def _update(run: ImportRun, row, client: Client, record: InboundCustomer,
     else:
         row.fingerprint = resolution.fingerprint
         run.unchanged(row, record)
+    if resolution.push_back:  # "Use PSA data": the host's values go back to the ledger
+        outbound.push_back(row)
 
 
 def write_fields(run: ImportRun, client: Client, values: dict) -> list[str]:

@@ -31,7 +31,7 @@ from host.models import GLAccount, ServiceType
 from host.models.external_ref import ConnectionMapping
 from host.services import validation
 from host.services.errors import InvalidField
-from host.sync.twoway import conflicts, filters
+from host.sync.twoway import conflicts, filters, outbound
 from host.sync.twoway.importing import importing
 from host.sync.twoway.run import ImportRun, bounded
 
@@ -142,6 +142,8 @@ def _update(run: ImportRun, row, service_type: ServiceType, record: InboundItem,
     else:
         row.fingerprint = resolution.fingerprint
         run.unchanged(row, record)
+    if resolution.push_back:  # "Use PSA data": the host's values go back to the ledger
+        outbound.push_back(row)
 
 
 def write_fields(run: ImportRun, service_type: ServiceType, values: dict) -> list[str]:

@@ -22,9 +22,10 @@ def _link(db, external_id):
 
 
 def test_a_new_customer_is_created_and_linked_for_pushes(db, org, connection, inbound_run):
-    run = inbound_run("customer")
+    run = inbound_run("customer", fields={"extra": [{"key": "tax_id",
+                                                     "host_field": "tax_number"}]})
     apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="ap@initech.test",
-                                                     tax_number="GB123")])
+                                                     extra={"tax_id": "GB123"})])
     db.session.commit()
     client = _clients(db, org)["Initech"]
     assert (client.billing_email, client.tax_number) == ("ap@initech.test", "GB123")
@@ -33,6 +34,15 @@ def test_a_new_customer_is_created_and_linked_for_pushes(db, org, connection, in
     mapping = db.session.scalars(db.select(ConnectionMapping).filter_by(kind="client")).one()
     assert (mapping.host_id, mapping.external_id) == (str(client.id), "C1")
     assert (run.setting.seen, run.setting.created) == (1, 1)
+
+
+def test_a_switched_off_field_is_not_imported(db, org, connection, inbound_run):
+    run = inbound_run("customer", fields={"off": ["billing_email"]})
+    apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="a@i.test",
+                                                     billing_contact_name="Bill")])
+    db.session.commit()
+    client = _clients(db, org)["Initech"]
+    assert (client.billing_email, client.billing_contact_name) == ("", "Bill")
 
 
 def test_matched_by_billing_email_then_name(db, org, connection, inbound_run):
