@@ -95,6 +95,7 @@ from host.contract.records import (
     SyncField,
 )
 from host.contract.types import (
+    CUSTOMER_REF,
     WEBHOOK_ENTITIES,
     WEBHOOK_OPERATIONS,
     ChangeSet,
@@ -193,6 +194,8 @@ __all__ = [
     "HOST_FIELDS",
     "REQUIRED_HOST_FIELDS",
     "SYNC_OBJECTS",
+    # the refs kind the host reads (the customer a client is booked to)
+    "CUSTOMER_REF",
     # the vocabulary of WebhookEvent.entity / .operation
     "WEBHOOK_ENTITIES",
     "WEBHOOK_OPERATIONS",

@@ -279,8 +279,18 @@ class PaymentData:
 # --------------------------------------------------------------------------------------------
 
 
+#: The ``connection.refs`` kind under which a plugin remembers the provider customer it
+#: booked a host client to (``connection.refs.remember(CUSTOMER_REF, client.id, id)``). Two-way
+#: sync reads it to recognise that customer as the client's own when it comes in from the ledger.
+CUSTOMER_REF = "customer"
+
+
 class ExternalRefs(Protocol):
-    """Remembered external ids for this connection (the OCA 'binder'), stored by the host."""
+    """Remembered external ids for this connection (the OCA 'binder'), stored by the host.
+
+    Kinds are yours to choose, except one the host reads: remember the customer you book a
+    client's invoices to under :data:`CUSTOMER_REF` (``"customer"``).
+    """
 
     def get(self, kind: str, host_id: int | str) -> str | None:
         """The external id remembered for ``(kind, host_id)`` ("customer", client id), or None."""
@@ -330,6 +340,13 @@ class Connection(Protocol):
     def tax_rates(self) -> "tuple[TaxRateData, ...]":
         """The organization's active tax rates (the rows of a ``tax_rate`` mapping table), so
         ``test_connection`` can warn about a rate that will not map before an invoice fails."""
+        ...
+
+    def sync_direction(self, object: str) -> str:
+        """The direction the admin chose for ``object`` (one of ``SYNC_OBJECTS``) under
+        "What syncs": ``"off"``, ``"out"`` (PSA -> provider), ``"in"`` or ``"both"``, so
+        ``test_connection`` can warn about what only matters when records come in (numbers
+        that collide when invoices sync both ways)."""
         ...
 
 

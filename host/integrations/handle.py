@@ -230,6 +230,16 @@ class ConnectionHandle:
             ).order_by(t.c.name)).all()
         return tuple(TaxRateData(id=r.id, name=r.name, rate=r.rate) for r in rows)
 
+    def sync_direction(self, object: str) -> str:
+        from host.models.sync_object import SyncObjectSetting
+        from host.sync.twoway.settings import DEFAULT_DIRECTIONS
+
+        t = SyncObjectSetting.__table__
+        with self._engine.connect() as conn:
+            chosen = conn.execute(sa.select(t.c.direction).where(
+                t.c.connection_id == self.id, t.c.object == object)).scalar_one_or_none()
+        return chosen or DEFAULT_DIRECTIONS.get(object, "off")
+
     # -- tokens ---------------------------------------------------------------------------------
 
     def access_token(self) -> str:

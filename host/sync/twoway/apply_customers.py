@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from host.contract.records import InboundCustomer
-from host.contract.types import ClientData
+from host.contract.types import CUSTOMER_REF, ClientData
 from host.extensions import db
 from host.integrations import matching
 from host.models import Client
@@ -87,7 +87,7 @@ def _known(run: ImportRun, row, record) -> Client | None:
         return db.session.get(Client, row.host_id)
     pushed = db.session.scalars(sa.select(ExternalRefRow.host_id).where(
         ExternalRefRow.connection_id == run.connection.id,
-        ExternalRefRow.kind.in_(("customer", "contact", CLIENT_KIND)),
+        ExternalRefRow.kind.in_((CUSTOMER_REF, CLIENT_KIND)),
         ExternalRefRow.external_id == str(record.external_id))).first()
     host_id = run.host_id_for(CLIENT_KIND, str(record.external_id))
     if host_id is None and pushed is not None and pushed.isdigit():

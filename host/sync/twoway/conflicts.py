@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Mapping
 
 
@@ -34,7 +34,12 @@ def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        cents = value.quantize(Decimal("0.01"))
+        if not value.is_finite():
+            return str(value)
+        try:
+            cents = value.quantize(Decimal("0.01"))
+        except InvalidOperation:  # more digits than the context holds: compare as written
+            return str(value.normalize())
         return str(cents) if cents == value else str(value.normalize())
     if isinstance(value, date):
         return value.isoformat()

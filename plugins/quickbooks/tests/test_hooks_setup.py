@@ -112,6 +112,19 @@ def test_hook_test_connection_explains_custom_numbers(qbo, qbo_connection, hook)
     assert checks["Invoice numbers"].status == "warn"
     assert "PSA's number" in checks["Invoice numbers"].message
     assert "Custom transaction numbers" in checks["Invoice numbers"].fix
+    assert "both ways" not in checks["Invoice numbers"].message  # invoices only go out
+
+
+def test_hook_test_connection_custom_numbers_with_invoices_coming_in(qbo, qbo_connection, hook,
+                                                                     db):
+    from host.sync.twoway.settings import setting_for
+
+    connection = qbo_connection("custom_numbers")
+    setting_for(connection, "invoice").direction = "both"
+    db.session.commit()
+    checks = checks_by_name(hook(connection, "test_connection", write_check=False))
+    assert checks["Invoice numbers"].status == "warn"
+    assert "Invoices sync both ways" in checks["Invoice numbers"].message
 
 
 def test_hook_test_connection_classes_company_passes_classes(qbo, qbo_connection, hook):

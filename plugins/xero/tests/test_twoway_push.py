@@ -71,12 +71,25 @@ def test_test_warns_about_lock_dates_off_then_passes_with_one(connected_connecti
     assert (lock.status, lock.message) == ("pass", "Xero locks the period lock date 2026-01-31.")
 
 
+def _invoices_both_ways(db, connection) -> None:
+    from host.sync.twoway.settings import setting_for
+
+    setting_for(connection, "invoice").direction = "both"
+    db.session.commit()
+
+
+def test_test_says_nothing_of_numbering_while_invoices_only_go_out(connected_connection, hook):
+    result = hook(connected_connection, "test_connection", write_check=False)
+    assert "Invoice numbers" not in {c.name for c in result.checks}
+
+
 def test_test_warns_when_xero_and_the_psa_number_invoices_alike(connected_connection, hook,
-                                                                provider_state):
+                                                                provider_state, db):
     def numbering():
         result = hook(connected_connection, "test_connection", write_check=False)
         return next(c for c in result.checks if c.name == "Invoice numbers")
 
+    _invoices_both_ways(db, connected_connection)
     customer = provider_state.create_record("customer", {"name": "Numbered Ltd"})
     provider_state.create_record("invoice", {
         "customer_id": customer, "issue_date": date(2026, 3, 2), "due_date": date(2026, 4, 1),

@@ -109,17 +109,20 @@ def _default_item(qbo: QboClient, settings) -> list[Check]:
     return checks
 
 
-def _numbering(company: company_mod.Company) -> Check:
+def _numbering(company: company_mod.Company, invoices_in: bool) -> Check:
+    """Custom transaction numbers; with invoices coming in (``connection.sync_direction``
+    ``in``/``both``) the warning says the numbers typed in QuickBooks collide too."""
     if not company.custom_numbers:
         return Check("Invoice numbers", "pass",
                      "QuickBooks numbers invoices itself (Custom transaction numbers is off); "
                      "the PSA shows QuickBooks' number next to its own.")
+    two_way = (" Invoices sync both ways: an invoice created in QuickBooks keeps the number "
+               "typed there, which can collide with the PSA's next numbers."
+               if invoices_in else "")
     return Check("Invoice numbers", "warn",
                  "Custom transaction numbers is on: invoices get the PSA's number in QuickBooks, "
                  "and QuickBooks refuses a number it already has (invoices typed in QuickBooks "
-                 "could collide). With invoices syncing both ways, an invoice created in "
-                 "QuickBooks keeps the number typed there, which can collide with the PSA's "
-                 "next numbers.",
+                 "could collide)." + two_way,
                  fix="Keep it on if the PSA should own numbering; otherwise turn it off in "
                      "QuickBooks (Account and settings > Sales > Custom transaction numbers).")
 
@@ -313,7 +316,8 @@ def test_connection(connection, write_check: bool) -> TestResult:
         return TestResult(checks=(Check("QuickBooks", "fail", exc.message, fix=exc.fix),))
     checks: list[Check | None] = [first, _company(company), _tax_model(settings, company)]
     non_us = company.non_us if settings.get("non_us") is None else bool(settings.get("non_us"))
-    for step in (lambda: _default_item(qbo, settings), lambda: [_numbering(company)],
+    invoices_in = connection.sync_direction("invoice") in ("in", "both")
+    for step in (lambda: _default_item(qbo, settings), lambda: [_numbering(company, invoices_in)],
                  lambda: [_classes(settings, company)],
                  lambda: [_currencies(qbo, company)],
                  lambda: [_tax_codes(qbo, connection, non_us)],

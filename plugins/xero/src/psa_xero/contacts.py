@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hookspecs import ConflictError, ValidationError
+from hookspecs import CUSTOMER_REF, ConflictError, ValidationError
 
 from . import lookups
 from .api import XeroClient, body_key
 from .mappers.contact import contacts_request
 
-REF_KIND = "contact"
+#: Where the contact a client is booked to is remembered (the kind two-way sync reads).
+REF_KIND = CUSTOMER_REF
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def resolve(connection, xero: XeroClient, client) -> ResolvedContact:
                 fix="Choose the client's Xero contact again on the Xero reconciliation page "
                     "(Settings > Integrations > Xero), then retry.")
         return _usable(found, client, "chosen on the reconciliation page")
-    known = connection.refs.get(REF_KIND, client.id)
+    known = lookups.remembered_contact(connection, client.id)
     if known:
         found = xero.contact(known)
         if found is not None and found.get("MergedToContactID"):

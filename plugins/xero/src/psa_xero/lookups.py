@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterable
 
-from hookspecs import MappingChoice, MatchPreview
+from hookspecs import CUSTOMER_REF, MappingChoice, MatchPreview
 from host.integrations.matching import Candidate, match_client, match_service_type
 
 from .api import XeroClient, quote
@@ -26,6 +26,16 @@ REVENUE_CLASS = "REVENUE"
 
 
 # -- accounts ----------------------------------------------------------------------------------
+
+
+#: The refs kind versions before 0.3 remembered a client's contact under; read, never written.
+LEGACY_CONTACT_REF = "contact"
+
+
+def remembered_contact(connection, client_id) -> str | None:
+    """The contact remembered for the client (``CUSTOMER_REF``, else the legacy kind)."""
+    return (connection.refs.get(CUSTOMER_REF, client_id)
+            or connection.refs.get(LEGACY_CONTACT_REF, client_id))
 
 
 def is_revenue_account(account: dict) -> bool:
@@ -221,7 +231,7 @@ def preview_matches(connection, kind: str, records: list) -> list[MatchPreview]:
         out = []
         for client in records:
             chosen = connection.mapping("client", client.id)
-            known = chosen or connection.refs.get("contact", client.id)
+            known = chosen or remembered_contact(connection, client.id)
             hit = next((c for c in pool if c.external_id == known), None) if known else None
             if hit is not None and hit.usable:
                 out.append(MatchPreview(client.id, client.name, "match", hit.external_id,
