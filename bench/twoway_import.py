@@ -381,6 +381,13 @@ def report(results: list[RunResult]) -> str:
     return "\n".join(out)
 
 
+def save(results: list[RunResult], path: Path) -> None:
+    path.write_text(json.dumps([{**asdict(r), "objects": [
+        {**asdict(o), "requests_per_minute": o.requests_per_minute,
+         "records_per_minute": o.records_per_minute} for o in r.objects]}
+        for r in results], indent=2, default=str))
+
+
 def load(path: Path) -> list[RunResult]:
     """Measurements written by ``--json`` (to print them again with ``--report``)."""
     names = set(ObjectResult.__dataclass_fields__)
@@ -426,12 +433,9 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
                 folder.mkdir()
                 results.append(run(provider, factor, base, folder, template, progress,
                                    args.page_size))
+                if args.json:  # after each run: an interrupted run keeps what it measured
+                    save(results, args.json)
     print(report(results))
-    if args.json:
-        args.json.write_text(json.dumps([{**asdict(r), "objects": [
-            {**asdict(o), "requests_per_minute": o.requests_per_minute,
-             "records_per_minute": o.records_per_minute} for o in r.objects]}
-            for r in results], indent=2, default=str))
     return results
 
 
