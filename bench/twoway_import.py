@@ -361,7 +361,7 @@ def report(results: list[RunResult]) -> str:
                     + f"{o.seconds:>9.1f}{share:>9.0f}%{'limit' if used >= 90 else 'host':>8}  "
                     + ", ".join(f"{k} x{v}" for k, v in o.endpoints.items())
                     + "".join(f"; {n} answered {status}" for status, n in o.statuses.items()
-                              if str(status) != "200")
+                              if status != 200)
                     + ("" if o.status == "done" else f"  [{o.status}: {o.error}]"))
             over = [f"{o.object} {n} {o.busiest[n]} > {req}" for o in r.objects
                     for n, req, _ in limits if o.busiest[n] > req]
@@ -393,7 +393,9 @@ def load(path: Path) -> list[RunResult]:
     names = set(ObjectResult.__dataclass_fields__)
     return [RunResult(provider=r["provider"], factor=r["factor"], seeded=Counts(**r["seeded"]),
                       limits=[tuple(limit) for limit in r["limits"]],
-                      objects=[ObjectResult(**{k: v for k, v in o.items() if k in names})
+                      objects=[ObjectResult(**{**{k: v for k, v in o.items() if k in names},
+                                               "statuses": {int(status): n for status, n
+                                                            in o["statuses"].items()}})
                                for o in r["objects"]],
                       rss_before_kib=r["rss_before_kib"], peak_kib=r["peak_kib"],
                       host_rows=r["host_rows"])
