@@ -487,7 +487,9 @@ def fetch_changes(connection: Connection, events: list[WebhookEvent]) -> ChangeS
     **Called for**: only the plugin that owns the connection (firstresult).
 
     :param connection: the connection of the events' tenant.
-    :param events: the events for this connection.
+    :param events: the events for this connection: invoices, credit notes and payments
+        (``customer`` and ``item`` events go to the host's two-way import instead, which asks
+        :func:`list_records` for what changed).
     :returns: :class:`ChangeSet` with payments (each with its allocations to invoices, so one
         payment that covers several invoices updates each of them) and invoice states (voided,
         deleted, edited at the provider).

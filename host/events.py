@@ -22,3 +22,8 @@ credit_note_issued = _signals.signal("credit-note-issued")
 #: A payment was recorded. kwarg ``source``: ``"host"`` (a user typed it) or ``"provider"``
 #: (it came from the accounting system; never pushed back).
 payment_recorded = _signals.signal("payment-recorded")
+#: A client was created or edited by a user (web form or API). kwarg ``created``: True for a
+#: new client. Records written by two-way sync's import never send it (no echo).
+client_saved = _signals.signal("client-saved")
+#: A service type was created or edited by a user. kwarg ``created`` as for ``client_saved``.
+service_type_saved = _signals.signal("service-type-saved")

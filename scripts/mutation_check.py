@@ -125,6 +125,46 @@ BREAKAGES: tuple[Breakage, ...] = (
     Breakage("on_disconnect_raises", "on_disconnect lets the provider's error escape",
              (("    except Exception:  # noqa: BLE001 - the contract: swallow and report False",
                "    except ZeroDivisionError:"),)),
+    # -- two-way sync (issue 12) ---------------------------------------------------------------
+    Breakage("list_records_drops_last_page", "the listing's last page comes back empty",
+             (('            cursor = f"since:{start}"\n',
+               '            cursor, data["records"] = f"since:{start}", []\n'),)),
+    Breakage("list_records_cursor_restarts", "every change pass starts from the beginning: "
+             "unchanged records come back",
+             (("cursor = f\"since:{data['records'][-1]['seq']}\" if data[\"records\"] else cursor",
+               'cursor = "since:0"'),)),
+    Breakage("inbound_quantity_forced_to_1", "a ledger invoice's lines come in with quantity 1",
+             (('description=line.get("description") or "", quantity=Decimal(line["quantity"]),',
+               'description=line.get("description") or "", quantity=Decimal(1),'),)),
+    Breakage("inbound_tax_dropped", "a ledger invoice's taxed line comes in without its tax",
+             (('tax_percent=Decimal(rates[line["tax_code"]]) if line.get("tax_code") in rates '
+               'else None,', "tax_percent=None,"),
+              ('item_external_id=line.get("item") or "", tax_code=line.get("tax_code") or "",',
+               'item_external_id=line.get("item") or "", tax_code="",'))),
+    Breakage("inbound_customer_dropped", "a ledger invoice comes in without its customer",
+             (('customer_external_id=doc.get("customer") or ""', 'customer_external_id=""'),)),
+    Breakage("archived_listed_active", "an archived customer is listed as active",
+             (('active=bool(c.get("active", True))', "active=True"),)),
+    Breakage("unmappable_raises", "a record the plugin cannot read raises out of list_records",
+             (("    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:",
+               "    except ZeroDivisionError as exc:"),)),
+    Breakage("sync_field_unknown_host_field", "a predefined pair names a host field the host "
+             "does not have",
+             (('("contact", "Contact person", "billing_contact_name", True)',
+               '("contact", "Contact person", "contact", True)'),)),
+    Breakage("push_record_creates_again", "push_record creates a second record on update",
+             (("    linked = _linked(connection, kind, record.id) or _find(connection, object, "
+               "record)", "    linked = None"),)),
+    Breakage("push_record_blanks_empty", "push_record blanks a field sent empty",
+             (("    return {k: v for k, v in payload.items() if v}  # never blank the ledger's "
+               "value", "    return payload"),)),
+    Breakage("send_email_ignored", "the admin's 'push without emailing' is ignored",
+             (("    send = invoice.send_email\n", "    send = None\n"),)),
+    Breakage("extra_field_not_pushed", "an invoice's extra mapped field is never written",
+             (('    if invoice.fields.get("po_number"):', "    if False:"),)),
+    Breakage("record_webhook_dropped", "a webhook about a customer changed in the ledger is "
+             "dropped",
+             (('"Customer": "customer", "Item": "item"}', "}"),)),
 )
 
 TEST_MODULE = '''\

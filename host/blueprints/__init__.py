@@ -22,6 +22,7 @@ BLUEPRINT_MODULES = (
     "host.blueprints.gl_accounts",
     "host.blueprints.api",
     "host.blueprints.integrations",
+    "host.blueprints.sync_objects",
     "host.blueprints.oauth",
     "host.blueprints.plugins_page",
     "host.blueprints.errors",

@@ -32,6 +32,7 @@ from flask import Blueprint, abort, g, jsonify, make_response, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from host import events
 from host.extensions import csrf, db
 from host.models import (
     BusinessUnit, Client, ContractLine, CreditNote, GLAccount, Invoice, Payment, Project,
@@ -278,6 +279,7 @@ def save_client(client_id: int | None = None):
     except IntegrityError:
         db.session.rollback()
         return problem(409, "A client with this name already exists.")
+    events.client_saved.send(client, created=client_id is None)
     return jsonify(rep.client_json(client)), (201 if client_id is None else 200)
 
 

@@ -1,4 +1,4 @@
-"""Clients: list, create, edit (billing contact name and email)."""
+"""Clients: list, create, edit (billing contact name and email, currency, tax number)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from host import events
 from host.extensions import db
 from host.forms.clients import ClientForm
 from host.models import Client
@@ -31,7 +32,7 @@ def new():
         if _save(form, client):
             flash(f"Client {client.name} created.", "success")
             return redirect(url_for("clients.index"))
-    return render_template("clients/form.html", form=form, client=None)
+    return _form_page(form, None)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -43,7 +44,13 @@ def edit(client_id: int):
         if _save(form, client):
             flash(f"Client {client.name} saved.", "success")
             return redirect(url_for("clients.index"))
-    return render_template("clients/form.html", form=form, client=client)
+    return _form_page(form, client)
+
+
+def _form_page(form: ClientForm, client: Client | None):
+    """The form again; after a POST it was refused, so 422 with the errors and what was typed."""
+    return render_template("clients/form.html", form=form, client=client), \
+        422 if form.is_submitted() else 200
 
 
 def _save(form: ClientForm, client: Client) -> bool:
@@ -51,9 +58,13 @@ def _save(form: ClientForm, client: Client) -> bool:
     client.billing_contact_name = (form.billing_contact_name.data or "").strip()
     client.billing_email = (form.billing_email.data or "").strip()
     client.currency = (form.currency.data or "").strip().upper()
+    client.tax_number = form.tax_number.data or ""
     client.active = bool(form.active.data)
+    created = client.id is None
     db.session.add(client)
     try:
+        db.session.flush()
+        events.client_saved.send(client, created=created)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -8,6 +8,8 @@ settings form, mapping kinds) and the plugin's hooks, so a plugin ships no views
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -27,7 +29,9 @@ from host.security.permissions import admin_required, org_get_or_404
 bp = Blueprint("integrations", __name__, url_prefix="/settings/integrations")
 
 
-def _connection(connection_id: int, active: bool = True) -> Connection:
+def active_connection_or_404(connection_id: int, active: bool = True) -> Connection:
+    """The organization's connection ``connection_id`` (active unless ``active=False``) whose
+    provider is installed; else 404."""
     conn = org_get_or_404(Connection, connection_id)
     if active and conn.status not in ACTIVE_STATUSES:
         abort(404)
@@ -91,7 +95,7 @@ def _settings_form(conn: Connection, info, formdata):
 @admin_required
 def setup(connection_id: int):
     """The setup wizard's "Test connection" step: settings form, Test, Save & finish."""
-    conn = _connection(connection_id)
+    conn = active_connection_or_404(connection_id)
     info = get_registry()[conn.provider_key]
     form, handle = _settings_form(conn, info, request.form if request.method == "POST" else None)
     result = None
@@ -128,7 +132,7 @@ def manage(connection_id: int):
         if request.method != "GET":
             abort(404)
         return _previous(ended)
-    conn = _connection(connection_id)
+    conn = active_connection_or_404(connection_id)
     info = get_registry()[conn.provider_key]
     form, handle = _settings_form(conn, info, request.form if request.method == "POST" else None)
     result = None
@@ -148,11 +152,34 @@ def manage(connection_id: int):
             if not ActionForm().validate_on_submit():
                 abort(400)
             result = _test(conn, dict(conn.settings or {}), bool(request.form.get("write_check")))
-        mapping_tables = pages.mapping_tables(conn, info, handle or conn)
-        return render_template("integrations/manage.html", conn=conn, info=info, form=form,
-                               result=result, mapping_tables=mapping_tables,
-                               action_form=ActionForm(), tab="integrations",
-                               sync_overview="sync.overview" in current_app.view_functions)
+        return _render_manage(conn, info, form, handle, result)
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _render_manage(conn: Connection, info, form, handle, result=None, what_syncs_posted=None,
+                   status: int = 200):
+    from host.integrations import what_syncs
+
+    mapping_tables = pages.mapping_tables(conn, info, handle or conn)
+    return render_template("integrations/manage.html", conn=conn, info=info, form=form,
+                           result=result, mapping_tables=mapping_tables,
+                           action_form=ActionForm(), tab="integrations",
+                           what_syncs=what_syncs.cards(conn, info.label, what_syncs_posted),
+                           today_iso=date.today().isoformat(),
+                           sync_overview="sync.overview" in current_app.view_functions), status
+
+
+def manage_page(conn: Connection, *, what_syncs_posted=None, status: int = 200):
+    """The Manage page of an active connection as a GET shows it; ``what_syncs_posted`` maps
+    an object to the refused values and error of its "What syncs" card (answered with
+    ``status``, 422), so what the admin typed is shown again."""
+    info = get_registry()[conn.provider_key]
+    form, handle = _settings_form(conn, info, None)
+    try:
+        return _render_manage(conn, info, form, handle, what_syncs_posted=what_syncs_posted,
+                              status=status)
     finally:
         if handle is not None:
             handle.close()
@@ -171,7 +198,7 @@ def _previous(conn: Connection):
 @bp.post("/connections/<int:connection_id>/mappings/<kind>")
 @admin_required
 def save_mappings(connection_id: int, kind: str):
-    conn = _connection(connection_id)
+    conn = active_connection_or_404(connection_id)
     info = get_registry()[conn.provider_key]
     if kind not in {k.key for k in info.mapping_kinds} or not ActionForm().validate_on_submit():
         abort(400)
@@ -190,7 +217,7 @@ def save_mappings(connection_id: int, kind: str):
 @admin_required
 def reconciliation(connection_id: int):
     """The reconciliation pass: how clients and service types would match, before auto-push."""
-    conn = _connection(connection_id)
+    conn = active_connection_or_404(connection_id)
     info = get_registry()[conn.provider_key]
     form = ActionForm()
     if request.method == "POST":
@@ -218,7 +245,7 @@ def reconcile_now(connection_id: int):
     """"Reconcile now": queue one reconciliation pass (what webhooks missed) for the worker."""
     from host.sync.queue import task
 
-    conn = _connection(connection_id)
+    conn = active_connection_or_404(connection_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if conn.status != "connected":
@@ -239,7 +266,7 @@ def reconcile_now(connection_id: int):
 @bp.post("/connections/<int:connection_id>/disconnect")
 @admin_required
 def disconnect(connection_id: int):
-    conn = _connection(connection_id)
+    conn = active_connection_or_404(connection_id)
     info = get_registry()[conn.provider_key]
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from host import events
 from host.extensions import db
 from host.forms.common import choices
 from host.forms.settings import InvoiceSettingsForm, ServiceTypeForm, TaxRateForm
@@ -72,14 +73,18 @@ def service_type_form(row_id: int | None):
         row.sku = (form.sku.data or "").strip()
         row.default_gl_account = org_get(
             GLAccount, current_user.organization_id, form.default_gl_account_id.data)
+        row.unit_price = form.unit_price.data
+        row.description = form.description.data or ""
         row.active = bool(form.active.data)
-        if _commit(form.name, "A service type with this name exists.", row):
+        if _commit(form.name, "A service type with this name exists.", row,
+                   saved=events.service_type_saved):
             flash(f"Service type {row.name} saved.", "success")
             return redirect(url_for("settings.service_types"))
     if row is not None and not form.is_submitted():
         form.default_gl_account_id.data = row.default_gl_account_id or 0
     return render_template("settings/simple_form.html", form=form, tab="service_types",
-                           title="Service type", back=url_for("settings.service_types"))
+                           title="Service type", back=url_for("settings.service_types")), \
+        422 if form.is_submitted() else 200  # after a POST: refused, errors and input shown
 
 
 # -- tax rates -------------------------------------------------------------------------------
@@ -109,9 +114,15 @@ def tax_rate_form(row_id: int | None):
                            title="Tax rate", back=url_for("settings.tax_rates"))
 
 
-def _commit(field, message: str, row) -> bool:
+def _commit(field, message: str, row, saved=None) -> bool:
+    """Commit ``row``; a name taken by another row is the field's error. ``saved``: the domain
+    event sent (``created=...``) in the same transaction (the sync outbox listens)."""
+    created = row.id is None
     db.session.add(row)
     try:
+        if saved is not None:
+            db.session.flush()
+            saved.send(row, created=created)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

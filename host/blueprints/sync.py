@@ -82,6 +82,8 @@ def panel_url(document) -> str:
 
 
 def _record_panel(record: SyncRecord) -> str:
+    if record.object_type in ("client", "service_type"):  # two-way sync's pushes
+        return status.record_page_url(record)
     if record.object_type == "credit_note":
         return url_for("sync.credit_note_panel", credit_note_id=record.object_id)
     if record.object_type == "payment":

@@ -1,8 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from host.forms.validators import Checked
+from host.models.mixins import Money
 from host.services import validation
 
 
@@ -23,6 +25,11 @@ class ServiceTypeForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     sku = StringField("SKU", validators=[Optional(), Length(max=100)])
     default_gl_account_id = SelectField("Default GL account", coerce=int)
+    unit_price = DecimalField(
+        "Unit price (blank: none)", places=2,
+        validators=[Optional(), Checked(validation.number, column=Money, minimum=0)])
+    description = TextAreaField(
+        "Sales description", validators=[Optional(), Checked(validation.text, max_length=1000)])
     active = BooleanField("Active", default=True)
     submit = SubmitField("Save")
 

@@ -25,6 +25,8 @@ Rules:
   before it was pushed is excluded, like a pending one.
 * Written by the importer (two-way sync: ``host.sync.twoway.importing.active()``): nothing.
   What came in from the ledger is never pushed back to it (no echo).
+* ``client_saved`` / ``service_type_saved``: a ``client`` / ``service_type`` record when the
+  object's two-way setting sends PSA -> provider (rules in ``host.sync.twoway.outbound``).
 * Sync paused (``Connection.sync_paused_at``): records are written as usual (``pending``, or
   ``held`` with automatic push off) but nothing is enqueued, and no worker claims them, until
   sync resumes (``host.sync.pause``).
@@ -55,6 +57,9 @@ def connect_receivers() -> None:
     events.invoice_voided.connect(on_invoice_voided, weak=False)
     events.credit_note_issued.connect(on_credit_note_issued, weak=False)
     events.payment_recorded.connect(on_payment_recorded, weak=False)
+    from host.sync.twoway import outbound
+
+    outbound.connect_receivers()
     _connected = True
 
 
@@ -106,9 +111,10 @@ def _ensure_id(obj) -> int:
 
 
 def queue_record(connection: Connection, object_type: str, obj, message: str,
-                 operation: str = "create") -> SyncRecord:
+                 operation: str = "create", *, by_hand: bool = False) -> SyncRecord:
     """Create (or re-arm) the pending record for ``obj`` and enqueue it after commit (held
-    instead when automatic push is off; not enqueued while sync is paused)."""
+    instead when automatic push is off, unless an admin asked for this push: ``by_hand``;
+    not enqueued while sync is paused)."""
     record = find_record(connection.id, object_type, _ensure_id(obj))
     if record is None:
         record = SyncRecord(
@@ -133,7 +139,7 @@ def queue_record(connection: Connection, object_type: str, obj, message: str,
         if record.status != "in_progress":
             record.locked_until = None
         record.status = "pending"
-    if not connection.auto_push:
+    if not connection.auto_push and not by_hand:
         record.status = "held"
         record.excluded_reason = HELD_REASON
         record.log("held", f"{message} {HELD_REASON}")

@@ -113,29 +113,34 @@ def _iso(value):
 def record_labels(records) -> dict[int, str]:
     """Human labels ("Invoice INV-0001", "Payment of 50.00 on INV-0001") for rows of records
     (sync overview, the held list, the page of a previous connection)."""
-    from host.models import CreditNote, Invoice, Payment
+    from host.models import Client, CreditNote, Invoice, Payment, ServiceType
 
     models = {"invoice": Invoice, "invoice_void": Invoice, "credit_note": CreditNote,
-              "payment": Payment}
+              "payment": Payment, "client": Client, "service_type": ServiceType}
     names = {"invoice": "Invoice", "invoice_void": "Void of invoice",
-             "credit_note": "Credit note"}
+             "credit_note": "Credit note", "client": "Client", "service_type": "Service type"}
     labels = {}
     for record in records:
         obj = db.session.get(models[record.object_type], record.object_id)
         if record.object_type == "payment" and obj is not None:
             labels[record.id] = f"Payment of {obj.amount} on {obj.invoice.number}"
             continue
-        ident = getattr(obj, "number", None) or f"#{record.object_id}"
+        ident = (getattr(obj, "number", None) or getattr(obj, "name", None)
+                 or f"#{record.object_id}")
         labels[record.id] = f"{names.get(record.object_type, 'Payment')} {ident}"
     return labels
 
 
 def record_page_url(record: SyncRecord) -> str | None:
     """The host page showing ``record`` on its sync panel: the invoice's page for an invoice,
-    its void and its payments; the credit note's page for a credit note. None when the host
-    object is gone."""
+    its void and its payments; the credit note's page for a credit note; a client's or service
+    type's form for its push (two-way sync). None when the host object is gone."""
     from host.models import Payment
 
+    if record.object_type == "client":
+        return url_for("clients.edit", client_id=record.object_id)
+    if record.object_type == "service_type":
+        return url_for("settings.service_type_form", row_id=record.object_id)
     if record.object_type == "credit_note":
         return url_for("credit_notes.show", credit_note_id=record.object_id)
     if record.object_type == "payment":

@@ -45,6 +45,8 @@ HOOKS = {
     "invoice_void": "on_invoice_voided",
     "credit_note": "on_credit_note",
     "payment": "on_payment",
+    "client": "push_record",
+    "service_type": "push_record",
 }
 INTERNAL_FIX = ("This is a fault in the integration, not in your data. Retry; if it fails "
                 "again, send the error to support.")
@@ -180,7 +182,7 @@ def process_sync_record(record_id: int) -> str:
         except Exception as exc:  # noqa: BLE001 - PluginContractError, plugin bugs, host bugs
             outcome = partial(_fail_internal, exc=exc)
         else:
-            outcome = partial(_write_success, result=result, key=key)
+            outcome = partial(_write_success, result=result, key=key, sent=kwargs)
     return _write_if_held(record_id, token, outcome)
 
 
@@ -209,11 +211,15 @@ def build_call(record: SyncRecord) -> tuple[str, dict]:
     """The hook name and its snapshot argument for ``record``."""
     from host.models import CreditNote, Invoice, Payment
     from host.services import snapshots
+    from host.sync.twoway import outbound
 
     hook = HOOKS[record.object_type]
+    if record.object_type in outbound.OBJECTS:
+        return outbound.build_call(record)
     if record.object_type == "invoice":
         invoice = _load(Invoice, record)
-        return hook, {"invoice": snapshots.invoice_data(invoice, external=external_ref(record))}
+        return hook, {"invoice": snapshots.invoice_data(
+            invoice, external=external_ref(record), **outbound.invoice_call_options(record))}
     invoice_record = _invoice_record(record)
     if record.object_type == "invoice_void":
         invoice = _load(Invoice, record)
@@ -266,7 +272,10 @@ def _require_pushed(invoice_record: SyncRecord | None, what: str) -> None:
 # -- outcomes ---------------------------------------------------------------------------------
 
 
-def _write_success(record: SyncRecord, result, key: str) -> str:
+def _write_success(record: SyncRecord, result, key: str, sent: dict | None = None) -> str:
+    from host.sync.twoway.outbound import after_push
+
+    after_push(record, result, sent or {})
     record.external_id = result.external_id
     record.number = result.number
     record.deep_link = result.deep_link

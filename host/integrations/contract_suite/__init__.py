@@ -44,8 +44,9 @@ The host's fixtures (``app``, ``db``, ``org``, ``connection_factory`` ...) come 
 pytest plugin (:mod:`host.integrations.testing`). Themes, one module each: registration and
 settings (:mod:`.registration`), connection (:mod:`.connection`), outbound
 (:mod:`.outbound`), inbound (:mod:`.inbound`), typed errors (:mod:`.errors`), two-way sync
-(:mod:`.twoway`: records created in the ledger listed back, customers and items pushed; they
-skip unless your ``provider_state`` implements
+(:mod:`.twoway`: records created in the ledger listed back, customers and items pushed;
+:mod:`.twoway_host`: import, edits on each side, conflicts and echo through the host's engine;
+they skip unless your ``provider_state`` implements
 :data:`~host.integrations.provider_state.TWO_WAY_METHODS`).
 """
 
@@ -58,10 +59,12 @@ from host.integrations.contract_suite.inbound import InboundScenarios
 from host.integrations.contract_suite.outbound import OutboundScenarios
 from host.integrations.contract_suite.registration import RegistrationScenarios
 from host.integrations.contract_suite.twoway import TwoWayScenarios
+from host.integrations.contract_suite.twoway_host import TwoWayHostScenarios
 
 __all__ = ["OPTIONAL_HOOKS", "REQUIRED_HOOKS", "ProviderContractSuite"]
 
 
 class ProviderContractSuite(RegistrationScenarios, ConnectionScenarios, OutboundScenarios,
-                            InboundScenarios, ErrorScenarios, TwoWayScenarios):
+                            InboundScenarios, ErrorScenarios, TwoWayScenarios,
+                            TwoWayHostScenarios):
     """Subclass as ``Test<Provider>Contract``; every scenario here runs against your plugin."""

@@ -242,8 +242,8 @@ class TwoWayScenarios:
                   for oid in created}
         edited = created[1]
         provider_state.edit_record("customer", edited, {"email": "changed@two-way.test"})
-        changed = list_all(connected_connection, "customer", cursor=cursor,
-                           page_size=SMALL_PAGE)[0]
+        changed, _, after_changes = list_all(connected_connection, "customer", cursor=cursor,
+                                             page_size=SMALL_PAGE)
         mine = the_one(changed, edited, "the pass after an edit in the ledger")
         assert mine.billing_email == "changed@two-way.test", (
             f"after the edit the customer came back with email {mine.billing_email!r}")
@@ -257,6 +257,13 @@ class TwoWayScenarios:
                 f"the pass from the last page's cursor listed the unchanged customers "
                 f"{unchanged}, created {PAST_ANY_OVERLAP // 60} minutes before the listing: "
                 "the cursor must move past what the listing saw")
+            provider_state.advance_clock(PAST_ANY_OVERLAP)
+            again = {r.external_id for r in list_all(connected_connection, "customer",
+                                                     cursor=after_changes)[0]}
+            assert not again & set(created), (
+                f"the pass from the cursor the change pass returned ({after_changes!r}) listed "
+                f"{sorted(again & set(created))} again, changed {PAST_ANY_OVERLAP // 60} minutes "
+                "before: each pass's cursor must move past what it listed")
 
     def test_hook_list_records_lists_archived_and_voided_records_as_such(
             self, app, db, provider_key, connected_connection, sample_invoice, provider_state):

@@ -119,19 +119,19 @@ def _update(run: ImportRun, row, client: Client, record: InboundCustomer,
             notes.append("Inactive in the ledger (the client came from the host and stays "
                          "active).")
     changes = [c.as_dict() for c in resolution.changes] or None
-    if resolution.push_back:
-        notes.append("The host's values won and go back to the ledger with the next push.")
     message = " ".join(notes)
     if first:
         run.matched(row, client.id, record, resolution.fingerprint,
                     f"Linked to the client {client.name} ({how}). {message}".strip(), changes)
         run.map(CLIENT_KIND, client.id, row.external_id, record.name)
-    elif resolution.to_host or notes:
+    elif resolution.to_host or notes or resolution.changes:
         run.updated(row, record, resolution.fingerprint,
                     message or "Updated from the ledger.", changes)
     else:
         row.fingerprint = resolution.fingerprint
         run.unchanged(row, record)
+    if resolution.push_back:
+        row.log("conflict", run.push_back(row))
 
 
 def write_fields(run: ImportRun, client: Client, values: dict) -> list[str]:

@@ -26,39 +26,24 @@ transaction; a record that cannot be mapped changes nothing but its link):
 
 from __future__ import annotations
 
-import hashlib
-import json
-from decimal import Decimal
-
-import sqlalchemy as sa
-
 from host.contract.records import InboundInvoice
 from host.extensions import db
-from host.models import Client, Invoice, ServiceType, SyncLink, SyncRecord, TaxRate
+from host.models import Invoice, SyncLink, SyncRecord
 from host.models.mixins import utcnow
 from host.models.sync_record import new_idempotency_key
 from host.services import imported_invoices, validation
 from host.services.errors import DomainError
 from host.services.invoicing import void_invoice
-from host.services.totals import cents, line_amount, line_tax
+from host.services.totals import cents
 from host.sync.inbound import record_for_external, record_payments
 from host.sync.twoway import conflicts, filters
 from host.sync.twoway.importing import importing
+from host.sync.twoway.invoice_lines import (
+    RETRY_FIX, UNREADABLE_FIX, Waiting, host_lines, lines_digest, resolve_currency,
+    resolve_customer, resolve_lines)
 from host.sync.twoway.run import ImportRun, bounded
 
-CENT = Decimal("0.01")
-UNREADABLE_FIX = ("Correct the invoice in the ledger: its next change brings it in again. "
-                  "Or press Retry.")
-RETRY_FIX = "Fix it, then press Retry (or change the invoice in the ledger)."
 FIELDS = ("memo", "due_date", "reference")
-
-
-class Waiting(Exception):
-    """The invoice cannot be imported as it is: ``reason`` and ``fix`` say why."""
-
-    def __init__(self, reason: str, fix: str = RETRY_FIX) -> None:
-        super().__init__(reason)
-        self.reason, self.fix = reason, fix
 
 
 def apply_page(run: ImportRun, records) -> None:
@@ -103,131 +88,7 @@ def _org(run: ImportRun):
     return run.connection.business_unit.organization
 
 
-# -- resolving ---------------------------------------------------------------------------------
-
-
-def resolve_customer(run: ImportRun, record: InboundInvoice) -> Client:
-    link = run.link(str(record.customer_external_id)[:100], object="customer")
-    client = db.session.get(Client, link.host_id) if link is not None and \
-        link.status == "linked" and link.host_id else None
-    if client is None:
-        host_id = run.host_id_for("client", str(record.customer_external_id))
-        client = db.session.get(Client, host_id) if host_id else None
-    if client is None or client.organization_id != _org(run).id:
-        shown = bounded(record.customer_external_id, 100)[0]
-        raise Waiting(f"The customer {shown} has not been imported.",
-                      "Turn the customers' import on (What syncs), or link that customer to "
-                      "a host client on the reconciliation page, then press Retry.")
-    return client
-
-
-def resolve_currency(record: InboundInvoice) -> str:
-    code = bounded(record.currency, 10)[0].upper()
-    if not validation.is_known_currency(code):
-        raise Waiting(f"The currency {code or '(none)'!r} is not one the host knows.",
-                      "Correct the invoice's currency in the ledger; the next change brings "
-                      "it in again.")
-    return code
-
-
-def _tax_rate(run: ImportRun, line, cache: dict) -> TaxRate | None:
-    code = bounded(line.tax_code, 100)[0]
-    percent = line.tax_percent
-    if not code and not percent and not line.tax_amount:
-        return None
-    key = (code, percent)
-    if key in cache:
-        return cache[key]
-    rate = None
-    host_id = run.host_id_for(run.mapping_kind("tax_rate"), code)
-    if host_id:
-        rate = db.session.get(TaxRate, host_id)
-        if rate is not None and rate.organization_id != _org(run).id:
-            rate = None
-    if rate is None and percent is not None:
-        rates = list(db.session.scalars(sa.select(TaxRate).where(
-            TaxRate.organization_id == _org(run).id, TaxRate.active.is_(True))))
-        same = [r for r in rates if r.rate == percent]
-        if len(same) == 1:
-            rate = same[0]
-    if rate is None and not percent and not line.tax_amount:
-        rate = None  # a zero-rated code needs no host tax rate
-    elif rate is None:
-        raise Waiting(f"The tax code {code or '(none)'} ({percent if percent is not None else '?'}"
-                      " %) is not mapped to a host tax rate.",
-                      "Map it on the integration's Manage page (tax rates), or add a host tax "
-                      "rate with that percentage, then press Retry.")
-    cache[key] = rate
-    return rate
-
-
-def _service_type_id(run: ImportRun, item_external_id: str) -> int | None:
-    if not item_external_id:
-        return None
-    host_id = run.host_id_for(run.mapping_kind("service_type"), item_external_id)
-    if host_id is None:
-        link = run.link(str(item_external_id)[:100], object="item")
-        host_id = link.host_id if link is not None and link.status == "linked" else None
-    service_type = db.session.get(ServiceType, host_id) if host_id else None
-    return service_type.id if service_type is not None and \
-        service_type.organization_id == _org(run).id else None
-
-
-def resolve_lines(run: ImportRun, record: InboundInvoice) -> list[dict]:
-    """The host line mappings of ``record``'s lines, after checking that they add up."""
-    if not record.lines:
-        raise Waiting("The invoice has no lines.", UNREADABLE_FIX)
-    lines, cache = [], {}
-    host_tax = Decimal(0)
-    for n, line in enumerate(record.lines, start=1):
-        rate = _tax_rate(run, line, cache)
-        try:
-            amount = line_amount(line.quantity, line.unit_price)
-        except (TypeError, ArithmeticError):
-            raise Waiting(f"Line {n}: its quantity or price is not a number.") from None
-        if abs(amount - cents(line.amount)) > CENT:
-            raise Waiting(f"Line {n} does not add up: {line.quantity} x {line.unit_price} = "
-                          f"{amount}, the ledger says {line.amount}.")
-        tax = line_tax(amount, rate.rate if rate else None)
-        if line.tax_amount is not None and abs(tax - cents(line.tax_amount)) > CENT:
-            raise Waiting(f"Line {n}: the host computes a tax of {tax}, the ledger "
-                          f"{line.tax_amount}.")
-        host_tax += tax
-        lines.append({"description": bounded(line.description, 500)[0],
-                      "quantity": line.quantity, "unit_price": line.unit_price,
-                      "service_type_id": _service_type_id(run, line.item_external_id),
-                      "tax_rate_id": rate.id if rate else None,
-                      "service_date": line.service_date})
-    subtotal = sum((Decimal(line.amount) for line in record.lines), Decimal(0))
-    if cents(subtotal) != cents(record.subtotal):
-        raise Waiting(f"The lines add up to {cents(subtotal)}, the invoice's subtotal is "
-                      f"{record.subtotal}.")
-    if cents(record.subtotal + record.tax_total) != cents(record.total):
-        raise Waiting(f"Subtotal {record.subtotal} + tax {record.tax_total} is not the total "
-                      f"{record.total}.")
-    if abs(cents(host_tax) - cents(record.tax_total)) > CENT * len(record.lines):
-        raise Waiting(f"The host computes a tax of {cents(host_tax)}, the ledger "
-                      f"{record.tax_total}.")
-    return lines
-
-
 # -- fingerprints ------------------------------------------------------------------------------
-
-
-def lines_digest(lines: list[dict]) -> str:
-    """A short digest of host line mappings (what the ``lines`` fingerprint field holds)."""
-    canonical = [[conflicts.as_text(line.get(k)) for k in (
-        "description", "quantity", "unit_price", "service_type_id", "tax_rate_id")]
-        for line in lines]
-    canonical = [[c[0], str(Decimal(c[1] or 0).normalize()), str(Decimal(c[2] or 0).normalize()),
-                  c[3], c[4]] for c in canonical]
-    return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()[:16]
-
-
-def host_lines(invoice: Invoice) -> list[dict]:
-    return [{"description": line.description, "quantity": line.quantity,
-             "unit_price": line.unit_price, "service_type_id": line.service_type_id,
-             "tax_rate_id": line.tax_rate_id} for line in invoice.lines]
 
 
 def _provider_values(run: ImportRun, record: InboundInvoice, lines: list[dict]) -> dict:
@@ -346,20 +207,20 @@ def _follow(run: ImportRun, row: SyncLink, invoice: Invoice, pushed: SyncRecord,
         invoice.issue_date = record.issue_date
     if record.version:
         pushed.version = str(record.version)[:100]
-    if resolution.push_back:
-        notes.append("The host's values won; send the invoice again to update the ledger.")
     _payments(run, record, notes)
     changes = [c.as_dict() for c in resolution.changes] or None
     fingerprint = dict(resolution.fingerprint)
     if first:
         run.matched(row, invoice.id, record, fingerprint, " ".join(
             [f"Linked to the host invoice {invoice.number}.", *notes]), changes)
-    elif resolution.to_host or len(notes) > 0:
+    elif resolution.to_host or notes or resolution.changes:
         run.updated(row, record, fingerprint, " ".join(notes) or "Updated from the ledger.",
                     changes)
     else:
         row.fingerprint = fingerprint
         run.unchanged(row, record)
+    if resolution.push_back:
+        row.log("conflict", run.push_back(row))
 
 
 def _void(run: ImportRun, row: SyncLink, invoice: Invoice, record: InboundInvoice) -> None:
@@ -377,4 +238,4 @@ def _void(run: ImportRun, row: SyncLink, invoice: Invoice, record: InboundInvoic
                 f"{record.status.capitalize()} in the ledger: the host invoice was voided.")
 
 
-__all__ = ["Waiting", "apply_one", "apply_page", "lines_digest", "resolve_lines"]
+__all__ = ["apply_one", "apply_page"]

@@ -127,8 +127,6 @@ def _update(run: ImportRun, row, service_type: ServiceType, record: InboundItem,
             notes.append("Inactive in the ledger: the service type was made inactive.")
         elif service_type.active:
             notes.append("Inactive in the ledger (the service type stays active).")
-    if resolution.push_back:
-        notes.append("The host's values won and go back to the ledger with the next push.")
     changes = [c.as_dict() for c in resolution.changes] or None
     message = " ".join(notes)
     if first:
@@ -136,12 +134,14 @@ def _update(run: ImportRun, row, service_type: ServiceType, record: InboundItem,
                     f"Linked to the service type {service_type.name} ({how}). {message}"
                     .strip(), changes)
         run.map(_item_kind(run), service_type.id, row.external_id, record.name)
-    elif resolution.to_host or notes:
+    elif resolution.to_host or notes or resolution.changes:
         run.updated(row, record, resolution.fingerprint,
                     message or "Updated from the ledger.", changes)
     else:
         row.fingerprint = resolution.fingerprint
         run.unchanged(row, record)
+    if resolution.push_back:
+        row.log("conflict", run.push_back(row))
 
 
 def write_fields(run: ImportRun, service_type: ServiceType, values: dict) -> list[str]:

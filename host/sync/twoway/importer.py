@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from host.contract.errors import AuthError, PluginFailure, ProviderError
 from host.contract.records import SYNC_OBJECTS
@@ -64,7 +65,9 @@ PAUSED_MESSAGE = "Sync is paused; the import resumes when it runs again."
 
 def start(setting: SyncObjectSetting, *, restart: bool = False) -> None:
     """Start (or, with ``restart``, start over) the import of ``setting``'s object: status
-    ``running``, counts reset on restart, and the task enqueued after the commit. Commits."""
+    ``running``, and the task enqueued after the commit. ``restart`` ("Import again") lists
+    everything from the beginning with the counts reset; a pass still running is fenced out.
+    Commits."""
     setting.import_status = "running"
     setting.import_started_at = utcnow()
     setting.import_finished_at = None
@@ -72,6 +75,9 @@ def start(setting: SyncObjectSetting, *, restart: bool = False) -> None:
     if restart:
         setting.cursor = None
         setting.initial_done = False
+        # a pass still running loses its claim (its fence fails, it writes nothing more)
+        setting.lease_token = (setting.lease_token or 0) + 1
+        setting.locked_until = None
         for name in ("seen", "created", "matched", "updated", "skipped", "failed"):
             setattr(setting, name, 0)
     setting_id = setting.id
@@ -129,11 +135,11 @@ def stale_setting_ids(now=None) -> list[int]:
 # -- the pass (worker) -------------------------------------------------------------------------
 
 
-def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = None) -> str:
+def run_import(setting_id: int, attempt: int = 1) -> str:
     """The task: one pass over ``setting_id``'s object. Returns its outcome (``done``,
     ``waiting``, ``failed``, ``busy``: another pass holds it, ``off``, ``deferred``: waiting for
-    a prerequisite, ``discarded``: the lease was lost, ``stopped``: ``max_pages`` reached,
-    which only tests use to stop a pass the way a killed worker does)."""
+    a prerequisite, ``discarded``: the lease was lost, ``idle``: the direction was switched off
+    between two pages)."""
     config = current_app.config
     setting = db.session.get(SyncObjectSetting, setting_id)
     if setting is None or not setting.inbound:
@@ -158,10 +164,11 @@ def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = Non
         enqueue(setting_id, delay=PREREQUISITE_WAIT_SECONDS + 1, attempt=attempt)
         return "deferred"
     page_size = max(1, int(config.get("PSA_IMPORT_PAGE_SIZE", 100)))
-    pages = 0
     run = None
     while True:
         setting = db.session.get(SyncObjectSetting, setting_id)
+        if not setting.inbound:  # switched off meanwhile: stop here, the cursor kept
+            return _finish(setting_id, token, "idle", None)
         if setting.import_status != "running":
             setting.import_status = "running"
             setting.import_started_at = setting.import_started_at or utcnow()
@@ -210,16 +217,24 @@ def run_import(setting_id: int, attempt: int = 1, *, max_pages: int | None = Non
             return _finish(setting_id, token, "failed", f"A page could not be applied: "
                            f"{type(exc).__name__}: {exc}")
         setting.cursor = page.cursor
-        pages += 1
-        if not page.more:
+        last = not page.more
+        if last:
             setting.initial_done = True
             setting.import_status = "done"
             setting.import_finished_at = utcnow()
+        try:
             db.session.commit()
+        except (IntegrityError, OperationalError) as exc:
+            # another writer took the same rows (a client saved with the same name, SQLite's
+            # write lock): nothing of the page was written; it is applied again shortly
+            db.session.rollback()
+            log.info("import of setting %s collided with a concurrent write: %s", setting_id,
+                     exc.orig)
+            return _later(setting_id, token, attempt, "A concurrent change of the same "
+                          "records interrupted the import.")
+        if last:
             return "done"
-        db.session.commit()
-        if max_pages is not None and pages >= max_pages:
-            return "stopped"
+        attempt = 1  # a page went through: a later error starts its backoff afresh
 
 
 def _is_object(object: str, record) -> bool:
@@ -250,7 +265,7 @@ def _mark(setting_id: int, status: str, message: str) -> str:
 
 def _finish(setting_id: int, token: int, status: str, message: str | None,
             hold_seconds: float | None = None) -> str:
-    """Write the pass's end (``failed`` or ``waiting``) if the claim still holds the setting;
+    """Write the pass's end (``failed``, ``waiting``, ``idle``) if the claim still holds it;
     a waiting pass keeps the lease ``hold_seconds`` (its next attempt is scheduled)."""
     db.session.rollback()
     if hold_seconds:
@@ -277,10 +292,17 @@ def _provider_error(setting_id: int, token: int, error: ProviderError, attempt: 
     if not error.retryable or attempt >= int(config.get("SYNC_MAX_ATTEMPTS", 8)):
         suffix = f" Gave up after {attempt} attempts." if error.retryable else ""
         return _finish(setting_id, token, "failed", message + suffix)
+    return _later(setting_id, token, attempt, message, error.retry_after)
+
+
+def _later(setting_id: int, token: int, attempt: int, message: str,
+           retry_after: float | None = None) -> str:
+    """``waiting``: the pass is tried again after a backoff (at least ``retry_after``), the
+    setting leased until then."""
+    config = current_app.config
     delay = backoff.backoff_seconds(
         attempt, base=float(config.get("SYNC_BACKOFF_BASE_SECONDS", 30)),
-        maximum=float(config.get("SYNC_BACKOFF_MAX_SECONDS", 3600)),
-        retry_after=error.retry_after)
+        maximum=float(config.get("SYNC_BACKOFF_MAX_SECONDS", 3600)), retry_after=retry_after)
     status = _finish(setting_id, token, "waiting",
                      f"{message} Trying again in {round(delay)} s.", hold_seconds=delay)
     if status == "waiting":

@@ -37,11 +37,13 @@ def retry(link: SyncLink) -> str:
         pull(connection, link.object)
         return "pulled"
     record = payloads.from_payload(link.object, link.payload)
+    run = ImportRun(connection, setting)
+    db.session.commit()  # no write transaction open while the plugin declares its fields
+    run.declared()
     # the apply counts the record again: it no longer counts where it was
     setting.seen = max(0, setting.seen - 1)
     setting.failed = max(0, setting.failed - 1)
     link.log("retry", "Retry: applying the record again.")
-    run = ImportRun(connection, setting)
     APPLY[link.object](run, [record])
     db.session.commit()
     db.session.refresh(link)

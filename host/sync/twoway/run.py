@@ -17,6 +17,7 @@ Nothing here commits: the importer commits a page's records, cursor and counts t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,7 +82,10 @@ class ImportRun:
             if key in extra:
                 values[active.host_field] = extra[key]
             elif active.predefined and hasattr(record, active.host_field):
-                values[active.host_field] = getattr(record, active.host_field)
+                value = getattr(record, active.host_field)
+                if isinstance(value, Decimal) and not value.is_finite():
+                    value = str(value)  # NaN / Infinity: refused as text where it is written
+                values[active.host_field] = value
         return values
 
     # -- mappings ------------------------------------------------------------------------
@@ -203,6 +207,18 @@ class ImportRun:
         if message:
             row.log("updated", message, changes)
         self._count("updated")
+
+    def push_back(self, row: SyncLink) -> str:
+        """After a conflict the host won: queue the push of the host's values when the
+        object's direction also sends PSA -> provider (``host.sync.twoway.outbound``); returns
+        the note for the history."""
+        if not self.setting.outbound:
+            return ("The host's values were kept; they reach the ledger only if PSA -> "
+                    "provider is switched on.")
+        from host.sync.twoway.outbound import push_back
+
+        return ("The host's values were kept and go back to the ledger."
+                if push_back(row) is not None else "The host's values were kept.")
 
     def unchanged(self, row, record) -> None:
         row.provider_version = (record.version or None) and str(record.version)[:100]

@@ -255,3 +255,19 @@ def test_hook_test_connection_warns_about_revenue_recognition(qbo, qbo_connectio
     assert checks["Revenue recognition"].status == "warn"
     assert "service date" in checks["Revenue recognition"].fix
     assert checks["Closed books"].status == "pass"
+
+
+def test_hook_list_records_more_changes_than_cdc_answers_fall_back_to_queries(qbo,
+                                                                             qbo_connection,
+                                                                             hook):
+    conn = qbo_connection("us")
+    _, cursor = _all_pages(hook, conn, "customer", page_size=1000)
+    qbo.control("POST", "clock/advance", json={"seconds": 600})
+    made = qbo.control("POST", f"companies/{US_REALM}/entities/Customer", json=[
+        {"DisplayName": f"Changed {n:04d}"} for n in range(1001)]).json()["ids"]
+    first = hook(conn, "list_records", object="customer", cursor=cursor, page_size=400)
+    assert json.loads(first.cursor)["mode"] == "scan" and first.more  # CDC answered 1,000
+    changed, after = _all_pages(hook, conn, "customer", page_size=400, cursor=first.cursor)
+    seen = [r.external_id for r in (*first.records, *changed)]
+    assert set(made) <= set(seen) and len(seen) == len(set(seen))
+    assert json.loads(after)["mode"] == "cdc"

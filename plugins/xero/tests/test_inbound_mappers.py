@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from psa_xero.mappers import inbound
+from psa_xero.records import format_cursor, parse_cursor
 
 CONTACT_ID = "5b96e86b-418e-48e8-8949-308c14aec278"
 INVOICE_ID = "243216c5-369e-4056-ac67-05388f86dc81"
@@ -143,3 +144,15 @@ def test_an_overlong_name_or_a_sub_cent_amount_waits_with_its_reason():
     item = inbound.item({"ItemID": "x", "Code": "C", "Name": "N",
                          "SalesDetails": {"UnitPrice": "NaN"}})
     assert "not a usable amount" in item.problem
+
+
+@SETTINGS
+@given(st.text(max_size=200) | st.builds(lambda v: __import__("json").dumps(v), json_values))
+def test_any_cursor_reads_as_a_position_or_starts_over(cursor):
+    """A cursor the plugin did not write (edited, truncated, another version) is read as a
+    position it can continue from, or as "start the full listing again" -- never an error."""
+    state = parse_cursor(cursor)
+    assert state["page"] >= 1 and len(state["after"]) <= 64
+    again = parse_cursor(format_cursor(state["page"], state["since"], state["start"],
+                                       state["after"]))
+    assert again == state

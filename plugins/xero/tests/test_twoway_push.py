@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal as D
+
+import httpx
 
 from psa_xero.sandbox import UK_TENANT_ID
 from xero_testkit import client_data, invoice_data
@@ -53,3 +57,35 @@ def test_reference_comes_from_the_mapped_field_then_the_host_then_the_memo(
     mapped = replace(with_po, fields={"Reference": "  Contract 9  "})
     hook(connected_connection, "on_invoice_sent", invoice=mapped, idempotency_key="ref-3")
     assert _held(sandbox_api, with_po.number)["Reference"] == "Contract 9"
+
+
+def test_test_warns_about_lock_dates_off_then_passes_with_one(connected_connection, hook,
+                                                              xero_server):
+    result = hook(connected_connection, "test_connection", write_check=False)
+    lock = next(c for c in result.checks if c.name == "Lock dates")
+    assert lock.status == "warn" and "Closed-period locking is off" in lock.message
+    httpx.post(f"{xero_server.url}/_sandbox/lock-dates", json={
+        "tenant_id": UK_TENANT_ID, "PeriodLockDate": "2026-01-31"}).raise_for_status()
+    result = hook(connected_connection, "test_connection", write_check=False)
+    lock = next(c for c in result.checks if c.name == "Lock dates")
+    assert (lock.status, lock.message) == ("pass", "Xero locks the period lock date 2026-01-31.")
+
+
+def test_test_warns_when_xero_and_the_psa_number_invoices_alike(connected_connection, hook,
+                                                                provider_state):
+    def numbering():
+        result = hook(connected_connection, "test_connection", write_check=False)
+        return next(c for c in result.checks if c.name == "Invoice numbers")
+
+    customer = provider_state.create_record("customer", {"name": "Numbered Ltd"})
+    provider_state.create_record("invoice", {
+        "customer_id": customer, "issue_date": date(2026, 3, 2), "due_date": date(2026, 4, 1),
+        "lines": [{"description": "x", "quantity": D("1"), "unit_price": D("5"),
+                   "taxed": False}]})  # Xero numbers it INV-0001
+    hook(connected_connection, "on_invoice_sent", invoice=invoice_data(number="PSA-0900"),
+         idempotency_key="num-1")
+    assert numbering().status == "pass"
+    hook(connected_connection, "on_invoice_sent", invoice=invoice_data(number="INV-0907"),
+         idempotency_key="num-2")
+    check = numbering()
+    assert check.status == "warn" and "'INV-0907'" in check.message and "prefix" in check.fix

@@ -175,6 +175,7 @@ def test_push_record_creates_then_updates_a_contact_without_blanking(connected_c
     held = provider_state.held_record("customer", first.external_id)
     assert (held["name"], held["email"], held["tax_number"]) == (
         "Lumen Labs", "ap@lumen.example", "GB999")
+    assert "shortcode=!uK7dA&redirecturl=/Contacts/View/" + first.external_id in first.deep_link
     switched_off = ClientData(id=501, name="Lumen Labs Ltd", billing_email="",
                               fields={"TaxNumber": "GB111"})
     second = hook(connected_connection, "push_record", object="customer", record=switched_off,

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from synchelpers import records
+
 from host.contract.records import InboundCustomer
 from host.models import Client, SyncLink
 from host.models.sync_link import SyncLinkEvent
@@ -24,8 +26,8 @@ def _link(db, external_id):
 def test_a_new_customer_is_created_and_linked_for_pushes(db, org, connection, inbound_run):
     run = inbound_run("customer", fields={"extra": [{"key": "tax_id",
                                                      "host_field": "tax_number"}]})
-    apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="ap@initech.test",
-                                                     extra={"tax_id": "GB123"})])
+    apply_customers.apply_page(run, [InboundCustomer(
+        "C1", "Initech", billing_email="ap@initech.test", extra={"tax_id": "GB123"})])
     db.session.commit()
     client = _clients(db, org)["Initech"]
     assert (client.billing_email, client.tax_number) == ("ap@initech.test", "GB123")
@@ -57,7 +59,7 @@ def test_matched_by_billing_email_then_name(db, org, connection, inbound_run):
     assert _link(db, "C1").host_id == clients["Globex"].id
     assert _link(db, "C2").host_id == clients["Hooli"].id
     assert (run.setting.matched, run.setting.created) == (2, 0)
-    assert "billing email" in _link(db, "C1").events[-1].message
+    assert "billing email" in _link(db, "C1").events[0].message
 
 
 def test_several_matches_wait_as_ambiguous_with_the_names(db, org, connection, inbound_run):
@@ -87,8 +89,18 @@ def test_an_edit_in_the_ledger_updates_the_client_and_a_conflict_follows_the_pol
     apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="c@i.test")])
     db.session.commit()
     assert client.billing_email == "host@i.test"
-    (change,) = _link(db, "C1").events[-1].changes
+    link = _link(db, "C1")
+    (change,) = [e for e in link.events if e.changes][-1].changes
     assert change["kept"] == "host" and change["provider"] == "c@i.test"
+    assert "only if PSA -> provider is switched on" in link.events[-1].message
+    assert records("client") == []
+    run.setting.direction = "both"  # now the host's value goes back to the ledger
+    client.billing_email = "host2@i.test"
+    db.session.commit()
+    apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="e@i.test")])
+    db.session.commit()
+    assert client.billing_email == "host2@i.test"
+    assert [r.status for r in records("client")] == ["pending"]
     run.setting.conflict = "provider"
     apply_customers.apply_page(run, [InboundCustomer("C1", "Initech", billing_email="d@i.test")])
     db.session.commit()

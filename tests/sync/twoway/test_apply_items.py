@@ -2,8 +2,11 @@
 
 from decimal import Decimal
 
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from host.contract.records import InboundItem
 from host.models import GLAccount, ServiceType, SyncLink
+from host.models.sync_link import SyncLinkEvent
 from host.models.external_ref import ConnectionMapping
 from host.sync.twoway import apply_items
 
@@ -79,3 +82,25 @@ def test_a_nameless_product_waits_and_a_price_edit_follows(db, org, connection, 
     (change,) = _link(db, "P2").events[-1].changes
     assert (change["field"], change["host"], change["provider"]) == ("unit_price", "10.00",
                                                                     "12.00")
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=400), sku=st.text(max_size=200),
+       price=st.one_of(st.none(), st.decimals(allow_nan=True, allow_infinity=True)))
+def test_hostile_products_never_break_the_import(db, org, connection, inbound_run, name, sku,
+                                                 price):
+    run = inbound_run("item", filters={"include_without_sku": True})
+    apply_items.apply_page(run, [InboundItem("H1", name, sku=sku, unit_price=price)])
+    db.session.commit()
+    link = _link(db, "H1")
+    assert link.status in ("linked", "waiting")
+    if link.status == "linked":
+        service_type = db.session.get(ServiceType, link.host_id)
+        assert 0 < len(service_type.name) <= 200 and len(service_type.sku) <= 100
+        assert service_type.unit_price is None or service_type.unit_price.is_finite()
+    db.session.execute(db.delete(SyncLinkEvent))
+    db.session.execute(db.delete(SyncLink))
+    db.session.execute(db.delete(ConnectionMapping))
+    db.session.execute(db.delete(ServiceType))
+    db.session.commit()

@@ -191,3 +191,96 @@ def test_invoices_wait_for_the_customers_first_import_then_come_in_whole(
     assert invoice.lines[0].service_type.name == "Audit"
     assert [r.status for r in records("invoice")] == ["synced"]
     assert _names(db, ServiceType) == ["Audit"]
+
+
+def test_a_provider_that_stays_down_is_retried_with_backoff_then_fails(app, db, connection,
+                                                                       fake_ledger):
+    _customers(fake_ledger, 1)
+    setting = _switch_in(db, connection, "customer")
+    app.config["SYNC_MAX_ATTEMPTS"] = 2
+    fake_ledger.fail_next_read(times=5)
+    importer.start(setting)
+    drain(app)
+    setting = _fresh(db, setting)
+    assert setting.import_status == "waiting" and "Trying again" in setting.import_error
+    setting.locked_until = None  # the backoff is over
+    db.session.commit()
+    assert importer.run_import(setting.id, attempt=2) == "failed"
+    setting = _fresh(db, setting)
+    assert "Gave up after 2 attempts" in setting.import_error and _names(db, Client) == []
+
+
+def test_the_reconcile_schedule_and_invoice_webhooks_pull_inbound_objects(
+        app, client, db, connection, fake_ledger):
+    from host.sync.sweeper import reconcile_connection
+
+    (cid,) = _customers(fake_ledger, 1)
+    for object in ("customer", "invoice"):
+        setting = _switch_in(db, connection, object)
+        importer.start(setting)
+    drain(app)
+    assert len(_names(db, Client)) == 1
+    _customers(fake_ledger, 1, start=3)
+    reconcile_connection(connection.id)
+    drain(app)
+    assert len(_names(db, Client)) == 2
+    inv = fake_ledger.create_record("invoice", {
+        "customer": cid, "issue_date": "2026-11-01",
+        "lines": [{"description": "Audit", "quantity": "1", "unit_price": "40"}]})
+    body, headers = fake_ledger.change_webhook("invoice", [inv], operation="Create")
+    assert client.post("/webhooks/fakeprovider", data=body, headers=headers).status_code == 200
+    drain(app)
+    db.session.expire_all()
+    (invoice,) = db.session.scalars(db.select(Invoice)).all()
+    assert (invoice.number, invoice.total) == (f"INV-{inv}", Decimal("40.00"))
+
+
+def test_switched_off_between_two_pages_the_import_stops_there(app, db, connection, fake_ledger,
+                                                                monkeypatch):
+    _customers(fake_ledger, 5)
+    setting = _switch_in(db, connection, "customer")
+    apply_page = importer.APPLY["customer"]
+
+    def admin_switches_off(run, page):
+        apply_page(run, page)
+        run.setting.direction = "out"  # saved with the page, as a concurrent save would be
+
+    monkeypatch.setitem(importer.APPLY, "customer", admin_switches_off)
+    importer.start(setting)
+    drain(app)
+    setting = _fresh(db, setting)
+    assert (setting.import_status, setting.seen, setting.locked_until) == ("idle", 2, None)
+    assert setting.cursor.startswith("list:") and len(_names(db, Client)) == 2
+
+
+def test_import_again_fences_out_a_pass_still_running_and_lists_from_the_beginning(
+        app, db, connection, fake_ledger, monkeypatch):
+    from host.integrations import dispatch
+    from host.models import SyncObjectSetting
+
+    _customers(fake_ledger, 5)
+    setting = _switch_in(db, connection, "customer")
+    setting_id = setting.id
+    call_owner = dispatch.call_owner
+    calls = []
+
+    def admin_presses_import_again_during_the_second_page(connection, hook, **kw):
+        calls.append(hook)
+        if calls.count("list_records") == 2:
+            with app.app_context():  # the admin's own request: another session
+                from host.extensions import db as request_db
+
+                importer.start(request_db.session.get(SyncObjectSetting, setting_id),
+                               restart=True)
+        return call_owner(connection, hook, **kw)
+
+    monkeypatch.setattr(dispatch, "call_owner", admin_presses_import_again_during_the_second_page)
+    importer.start(setting)
+    assert importer.run_import(setting_id) == "discarded"  # its second page is not written
+    setting = _fresh(db, setting)
+    assert (setting.cursor, setting.seen) == (None, 0)
+    drain(app)
+    setting = _fresh(db, setting)
+    # the first page's two customers are linked already: listed again, nothing duplicated
+    assert (setting.import_status, setting.seen, setting.created) == ("done", 5, 3)
+    assert len(_names(db, Client)) == 5

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from hookspecs import RecordPage, ValidationError
@@ -38,25 +38,19 @@ from hookspecs import RecordPage, ValidationError
 from . import changes
 from . import company as company_mod
 from .api import PAGE_SIZE, QboClient, quote
+from .changes import CDC_CAP, CDC_LOOKBACK, OVERLAP
+from .changes import format_time as _fmt
+from .items import SELLABLE
 from .mappers import inbound
 from .taxes import code_rates
 
 log = logging.getLogger(__name__)
 
 ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice"}
-#: Items that are listed (what can go on an invoice line).
-SELLABLE = {"Service", "NonInventory", "Inventory", "Group", "Bundle"}
-CDC_CAP = 1000
-CDC_LOOKBACK = timedelta(days=29, hours=12)
-OVERLAP = timedelta(minutes=1)
 
 
 def _now_of(qbo: QboClient) -> datetime:
     return inbound.moment(qbo.last_time) or datetime.now(timezone.utc)
-
-
-def _fmt(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _read_cursor(cursor: str | None) -> dict:

@@ -108,3 +108,15 @@ def test_custom_fields_through_the_api(qbo):
     cleared = qbo.post("invoice", {"Id": inv["Id"], "SyncToken": inv["SyncToken"], "sparse": True,
                                    "CustomField": [{"DefinitionId": "1", "StringValue": ""}]})
     assert cleared.json()["Invoice"]["CustomField"] == []
+
+
+def test_bulk_create_through_the_control_api_is_an_api_write(qbo):
+    r = qbo.http.post(f"/_sandbox/companies/{qbo.realm}/entities/Item", json=[
+        {"Name": f"Bulk {n}", "Sku": f"B-{n}", "Type": "Service",
+         "IncomeAccountRef": {"value": "2"}} for n in range(3)])
+    assert r.status_code == 200, r.text
+    ids = r.json()["ids"]
+    rows = qbo.rows("SELECT *, Sku FROM Item WHERE Name LIKE 'Bulk%'")
+    assert sorted(row["Id"] for row in rows) == sorted(ids)
+    bad = qbo.http.post(f"/_sandbox/companies/{qbo.realm}/entities/Item", json=[{"Name": "x"}])
+    assert bad.status_code == 400  # Type is required, as through the API

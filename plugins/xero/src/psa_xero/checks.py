@@ -9,12 +9,24 @@ bank account. A failure shows Xero's own words and a fix; only refused credentia
 host then offers Reconnect). A PSA tax rate that is not mapped while Xero has several sales
 rates of its percentage is a warning.
 
+Two-way sync adds two warnings (issue 12, seed 003): **lock dates** -- no period or end of
+year lock date means closed-period locking is off, so invoices of months already reported can
+still be edited or voided in Xero, and such edits now reach the PSA; **invoice numbers** --
+Xero numbers invoices created in Xero from its Invoice settings ("Invoice prefix" and "Next
+number"), which the API cannot read. So the check reads the latest sales invoices
+(``summaryOnly``, one page) and compares the prefixes of the numbers Xero gave its own
+invoices with those of the invoices the PSA pushed: the same prefix (``INV-`` on both sides)
+means an invoice created in Xero and imported into the PSA can take a number the PSA will use,
+or the other way round. We chose this over a setting the admin types because it checks what
+the books really hold.
+
 The optional write check creates a DRAFT invoice for an existing contact and deletes it again
 (a deleted draft frees its number), also when something fails half-way.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -22,7 +34,7 @@ from decimal import Decimal
 from hookspecs import AuthError, Check, ProviderError, TestResult
 
 from . import lookups
-from .api import XeroClient, idempotency_key
+from .api import XeroClient, idempotency_key, parse_xero_date
 
 FIX_SETTINGS = "Choose another value in the Xero settings above and press Test again."
 
@@ -54,6 +66,8 @@ def test_connection(connection, write_check: bool) -> TestResult:
     checks.extend(_ambiguous_tax_rates(connection, xero))
     checks.append(_tracking_check(connection, xero))
     checks.append(_bank_check(connection, xero))
+    checks.append(_lock_dates(org))
+    checks.append(_numbering(connection, xero))
     if write_check:
         checks.append(_write_check(connection, xero))
     else:
@@ -257,3 +271,66 @@ def _delete_draft(xero: XeroClient, created: dict) -> str:
     except ProviderError as exc:
         return exc.message
     return ""
+
+
+def _lock_dates(org: dict) -> Check:
+    name = "Lock dates"
+    dates = [(label, str(parse_xero_date(org.get(field)) or org.get(field))) for field, label in (
+        ("PeriodLockDate", "period lock date"), ("EndOfYearLockDate", "end of year lock date"))
+        if org.get(field)]
+    if not dates:
+        return Check(name, "warn",
+                     "Closed-period locking is off in Xero (no lock dates): invoices of months "
+                     "already reported can still be edited or voided there, and with two-way "
+                     "sync such edits reach the PSA too.",
+                     fix="Set a lock date in Xero (Settings > Advanced > Financial settings > "
+                         "Lock dates) once a period is reported.")
+    return Check(name, "pass", "Xero locks " + " and ".join(
+        f"the {label} {day}" for label, day in dates) + ".")
+
+
+_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def number_prefix(number: str) -> str | None:
+    """``"INV-"`` of ``"INV-0042"``; None for a number that does not end in digits."""
+    match = _NUMBER.match(str(number or "").strip())
+    return match.group(1).casefold() if match else None
+
+
+def _numbering(connection, xero: XeroClient) -> Check:
+    name = "Invoice numbers"
+    try:
+        data = xero.get("Invoices", params={
+            "where": 'Type=="ACCREC"', "order": "Date DESC", "page": 1, "pageSize": 100,
+            "summaryOnly": "true"}, action="reading the latest invoices")
+    except AuthError:
+        raise
+    except ProviderError as exc:
+        return Check(name, "warn", f"Could not read the latest invoices: {exc.message}",
+                     fix="Press Test again later.")
+    xero_own: dict[str, str] = {}
+    pushed: dict[str, str] = {}
+    for doc in (data or {}).get("Invoices") or []:
+        number = str(doc.get("InvoiceNumber") or "")
+        prefix = number_prefix(number)
+        if prefix is None:
+            continue
+        ours = connection.refs.host_id_for("invoice", str(doc.get("InvoiceID") or "")) \
+            is not None
+        (pushed if ours else xero_own).setdefault(prefix, number)
+    shared = sorted(set(xero_own) & set(pushed))
+    if shared:
+        prefix = shared[0]
+        return Check(name, "warn",
+                     f"Xero numbers the invoices created there like {xero_own[prefix]!r} and "
+                     f"the PSA's invoices go to Xero numbered like {pushed[prefix]!r}: with "
+                     "invoices syncing both ways, an invoice created in Xero can take a number "
+                     "the PSA uses too, and Xero refuses the second one.",
+                     fix="In Xero, give its own invoices a prefix of their own (Invoice "
+                         "settings > Invoice prefix, e.g. 'XR-'), or number the PSA's invoices "
+                         "differently.")
+    seen = ", ".join(repr(p or "(none)") for p in sorted(xero_own)) or "none yet"
+    return Check(name, "pass",
+                 f"Invoices created in Xero use prefix(es) {seen}, none shared with the "
+                 "invoices the PSA pushed.")

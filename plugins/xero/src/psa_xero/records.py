@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from hookspecs import RecordPage
+from hookspecs import ProviderDown, RecordPage
 
 from .api import XeroClient, parse_xero_datetime
 from .mappers import inbound
@@ -113,6 +113,9 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
         action=f"listing the {collection.lower()} in Xero")
     if data is None:  # 304 Not Modified: nothing changed since the watermark
         return RecordPage(records=(), cursor=format_cursor(1, state["since"], None), more=False)
+    if not isinstance(data, dict):
+        raise ProviderDown(f"Xero answered the {collection.lower()} listing with something "
+                           "that is not a listing.", detail=str(data)[:300])
     start = state["start"] or parse_xero_datetime(data.get("DateTimeUTC")) \
         or datetime.now(timezone.utc)
     rows = data.get(collection) if isinstance(data.get(collection), list) else []

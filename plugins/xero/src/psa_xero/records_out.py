@@ -27,8 +27,8 @@ from hookspecs import MappingError, SyncResult
 from . import contacts, lookups
 from .api import XeroClient, body_key
 from .fields import TAX_NUMBER
-from .mappers.contact import split_person_name
-from .push import app_base, version_of
+from .mappers.contact import contact_number, split_person_name
+from .push import app_base, short_code, version_of
 
 ITEM_REF = "item_id"  # host service type id -> Xero ItemID (written here)
 CODE_MAX, ITEM_NAME_MAX = 30, 50
@@ -46,8 +46,13 @@ def push_record(connection, object: str, record, idempotency_key: str) -> SyncRe
 # -- contacts -----------------------------------------------------------------------------------
 
 
-def contact_link(connection, contact_id: str) -> str:
-    return f"{app_base(connection)}/Contacts/View/{contact_id}"
+def deep_link(connection, xero: XeroClient, target: str) -> str:
+    """Xero's documented deep link: switch to the organisation, then open ``target``."""
+    code = short_code(connection, xero)
+    base = app_base(connection)
+    if not code:
+        return f"{base}{target}"
+    return f"{base}/organisationlogin/default.aspx?shortcode={code}&redirecturl={target}"
 
 
 def contact_changes(client, held: dict) -> dict:
@@ -73,8 +78,11 @@ def push_contact(connection, client, key: str) -> SyncResult:
     resolved = contacts.resolve(connection, xero, client)
     held = xero.contact(resolved.contact_id) or {}
     changes = contact_changes(client, held)
-    if resolved.note and "Name" in changes:
-        changes.pop("Name")  # created under another name because the client's was taken
+    if "Name" in changes and (resolved.note or f"({contact_number(client)})" in
+                              str(held.get("Name") or "")):
+        # the contact carries the fallback name because the client's is taken in Xero by
+        # another contact: renaming it would be refused on every push
+        changes.pop("Name")
     if changes:
         body = {"Contacts": [{"ContactID": resolved.contact_id, **changes}]}
         held = xero.post(f"Contacts/{resolved.contact_id}", "Contacts", body,
@@ -82,15 +90,12 @@ def push_contact(connection, client, key: str) -> SyncResult:
                          action=f"updating the Xero contact of client {client.name!r}")
     return SyncResult(external_id=resolved.contact_id,
                       version=version_of(held) if held else None,
-                      deep_link=contact_link(connection, resolved.contact_id),
+                      deep_link=deep_link(connection, xero,
+                                          f"/Contacts/View/{resolved.contact_id}"),
                       note=resolved.note or None)
 
 
 # -- items ------------------------------------------------------------------------------------
-
-
-def item_link(connection, item_id: str) -> str:
-    return f"{app_base(connection)}/Accounts/Inventory/{item_id}"
 
 
 def _find_item(connection, xero: XeroClient, service) -> dict | None:
@@ -159,4 +164,5 @@ def push_item(connection, service, key: str) -> SyncResult:
     item_id = str(saved["ItemID"])
     connection.refs.remember(ITEM_REF, service.id, item_id)
     return SyncResult(external_id=item_id, number=str(saved.get("Code") or "") or None,
-                      version=version_of(saved), deep_link=item_link(connection, item_id))
+                      version=version_of(saved),
+                      deep_link=deep_link(connection, xero, f"/Accounts/Inventory/{item_id}"))

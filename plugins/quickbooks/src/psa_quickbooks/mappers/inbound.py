@@ -24,12 +24,14 @@ limits (a name 500, a description 4000, a memo 1000, a document number 21), amou
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
 from hookspecs import (InboundCustomer, InboundInvoice, InboundItem, InboundLine,
                        PaymentRecord)
+
+from ..changes import parse_time as moment  # QuickBooks date-times, in UTC
 
 CENT = Decimal("0.01")
 #: Amounts beyond this (15 digits, QuickBooks' own limit) are not amounts.
@@ -76,22 +78,6 @@ def decimal(value: Any, what: str, *, default: Decimal | None = None) -> Decimal
 
 def money(value: Any, what: str, default: Decimal | None = None) -> Decimal:
     return decimal(value, what, default=default).quantize(CENT)
-
-
-def moment(value: Any) -> datetime | None:
-    """A QuickBooks date-time in UTC (naive ones are Pacific, QuickBooks' zone), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    raw = value.strip()
-    if raw[-1:] in ("Z", "z"):
-        raw = raw[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone(timedelta(hours=-8)))
-    return parsed.astimezone(timezone.utc)
 
 
 def day(value: Any, what: str, *, required: bool = False) -> date | None:

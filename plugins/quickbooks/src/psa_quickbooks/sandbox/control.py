@@ -9,6 +9,10 @@ POST     /_sandbox/companies/<realm>/preferences        deep-merge into Preferen
 GET      /_sandbox/companies                            realm ids and names
 GET      /_sandbox/companies/<realm>/entities/<Type>    every stored entity of a type (incl. inactive)
 GET      /_sandbox/companies/<realm>/entities/<Type>/<Id>  one entity as stored
+POST     /_sandbox/companies/<realm>/entities/<Type>    ``[{...}, ...]``: create each as the API
+                                                        would (validation, ids, CDC, webhooks),
+                                                        unthrottled; the created ``Id`` list (bulk
+                                                        test data: imports, benchmarks)
 GET/POST /_sandbox/settings                             throttles and token rules at run time
 POST     /_sandbox/webhooks/apps                        ``{"client_id", "url", "verifier_token",
                                                         "format": "legacy"|"cloudevents"}``
@@ -173,6 +177,25 @@ class QboSandbox(ProviderSandbox):
             if entity not in ENTITY_RESOURCES:
                 raise KeyError(entity)
             return jsonify({entity: [public(o) for o in company.all(entity)]})
+
+        @bp.post("/companies/<realm>/entities/<entity>")
+        def create_entities(realm, entity):
+            from .entities import Operations
+
+            company = company_or_404(realm)
+            bodies = request.get_json(silent=True)
+            if entity not in ENTITY_RESOURCES or not isinstance(bodies, list):
+                raise ValueError("a JSON list of entity bodies is required")
+            ops = Operations(company, sandbox.clock.now())
+            try:
+                with sandbox.state.lock:
+                    ids = [ops.save(entity, body)["Id"] for body in bodies]
+            except faults.QboFault as fault:  # the ones before it are kept, as in a batch
+                raise ValueError(f"{fault.code} {fault.message}: {fault.detail}") from None
+            finally:
+                sandbox.persist(company)
+                sandbox.emit(realm, ops.events)
+            return jsonify(ids=ids)
 
         @bp.get("/companies/<realm>/entities/<entity>/<ident>")
         def get_entity(realm, entity, ident):
