@@ -12,7 +12,9 @@ so the incremental passes start from when the listing began.
 one call answering up to 1,000 objects, handed out ``page_size`` at a time in the order of
 their last change (the cursor remembers the last one handed out and the answer's ``time``, so
 the next page asks again and continues after it; a record changed again meanwhile comes in the
-next pass). A full answer (1,000: more may have changed) falls back to a query on
+next pass). The cursor also remembers the versions (``SyncToken`` and ``LastUpdatedTime``) a
+pass listed within that minute, and the next pass, which re-reads the minute, leaves them out:
+each version is listed once. A full answer (1,000: more may have changed) falls back to a query on
 ``MetaData.LastUpdatedTime`` paged like the initial listing (deletions are only in CDC, so a
 record deleted in that window is seen by the next listing only). A watermark older than CDC's
 30 days (a connection paused for weeks) restarts a full listing, and says so in the log.
@@ -47,6 +49,9 @@ from .taxes import code_rates
 log = logging.getLogger(__name__)
 
 ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice"}
+#: Versions a cursor remembers at most (beyond, a record may be listed twice; the host applies
+#: it once).
+SEEN_MAX = 2000
 
 
 def _now_of(qbo: QboClient) -> datetime:
@@ -127,27 +132,50 @@ def _listing(qbo: QboClient, entity: str, state: dict, size: int):
         extra = f"MetaData.LastUpdatedTime >= {quote(state['since'])}"
     rows = _query_page(qbo, entity, pos, size, extra)
     started = state.get("started") or _fmt(_now_of(qbo) - OVERLAP)
+    seen = _recent(rows, _fmt(inbound.moment(started) - OVERLAP), state.get("seen"))
     if len(rows) == size:
-        return rows, dict(state, pos=pos + size, started=started), True
-    return rows, {"mode": "cdc", "since": started}, False
+        return rows, dict(state, pos=pos + size, started=started, seen=seen), True
+    return rows, {"mode": "cdc", "since": started, "seen": seen}, False
 
 
 def _changes(qbo: QboClient, entity: str, state: dict, since: datetime, size: int):
-    """One page of what changed since ``since`` (change data capture)."""
+    """One page of what changed since ``since`` (change data capture), leaving out the
+    versions the previous pass listed in the overlap (``seen``)."""
     found, answered = qbo.cdc([entity], _fmt(since - OVERLAP))
     until = state.get("until") or _fmt(inbound.moment(answered) or _now_of(qbo))
     rows = [r for r in found.get(entity) or [] if isinstance(r, dict)]
     if len(rows) >= CDC_CAP:  # capped: more changed than one answer holds
         return _listing(qbo, entity, {"mode": "scan", "pos": 1, "since": _fmt(since - OVERLAP),
                                       "started": until}, size)
+    rows = [r for r in rows if _updated_key(r)[0] <= until]
     rows.sort(key=_updated_key)
+    seen = state.get("seen") or {}
     after = tuple(state.get("after") or ("", ""))
-    rows = [r for r in rows if _updated_key(r) > after and _updated_key(r)[0] <= until]
-    page, rest = rows[:size], rows[size:]
+    fresh = [r for r in rows if _updated_key(r) > after
+             and seen.get(_updated_key(r)[1]) != _version(r)]
+    page, rest = fresh[:size], fresh[size:]
     if rest:
-        return page, {"mode": "cdc", "since": _fmt(since), "until": until,
+        return page, {"mode": "cdc", "since": _fmt(since), "until": until, "seen": seen,
                       "after": list(_updated_key(page[-1]))}, True
-    return page, {"mode": "cdc", "since": until}, False
+    overlap = _fmt(inbound.moment(until) - OVERLAP)
+    return page, {"mode": "cdc", "since": until, "seen": _recent(rows, overlap)}, False
+
+
+def _version(row: dict) -> str:
+    """One version of a record: its SyncToken (a deleted stub's status) and last change."""
+    meta = row.get("MetaData") if isinstance(row.get("MetaData"), dict) else {}
+    return f"{row.get('SyncToken') or row.get('status') or ''}:{meta.get('LastUpdatedTime') or ''}"
+
+
+def _recent(rows: list[dict], floor: str, seen: dict | None = None) -> dict:
+    """``seen`` plus {Id: version} of the rows changed at or after ``floor``: the next pass
+    re-reads that overlap and leaves these versions out (at most :data:`SEEN_MAX`)."""
+    out = dict(seen or {})
+    for row in rows:
+        changed, ident = _updated_key(row)
+        if changed and changed >= floor and ident and len(out) < SEEN_MAX:
+            out[ident] = _version(row)
+    return out
 
 
 def _page(connection, qbo: QboClient, object: str, rows: list[dict], state: dict,

@@ -11,7 +11,8 @@ Manage page's "What syncs" section does it (the object's setting, then
 * 500 customers and 200 products imported with the worker killed in the middle: resumed after
   the last page applied, no duplicates;
 * a customer edited on both sides: "Use QuickBooks data" takes the ledger's name, "Use PSA
-  data" keeps the host's and the link's history says what was overwritten.
+  data" keeps the host's and sends it back to QuickBooks; the link's history says what was
+  overwritten.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pytest
 
 from host.integrations.e2e import poll_for
 from psa_quickbooks.sandbox import US_REALM
-from qbo_e2ekit import Books, connect, disconnect, running_world
+from qbo_e2ekit import Books, connect, disconnect, entity, running_world
 
 pytestmark = pytest.mark.e2e
 
@@ -280,3 +281,6 @@ def test_a_customer_changed_on_both_sides_is_resolved_by_the_policy(world, tenan
     assert clients(world, tenant).count(kept) == 1
     changes = [c for _, _, cs in row["history"] if cs for c in cs]
     assert any(c["field"] == "name" for c in changes), changes
+    # both sides end with the winner's name: "Use PSA data" sends the host's back to QuickBooks
+    waiting_for(world, tenant, lambda: entity(world, "Customer", "1")["DisplayName"],
+                lambda name: name == kept, f"QuickBooks' customer named {kept!r}")
