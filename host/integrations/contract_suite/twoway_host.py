@@ -6,7 +6,8 @@ Where :mod:`.twoway` checks your hooks one by one, these run what the host runs 
 at both sides, the way an admin and an accountant would:
 
 * **import**: customers created in the ledger become one host client each; importing again
-  from the beginning makes no duplicates;
+  from the beginning makes no duplicates; an invoice created in the ledger becomes a host
+  invoice of the right client, lines and tax, and shows paid once it is paid in the ledger;
 * **edit on each side**: an email changed in the ledger reaches the host client on the next
   pass; an email changed in the host reaches the ledger's customer on the next push;
 * **conflict, both ways**: the email changed on both sides since the last sync -- with "Use
@@ -22,7 +23,16 @@ They skip unless your provider state implements ``TWO_WAY_METHODS`` and your plu
 
 from __future__ import annotations
 
-from host.integrations.contract_suite.twoway import two_way, unique
+from datetime import timedelta
+from decimal import Decimal
+
+from host.integrations.contract_suite.readback import money
+from host.integrations.contract_suite.twoway import (
+    sample_tax_rate,
+    tax_codes_for,
+    two_way,
+    unique,
+)
 
 HOOKS = ("list_records", "push_record")
 
@@ -101,6 +111,27 @@ def _save_client(db, client, **values) -> None:
     db.session.flush()
     events.client_saved.send(client, created=False)
     db.session.commit()
+
+
+def _host_tax_rate(app, db, provider_key, connection, sample_invoice):
+    """The sample invoice's tax rate as the organization's only rate of that percentage,
+    mapped to the provider's code when the connection maps the sample rate."""
+    from host.models import BusinessUnit, ConnectionMapping, TaxRate
+    from host.integrations.registry import get_registry
+
+    rate = sample_tax_rate(sample_invoice)
+    unit = db.session.get(BusinessUnit, connection.business_unit_id)
+    host_rate = TaxRate(organization_id=unit.organization_id, name=rate.name, rate=rate.rate)
+    db.session.add(host_rate)
+    db.session.flush()
+    kinds = [k.key for k in get_registry(app)[provider_key].mapping_kinds
+             if k.host_entity == "tax_rate"]
+    for code in tax_codes_for(app, provider_key, connection, rate):
+        for kind in kinds:
+            db.session.add(ConnectionMapping(connection_id=connection.id, kind=kind,
+                                             host_id=str(host_rate.id), external_id=code))
+    db.session.commit()
+    return host_rate
 
 
 def _overwritten(link, field: str) -> list:
@@ -236,3 +267,52 @@ class TwoWayHostScenarios:
         queued = list(db.session.scalars(db.select(SyncRecord).filter_by(
             object_type="client", status="pending")))
         assert queued == [], "the inbound pass queued the host's own push back out (echo)"
+
+    def test_hook_list_records_an_invoice_made_in_the_ledger_comes_in_whole_then_paid(
+            self, app, db, provider_key, connected_connection, sample_invoice, provider_state):
+        two_way(app, provider_key, provider_state, "list_records")
+        from host.models import Invoice, SyncLink
+
+        host_rate = _host_tax_rate(app, db, provider_key, connected_connection, sample_invoice)
+        name = unique("Invoiced Customer")
+        customer_id = provider_state.create_record(
+            "customer", {"name": name, "email": "ap@invoiced.test"})
+        item_id = provider_state.create_record(
+            "item", {"name": unique("Invoiced Item"), "sku": unique("IV").replace(" ", "-"),
+                     "unit_price": Decimal("40.00")})
+        issue = sample_invoice.issue_date
+        invoice_id = provider_state.create_record("invoice", {
+            "customer_id": customer_id, "issue_date": issue,
+            "due_date": issue + timedelta(days=30),
+            "lines": [{"description": "Taxed work", "quantity": Decimal("3"),
+                       "unit_price": Decimal("40.00"), "item_id": item_id, "taxed": True},
+                      {"description": "Untaxed work", "quantity": Decimal("1"),
+                       "unit_price": Decimal("15.00"), "item_id": item_id, "taxed": False}]})
+        for object in ("customer", "item", "invoice"):
+            _import(db, _setting(db, connected_connection, object, direction="in"),
+                    f"the first import of {object}s")
+        link = db.session.scalars(db.select(SyncLink).filter_by(
+            connection_id=connected_connection.id, object="invoice",
+            external_id=invoice_id)).one_or_none()
+        assert link is not None and link.host_id, (
+            f"the ledger's invoice {invoice_id!r} did not come in: "
+            f"{link and (link.status, link.reason)}")
+        invoice = db.session.get(Invoice, link.host_id)
+        assert invoice.client.name == name, (
+            f"the imported invoice bills {invoice.client.name!r}, the ledger's bills {name!r}")
+        got = [(line.description, Decimal(line.quantity), money(line.unit_price),
+                line.tax_rate_id) for line in invoice.lines]
+        assert got == [("Taxed work", Decimal("3"), money("40.00"), host_rate.id),
+                       ("Untaxed work", Decimal("1"), money("15.00"), None)], (
+            f"the imported invoice's lines are {got}; expected 3 x 40.00 taxed at "
+            f"{host_rate.name} and 1 x 15.00 untaxed")
+        tax = (Decimal("120.00") * host_rate.rate / 100).quantize(Decimal("0.01"))
+        assert money(invoice.total) == money(Decimal("135.00") + tax), (
+            f"the imported invoice's total is {invoice.total}; the ledger booked "
+            f"{Decimal('135.00') + tax}")
+        provider_state.record_payment(invoice_id, money(invoice.total), issue)
+        _import(db, _setting(db, connected_connection, "invoice"),
+                "the pass after the invoice was paid in the ledger")
+        invoice = db.session.get(Invoice, link.host_id)
+        assert invoice.status == "paid", (
+            f"the invoice was paid in full in the ledger; the host shows it {invoice.status!r}")

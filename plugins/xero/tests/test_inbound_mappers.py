@@ -154,5 +154,5 @@ def test_any_cursor_reads_as_a_position_or_starts_over(cursor):
     state = parse_cursor(cursor)
     assert state["page"] >= 1 and len(state["after"]) <= 64
     again = parse_cursor(format_cursor(state["page"], state["since"], state["start"],
-                                       state["after"]))
+                                       state["after"], state["upto"]))
     assert again == state

@@ -70,11 +70,16 @@ def quote(value: str) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def since_header(moment: datetime) -> str:
-    """``If-Modified-Since`` value in UTC (ISO 8601, as the spec's example)."""
+def since_header(moment: datetime, *, precise: bool = False) -> str:
+    """``If-Modified-Since`` value in UTC (ISO 8601, as the spec's example); ``precise`` keeps
+    the milliseconds (the spec's example has them: ``2020-02-06T12:17:43.202-08:00``), so a
+    watermark set to a record's own ``UpdatedDateUTC`` leaves that record out."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(timezone.utc)
+    if precise:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class XeroClient:
@@ -137,8 +142,10 @@ class XeroClient:
         return status, data, resp.headers
 
     def get(self, path: str, *, params: Mapping[str, Any] | None = None,
-            modified_since: datetime | None = None, action: str = "reading from Xero") -> Any:
-        headers = {"If-Modified-Since": since_header(modified_since)} if modified_since else None
+            modified_since: datetime | None = None, action: str = "reading from Xero",
+            precise: bool = False) -> Any:
+        headers = {"If-Modified-Since": since_header(modified_since, precise=precise)} \
+            if modified_since else None
         status, data, _ = self.request("GET", path, params=params, headers=headers, action=action,
                                        allow=(304,))
         return data if status != 304 else None

@@ -22,19 +22,23 @@ minute and 5 at a time):
 
 ``pageSize`` is the host's ``page_size`` capped at Xero's 1000 (its default is 100).
 
-**The cursor** is JSON the host stores untouched: ``{"page": N, "since": W, "start": T}``
-(items: ``"after"``, the last ItemID handed out, instead of ``page``).
+**The cursor** is JSON the host stores untouched: ``{"page": N, "since": W, "start": T,
+"upto": U}`` (items: ``"after"``, the last ItemID handed out, instead of ``page``).
 
 * ``cursor=None``: the full listing starts at page 1, ordered by id: an edit made in Xero
   while the listing runs does not move a record between pages, and a record created meanwhile
   is picked up by the next pass. ``start`` is Xero's own clock (the first answer's
   ``DateTimeUTC``), so a clock that differs from the host's loses nothing.
 * After the last page (a page shorter than ``pageSize``), ``more`` is False and the cursor
-  becomes the watermark ``since = start - 5 s`` (a small overlap: the host applies a record
-  seen twice only once).
+  becomes the watermark ``since``: the latest ``UpdatedDateUTC`` the pass listed that is not
+  after its ``start`` (``upto``, carried page to page), and never earlier than ``start - 5 s``
+  (a small overlap for writes Xero was committing as the pass began; the host applies a
+  record seen twice only once). So the next pass does not list again what this one listed,
+  and a record changed after ``start`` -- perhaps on a page already read -- is listed by the
+  next pass.
 * With a watermark, the same paging runs with ``If-Modified-Since: since`` (records created or
-  changed after it); at its end the watermark moves to that pass's start. A ``304 Not
-  Modified`` answer keeps the watermark.
+  changed after it, to the millisecond); at its end the watermark moves on the same way. A
+  ``304 Not Modified`` answer keeps the watermark.
 
 A cursor the plugin cannot read (edited, from another version) starts the full listing again:
 the host matches records it already has, so nothing is duplicated.
@@ -72,8 +76,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 def parse_cursor(cursor: str | None) -> dict:
     """``{"page": int >= 1, "since": datetime | None, "start": datetime | None,
-    "after": str}``."""
-    fresh = {"page": 1, "since": None, "start": None, "after": ""}
+    "after": str, "upto": datetime | None}``."""
+    fresh = {"page": 1, "since": None, "start": None, "after": "", "upto": None}
     if not cursor:
         return fresh
     try:
@@ -83,17 +87,35 @@ def parse_cursor(cursor: str | None) -> dict:
         return fresh
     since = parse_xero_datetime(data.get("since")) if isinstance(data.get("since"), str) else None
     start = parse_xero_datetime(data.get("start")) if isinstance(data.get("start"), str) else None
+    upto = parse_xero_datetime(data.get("upto")) if isinstance(data.get("upto"), str) else None
     after = data.get("after") if isinstance(data.get("after"), str) else ""
     return {"page": max(1, min(page, 10**6)), "since": since, "start": start,
-            "after": after[:64]}
+            "after": after[:64], "upto": upto}
 
 
 def format_cursor(page: int, since: datetime | None, start: datetime | None,
-                  after: str = "") -> str:
+                  after: str = "", upto: datetime | None = None) -> str:
     data = {"page": page, "since": _iso(since), "start": _iso(start)}
     if after:
         data["after"] = after
+    if upto:
+        data["upto"] = _iso(upto)
     return json.dumps(data, separators=(",", ":"))
+
+
+def _latest(records, start: datetime, upto: datetime | None) -> datetime | None:
+    """The latest ``updated_at`` of ``records`` not after ``start``, or ``upto`` if later."""
+    moments = [r.updated_at for r in records if r.updated_at and r.updated_at <= start]
+    if upto:
+        moments.append(upto)
+    return max(moments) if moments else None
+
+
+def watermark(start: datetime, upto: datetime | None) -> datetime:
+    """Where the next pass starts: ``upto`` (the latest change this pass listed, not after its
+    start), never earlier than ``start - OVERLAP``."""
+    floor = start - OVERLAP
+    return max(floor, upto) if upto else floor
 
 
 def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hook's name)
@@ -109,7 +131,7 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
     if paged:
         params.update(page=state["page"], pageSize=size, order=id_field)
     data = XeroClient(connection).get(
-        collection, params=params, modified_since=state["since"],
+        collection, params=params, modified_since=state["since"], precise=True,
         action=f"listing the {collection.lower()} in Xero")
     if data is None:  # 304 Not Modified: nothing changed since the watermark
         return RecordPage(records=(), cursor=format_cursor(1, state["since"], None), more=False)
@@ -126,10 +148,12 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
     pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
     if more and isinstance(pagination.get("pageCount"), int):
         more = state["page"] < pagination["pageCount"]
+    upto = _latest(records, start, state["upto"])
     if more:
-        return RecordPage(records=records, cursor=format_cursor(state["page"] + 1,
-                                                                state["since"], start), more=True)
-    return RecordPage(records=records, cursor=format_cursor(1, start - OVERLAP, None), more=False)
+        return RecordPage(records=records, more=True, cursor=format_cursor(
+            state["page"] + 1, state["since"], start, upto=upto))
+    return RecordPage(records=records, cursor=format_cursor(1, watermark(start, upto), None),
+                      more=False)
 
 
 def _slice(rows: list, mapper, state: dict, start: datetime, size: int) -> RecordPage:
@@ -141,7 +165,8 @@ def _slice(rows: list, mapper, state: dict, start: datetime, size: int) -> Recor
     rest = [(key, row) for key, row in keyed if key > after]
     page, more = rest[:size], len(rest) > size
     records = tuple(mapper(row) for _, row in page)
+    upto = _latest(records, start, state["upto"])
     if more:
         return RecordPage(records=records, more=True, cursor=format_cursor(
-            1, state["since"], start, after=page[-1][0]))
-    return RecordPage(records=records, cursor=format_cursor(1, start - OVERLAP, None))
+            1, state["since"], start, after=page[-1][0], upto=upto))
+    return RecordPage(records=records, cursor=format_cursor(1, watermark(start, upto), None))

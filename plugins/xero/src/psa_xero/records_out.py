@@ -8,6 +8,10 @@ the one pushed before (refs ``item_id``), the admin's pick on the Manage page (m
 ``item``: an item code), then the item whose ``Code`` is the SKU, then one item with the same
 name; else a new item with ``Code`` = the SKU (``PSA-<id>`` without one: Xero requires a code).
 
+**An item's code stays.** Once the item exists its ``Code`` is kept, even when the service
+type's SKU changes: the admin's item mapping and the invoice lines pushed before name the item
+by that code.
+
 **Never blanking.** Only fields with a value are written: a predefined field the admin switched
 off (or that the host record has empty) leaves Xero's value alone. An item's ``SalesDetails``
 is sent whole with Xero's other values (``TaxType``) kept, since Xero replaces the object.

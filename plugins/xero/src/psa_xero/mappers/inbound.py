@@ -22,6 +22,11 @@ out exactly at 4 decimals the unit price is rounded there and ``amount`` stays t
 booked net (the invoice's money does not move). ``NoTax`` lines carry no tax (``tax_amount``
 0). A discount (``DiscountRate`` / ``DiscountAmount``) is already in ``LineAmount``.
 
+**Tax.** Each line carries Xero's ``TaxType`` as ``tax_code`` (mapped back through the
+``tax_type`` mapping) and its ``TaxAmount``; ``tax_percent`` is left empty: the invoice does not
+say it, and reading ``/TaxRates`` for it would cost a call per page (the host then needs the
+mapping, and says so on the waiting invoice).
+
 **Statuses.** DRAFT and SUBMITTED (awaiting approval) -> ``"draft"`` (not yet issued; the host
 does not import them), AUTHORISED -> ``"open"``, PAID -> ``"paid"``, VOIDED -> ``"voided"``,
 DELETED -> ``"deleted"``.
