@@ -46,6 +46,8 @@ UNREADABLE_FIX = ("Correct the customer in the ledger: its next change brings it
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of customers (no commit)."""
+    run.begin_page()
+    run.prefetch("customer", [r.external_id for r in records], kinds=(CLIENT_KIND,))
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
@@ -216,4 +218,4 @@ def _create(run: ImportRun, row, record: InboundCustomer, name: str,
         notes.insert(0, f"The name {name!r} is taken in the host: created as {unique!r}.")
     run.created(row, client.id, record, conflicts.fingerprint(provider),
                 " ".join([f"Created the client {client.name} from the ledger.", *notes]))
-    run.map(CLIENT_KIND, client.id, row.external_id, record.name)
+    run.map(CLIENT_KIND, client.id, row.external_id, record.name, new_host_record=True)

@@ -48,6 +48,11 @@ FIELDS = ("memo", "due_date", "reference")
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of invoices (no commit)."""
+    run.begin_page()
+    run.prefetch("invoice", [r.external_id for r in records])
+    run.prefetch("customer", [r.customer_external_id for r in records], kinds=("client",))
+    run.prefetch("item", [line.item_external_id for r in records for line in r.lines],
+                 kinds=(run.mapping_kind("service_type"),))
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
