@@ -155,12 +155,12 @@ class ImportRun:
         declared fields stay (asked once per run); the candidate indexes are rebuilt on first
         use, so host records other writers committed meanwhile can be matched."""
         self.connection, self.setting = connection, setting
-        self._indexes.clear()
         self.begin_page()
 
     def begin_page(self) -> None:
-        """Forget the previous page's links and mappings (each ``apply_page`` starts so: what
-        was written between two pages is read again)."""
+        """Forget the previous page's links, mappings and indexes (each ``apply_page`` starts
+        so: what was written between two pages is read again)."""
+        self._indexes.clear()
         self._links.clear()
         self._mapped.clear()
 
@@ -190,8 +190,9 @@ class ImportRun:
     # -- match candidates ----------------------------------------------------------------
 
     def index(self, object: str, build):
-        """The run's :class:`~host.sync.twoway.candidates.CandidateIndex` of ``object``'s
-        host records, built by ``build()`` on first use and kept current by :meth:`_linked`."""
+        """The page's :class:`~host.sync.twoway.candidates.CandidateIndex` of ``object``'s
+        host records, built by ``build()`` on first use and kept current by :meth:`_linked`
+        (or another per-page cache an apply module keeps under its own name)."""
         if object not in self._indexes:
             self._indexes[object] = build()
         return self._indexes[object]
