@@ -52,6 +52,7 @@ def apply_page(run: ImportRun, records) -> None:
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
+    run.write_counts()
 
 
 def apply_one(run: ImportRun, record: InboundCustomer) -> None:

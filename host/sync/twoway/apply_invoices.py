@@ -59,6 +59,7 @@ def apply_page(run: ImportRun, records) -> None:
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
+    run.write_counts()
 
 
 #: :meth:`ImportRun.index` names of this module's page caches

@@ -65,6 +65,8 @@ class ImportRun:
         self._links: dict[tuple[str, str], SyncLink | None] = {}
         #: this page's mappings by (kind, external id) -> host id as stored; None: unmapped
         self._mapped: dict[tuple[str, str], str | None] = {}
+        #: this page's outcomes not yet added to the setting (:meth:`write_counts`)
+        self._counts: dict[str, int] = {}
 
     # -- fields --------------------------------------------------------------------------
 
@@ -161,6 +163,7 @@ class ImportRun:
         """Forget the previous page's links, mappings and indexes (each ``apply_page`` starts
         so: what was written between two pages is read again)."""
         self._indexes.clear()
+        self._counts.clear()
         self._links.clear()
         self._mapped.clear()
 
@@ -234,7 +237,14 @@ class ImportRun:
         return row
 
     def _count(self, name: str) -> None:
-        setattr(self.setting, name, (getattr(self.setting, name) or 0) + 1)
+        self._counts[name] = self._counts.get(name, 0) + 1
+
+    def write_counts(self) -> None:
+        """Add the page's outcomes to the setting's progress counts (each ``apply_page`` ends
+        so: one UPDATE of the setting per page, not one per record flushed)."""
+        for name, n in self._counts.items():
+            setattr(self.setting, name, (getattr(self.setting, name) or 0) + n)
+        self._counts.clear()
 
     def seen(self) -> None:
         self._count("seen")
