@@ -16,9 +16,10 @@ reconcile schedule; Retry) enqueues an incremental pass of an inbound object. Bo
    with a heartbeat on the lease while the plugin lists; then, in one transaction opened by the
    lease's fence, the page's records are applied (``apply_customers`` / ``apply_items`` /
    ``apply_invoices``), and the new cursor and counts stored with the lease renewed from the
-   commit (however long the page took to apply, the next listing starts with a full lease). A worker killed mid-import
-   resumes after the last page applied (the sweeper re-enqueues a ``running`` setting whose
-   lease expired), and a record applied twice is linked once: no duplicates.
+   commit (however long the page took to apply, the next listing starts with a full lease).
+   A worker killed mid-import resumes after the last page applied (the sweeper re-enqueues a
+   ``running`` setting whose lease expired), and a record applied twice is linked once: no
+   duplicates.
 4. **Until** ``more`` is false: the first complete listing sets ``initial_done``; the status
    is ``done``.
 
