@@ -62,7 +62,14 @@ class SyncLink(Timestamps, db.Model):
         """Append a history line; ``changes`` lists ``{"field", "host", "provider", "kept"}``
         for what a sync or a conflict overwrote, field by field."""
         event = SyncLinkEvent(kind=kind, message=message, changes=changes or None)
-        self.events.append(event)
+        state = sa.inspect(self)
+        if state.persistent and "events" in state.unloaded:
+            # a stored link whose history is not loaded: add the line without loading the
+            # whole history first (the import writes one line per record it applies)
+            event.link_id = self.id
+            state.session.add(event)
+        else:
+            self.events.append(event)
         return event
 
     def __repr__(self) -> str:

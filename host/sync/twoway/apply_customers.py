@@ -46,9 +46,13 @@ UNREADABLE_FIX = ("Correct the customer in the ledger: its next change brings it
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of customers (no commit)."""
+    run.begin_page()
+    run.prefetch("customer", [r.external_id for r in records], kinds=(CLIENT_KIND,))
+    _prefetch_pushed(run, records)
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
+    run.write_counts()
 
 
 def apply_one(run: ImportRun, record: InboundCustomer) -> None:
@@ -81,14 +85,34 @@ def _org_id(run: ImportRun) -> int:
     return run.connection.business_unit.organization_id
 
 
+#: :meth:`ImportRun.index` name of the page's pushed customers: {ledger id: host id or None}
+PUSHED = "customer refs"
+
+
+def _pushed_query(run: ImportRun):
+    return sa.select(ExternalRefRow.external_id, ExternalRefRow.host_id).where(
+        ExternalRefRow.connection_id == run.connection.id,
+        ExternalRefRow.kind.in_((CUSTOMER_REF, CLIENT_KIND))).order_by(ExternalRefRow.id.desc())
+
+
+def _prefetch_pushed(run: ImportRun, records) -> None:
+    """The host ids the plugin's pushes recorded for the page's customers, in one query."""
+    ids = sorted({str(r.external_id) for r in records})
+    found = dict(db.session.execute(_pushed_query(run).where(
+        ExternalRefRow.external_id.in_(ids))).all())  # by id, descending: the oldest wins
+    pushed = run.index(PUSHED, dict)
+    for external_id in ids:
+        pushed.setdefault(external_id, found.get(external_id))
+
+
 def _known(run: ImportRun, row, record) -> Client | None:
     """The host client this ledger customer is already linked to, if any."""
     if row.status == "linked" and row.host_id:
         return db.session.get(Client, row.host_id)
-    pushed = db.session.scalars(sa.select(ExternalRefRow.host_id).where(
-        ExternalRefRow.connection_id == run.connection.id,
-        ExternalRefRow.kind.in_((CUSTOMER_REF, CLIENT_KIND)),
-        ExternalRefRow.external_id == str(record.external_id))).first()
+    known = run.index(PUSHED, dict)
+    if str(record.external_id) not in known:
+        _prefetch_pushed(run, [record])
+    pushed = known[str(record.external_id)]
     host_id = run.host_id_for(CLIENT_KIND, str(record.external_id))
     if host_id is None and pushed is not None and pushed.isdigit():
         host_id = int(pushed)
@@ -216,4 +240,4 @@ def _create(run: ImportRun, row, record: InboundCustomer, name: str,
         notes.insert(0, f"The name {name!r} is taken in the host: created as {unique!r}.")
     run.created(row, client.id, record, conflicts.fingerprint(provider),
                 " ".join([f"Created the client {client.name} from the ledger.", *notes]))
-    run.map(CLIENT_KIND, client.id, row.external_id, record.name)
+    run.map(CLIENT_KIND, client.id, row.external_id, record.name, new_host_record=True)

@@ -26,9 +26,11 @@ transaction; a record that cannot be mapped changes nothing but its link):
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from host.contract.records import InboundInvoice
 from host.extensions import db
-from host.models import Invoice, SyncLink, SyncRecord
+from host.models import Client, Invoice, ServiceType, SyncLink, SyncRecord
 from host.models.mixins import utcnow
 from host.models.sync_record import new_idempotency_key
 from host.services import imported_invoices, validation
@@ -48,15 +50,69 @@ FIELDS = ("memo", "due_date", "reference")
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of invoices (no commit)."""
+    run.begin_page()
+    run.prefetch("invoice", [r.external_id for r in records])
+    run.prefetch("customer", [r.customer_external_id for r in records], kinds=("client",))
+    run.prefetch("item", [line.item_external_id for r in records for line in r.lines],
+                 kinds=(run.mapping_kind("service_type"),))
+    _preload(run, records)
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
+    run.write_counts()
+
+
+#: :meth:`ImportRun.index` names of this module's page caches
+PUSHED = "invoice sync records"  # {ledger invoice id: its SyncRecord, None: has none}
+LOADED = "invoice host records"  # the host records _preload put in the session
+
+
+def _preload(run: ImportRun, records) -> None:
+    """In one query each: the page's invoices' sync records, and the host invoices, clients
+    and service types they and their links or mappings name (loaded into the session, kept
+    referenced by the run for the page, so ``db.session.get`` needs no query)."""
+    ids = sorted({str(r.external_id)[:100] for r in records})
+    found: dict[str, SyncRecord] = {}
+    for row in db.session.scalars(sa.select(SyncRecord).where(
+            SyncRecord.connection_id == run.connection.id, SyncRecord.object_type == "invoice",
+            SyncRecord.external_id.in_(ids)).order_by(SyncRecord.id.desc())):
+        found[row.external_id] = row  # the oldest last: the one record_for_external finds
+    pushed = run.index(PUSHED, dict)
+    for external_id in ids:
+        pushed.setdefault(external_id, found.get(external_id))
+    client_ids, service_type_ids = set(), set()
+    item_kind = run.mapping_kind("service_type")
+    for record in records:
+        customer = str(record.customer_external_id)[:100]
+        link = run.link(customer, object="customer")
+        client_ids.add(link.host_id if link is not None else None)
+        client_ids.add(run.host_id_for("client", str(record.customer_external_id)))
+        for line in record.lines:
+            if line.item_external_id:
+                service_type_ids.add(run.host_id_for(item_kind, line.item_external_id))
+                link = run.link(str(line.item_external_id)[:100], object="item")
+                service_type_ids.add(link.host_id if link is not None else None)
+    invoice_ids = {row.object_id for row in found.values()}
+    loaded = run.index(LOADED, list)
+    for model, wanted in ((Client, client_ids), (ServiceType, service_type_ids),
+                          (Invoice, invoice_ids)):
+        wanted = sorted(i for i in wanted if i)
+        if wanted:
+            loaded.extend(db.session.scalars(sa.select(model).where(model.id.in_(wanted))))
+
+
+def _pushed(run: ImportRun, external_id: str) -> SyncRecord | None:
+    """The sync record of the ledger invoice ``external_id`` (the page's cache, else a query)."""
+    pushed = run.index(PUSHED, dict)
+    if external_id not in pushed:
+        pushed[external_id] = record_for_external(run.connection.id, external_id)
+    return pushed[external_id]
 
 
 def apply_one(run: ImportRun, record: InboundInvoice) -> None:
     run.seen()
     external_id = str(record.external_id)[:100]
-    pushed = record_for_external(run.connection.id, external_id)
+    pushed = _pushed(run, external_id)
     invoice = db.session.get(Invoice, pushed.object_id) if pushed is not None else None
     host_created = invoice is not None and invoice.source == "host"
     if host_created and run.setting.conflict != "provider":
@@ -150,6 +206,7 @@ def _import(run: ImportRun, row: SyncLink, record: InboundInvoice) -> None:
         external_id=str(record.external_id)[:100], number=bounded(record.number, 100)[0],
         version=(str(record.version)[:100] or None), synced_at=utcnow())
     db.session.add(sync_record)
+    run.index(PUSHED, dict)[sync_record.external_id] = sync_record
     sync_record.log("synced", f"Imported from {run.connection.provider_key} as "
                     f"{invoice.number}.")
     db.session.flush()

@@ -44,9 +44,12 @@ UNREADABLE_FIX = ("Correct the product in the ledger: its next change brings it 
 
 def apply_page(run: ImportRun, records) -> None:
     """Apply a page of items (no commit)."""
+    run.begin_page()
+    run.prefetch("item", [r.external_id for r in records], kinds=(_item_kind(run),))
     with importing():  # no echo: nothing written here is pushed back
         for record in records:
             apply_one(run, record)
+    run.write_counts()
 
 
 def apply_one(run: ImportRun, record: InboundItem) -> None:
@@ -237,4 +240,5 @@ def _match_or_create(run: ImportRun, row, record: InboundItem, name: str) -> Non
     run.created(row, service_type.id, record, conflicts.fingerprint(provider),
                 " ".join([f"Created the service type {service_type.name} from the ledger.",
                           *notes]))
-    run.map(_item_kind(run), service_type.id, row.external_id, record.name)
+    run.map(_item_kind(run), service_type.id, row.external_id, record.name,
+            new_host_record=True)

@@ -15,9 +15,11 @@ reconcile schedule; Retry) enqueues an incremental pass of an inbound object. Bo
 3. **Loop**: ``list_records(object, cursor=setting.cursor, page_size=PSA_IMPORT_PAGE_SIZE)``
    with a heartbeat on the lease while the plugin lists; then, in one transaction opened by the
    lease's fence, the page's records are applied (``apply_customers`` / ``apply_items`` /
-   ``apply_invoices``), and the new cursor and counts stored. A worker killed mid-import
-   resumes after the last page applied (the sweeper re-enqueues a ``running`` setting whose
-   lease expired), and a record applied twice is linked once: no duplicates.
+   ``apply_invoices``), and the new cursor and counts stored with the lease renewed from the
+   commit (however long the page took to apply, the next listing starts with a full lease).
+   A worker killed mid-import resumes after the last page applied (the sweeper re-enqueues a
+   ``running`` setting whose lease expired), and a record applied twice is linked once: no
+   duplicates.
 4. **Until** ``more`` is false: the first complete listing sets ``initial_done``; the status
    is ``done``.
 
@@ -198,7 +200,7 @@ def run_import(setting_id: int, attempt: int = 1) -> str:
             log.exception("import of setting %s failed", setting_id)
             return _finish(setting_id, token, "failed", f"Unexpected {type(exc).__name__}: {exc}")
         db.session.rollback()
-        if not import_lease.fence(setting_id, token, lease_seconds, release=not page.more):
+        if not import_lease.fence(setting_id, token, lease_seconds):
             db.session.rollback()
             log.warning("import of setting %s: claim %s lost its lease; page discarded",
                         setting_id, token)
@@ -218,6 +220,13 @@ def run_import(setting_id: int, attempt: int = 1) -> str:
                            f"{type(exc).__name__}: {exc}")
         setting.cursor = page.cursor
         last = not page.more
+        # the lease runs from the page's commit, not from its start: a page applied for
+        # longer than the lease would otherwise commit a lease already run out, and the
+        # sweeper hand the pass to another worker, which lists and applies the next page
+        # too (the heartbeat thread cannot renew it meanwhile: its own connection would wait
+        # for this transaction's write lock). The fence above holds the setting's row, so
+        # this renewal cannot lose to another claim.
+        import_lease.fence(setting_id, token, lease_seconds, release=last)
         if last:
             setting.initial_done = True
             setting.import_status = "done"

@@ -284,3 +284,37 @@ def test_import_again_fences_out_a_pass_still_running_and_lists_from_the_beginni
     # the first page's two customers are linked already: listed again, nothing duplicated
     assert (setting.import_status, setting.seen, setting.created) == ("done", 5, 3)
     assert len(_names(db, Client)) == 5
+
+
+def test_a_page_applied_for_longer_than_the_lease_is_not_handed_out_again(
+        app, db, connection, fake_ledger, monkeypatch):
+    from host.sync.twoway import import_lease
+
+    _customers(fake_ledger, 7)
+    setting = _switch_in(db, connection, "customer")
+    lease_seconds = float(app.config.get("SYNC_LEASE_SECONDS", 300))
+    late = [timedelta(0)]  # how far the lease's clock has moved on
+    monkeypatch.setattr(import_lease, "utcnow", lambda: utcnow() + late[0])
+    apply_page = importer.APPLY["customer"]
+    pages = []
+
+    def slow_second_page_then_killed(run, page):
+        pages.append(len(page))
+        if len(pages) == 2:
+            late[0] = timedelta(seconds=2 * lease_seconds)  # applying it outlasts the lease
+        if len(pages) == 3:
+            raise SystemExit("worker killed")
+        apply_page(run, page)
+
+    monkeypatch.setitem(importer.APPLY, "customer", slow_second_page_then_killed)
+    importer.start(setting)
+    with pytest.raises(SystemExit):
+        drain(app)
+    db.session.rollback()
+    setting = _fresh(db, setting)
+    assert (setting.seen, setting.created) == (4, 4)
+    # the second page's commit renewed the lease: right after it, nobody else may take the
+    # pass (and list the third page a second time)
+    assert importer.stale_setting_ids(now=utcnow() + late[0]) == []
+    assert importer.stale_setting_ids(
+        now=utcnow() + late[0] + timedelta(seconds=lease_seconds + 1)) == [setting.id]
