@@ -343,20 +343,22 @@ def report(results: list[RunResult]) -> str:
         out.append("  time: real, not scaled (sandbox time_scale 1; the host paces requests "
                    "by the declared limits in wall-clock seconds)")
         head = (f"  {'object':<9}{'x':>3}{'records':>9}{'skip':>6}{'fail':>6}{'requests':>10}"
-                f"{'req/min':>9}{'% limit':>9}{'rec/min':>10}"
+                f"{'req/min':>9}{'% limit':>9}{'rec/min':>10}{'limit allows':>14}"
                 + "".join(f"{'max/' + format(per, 'g') + 's':>12}" for _, _, per in limits)
-                + f"{'seconds':>9}{'provider':>10}  endpoints")
+                + f"{'seconds':>9}{'provider':>10}{'bound by':>9}  endpoints")
         out.append(head)
         for r in runs:
             for o in r.objects:
                 share = o.provider_seconds / o.seconds * 100 if o.seconds else 0
                 used = o.requests_per_minute / minute[1] * 100 if minute[1] else 0
+                # records/min the per-minute limit would allow at this run's records a request
+                allows = minute[1] * o.records / o.requests if o.requests else 0
                 out.append(
                     f"  {o.object:<9}{r.factor:>3}{o.records:>9}{o.skipped:>6}{o.failed:>6}"
                     f"{o.requests:>10}{o.requests_per_minute:>9.1f}{used:>8.1f}%"
-                    f"{o.records_per_minute:>10.0f}"
+                    f"{o.records_per_minute:>10.0f}{allows:>14.0f}"
                     + "".join(f"{o.busiest[n]:>7}/{req:<4}" for n, req, _ in limits)
-                    + f"{o.seconds:>9.1f}{share:>9.0f}%  "
+                    + f"{o.seconds:>9.1f}{share:>9.0f}%{'limit' if used >= 90 else 'host':>8}  "
                     + ", ".join(f"{k} x{v}" for k, v in o.endpoints.items())
                     + "".join(f"; {n} answered {status}" for status, n in o.statuses.items()
                               if status != 200)
@@ -379,6 +381,27 @@ def report(results: list[RunResult]) -> str:
     return "\n".join(out)
 
 
+def save(results: list[RunResult], path: Path) -> None:
+    path.write_text(json.dumps([{**asdict(r), "objects": [
+        {**asdict(o), "requests_per_minute": o.requests_per_minute,
+         "records_per_minute": o.records_per_minute} for o in r.objects]}
+        for r in results], indent=2, default=str))
+
+
+def load(path: Path) -> list[RunResult]:
+    """Measurements written by ``--json`` (to print them again with ``--report``)."""
+    names = set(ObjectResult.__dataclass_fields__)
+    return [RunResult(provider=r["provider"], factor=r["factor"], seeded=Counts(**r["seeded"]),
+                      limits=[tuple(limit) for limit in r["limits"]],
+                      objects=[ObjectResult(**{**{k: v for k, v in o.items() if k in names},
+                                               "statuses": {int(status): n for status, n
+                                                            in o["statuses"].items()}})
+                               for o in r["objects"]],
+                      rss_before_kib=r["rss_before_kib"], peak_kib=r["peak_kib"],
+                      host_rows=r["host_rows"])
+            for r in json.loads(path.read_text())]
+
+
 def main(argv: list[str] | None = None) -> list[RunResult]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true",
@@ -391,7 +414,13 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
     parser.add_argument("--page-size", type=int, default=None,
                         help="the host's PSA_IMPORT_PAGE_SIZE (default: its default, 100)")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument("--report", type=Path, metavar="JSON",
+                        help="print the measurements a --json run wrote; run nothing")
     args = parser.parse_args(argv)
+    if args.report:
+        results = load(args.report)
+        print(report(results))
+        return results
     base = SMALL if args.small else FULL
 
     def progress(message: str) -> None:
@@ -406,12 +435,9 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
                 folder.mkdir()
                 results.append(run(provider, factor, base, folder, template, progress,
                                    args.page_size))
+                if args.json:  # after each run: an interrupted run keeps what it measured
+                    save(results, args.json)
     print(report(results))
-    if args.json:
-        args.json.write_text(json.dumps([{**asdict(r), "objects": [
-            {**asdict(o), "requests_per_minute": o.requests_per_minute,
-             "records_per_minute": o.records_per_minute} for o in r.objects]}
-            for r in results], indent=2, default=str))
     return results
 
 

@@ -10,7 +10,9 @@ the records by listing them, as an initial import does.
 Every customer has a unique name and e-mail (the host creates each one rather than matching
 it), every product a SKU (QuickBooks) or code (Xero), and every invoice is open, untaxed and
 references one customer and one product (a line of 2 x 120.00), so it imports without waiting
-on a tax or currency mapping.
+on a tax or currency mapping. Every record is stamped an hour before the sandbox's now
+(:data:`AGE`), as a ledger's records are older than the import: an incremental pass's look-back
+(QuickBooks re-reads the minute before a listing began) must not find all of them changed.
 
     seed_quickbooks(sandbox, realm, Counts(5000, 2000, 10000))
     seed_xero(sandbox, tenant_id, Counts(5000, 2000, 10000))
@@ -40,6 +42,10 @@ class Counts:
         return {"customer": self.customers, "item": self.items, "invoice": self.invoices}[obj]
 
 
+#: How long before the sandbox's now the seeded records were (last) changed, in seconds.
+AGE = 3600.0
+
+
 def _name(kind: str, n: int) -> str:
     return f"Bench {kind} {n:05d}"
 
@@ -51,7 +57,7 @@ def seed_quickbooks(sandbox, realm: str, counts: Counts) -> None:
     today = date.today()
     with sandbox.state.lock:
         company = sandbox.state.company(realm)
-        ops = Operations(company, sandbox.clock.now())
+        ops = Operations(company, sandbox.clock.now() - AGE)
         income = next(a for a in company.all("Account") if a["Name"] == "Services")
 
         def stored(entity: str, shown: dict) -> dict:
@@ -103,12 +109,13 @@ def seed_quickbooks(sandbox, realm: str, counts: Counts) -> None:
 def seed_xero(sandbox, tenant_id: str, counts: Counts) -> None:
     """Add ``counts`` records to the Xero sandbox organisation ``tenant_id`` (``XeroSandbox``)."""
     from psa_xero.sandbox import contacts, documents
+    from psa_xero.sandbox.xerojson import utc_iso
 
     state = sandbox.state
     today = date.today()
     with state.lock:
         org = state.orgs[tenant_id]
-        now_iso = state.now_iso()
+        now_iso = utc_iso(state.now() - timedelta(seconds=AGE))
         account = next(a["Code"] for a in org["accounts"].values()
                        if a["Type"] in ("SALES", "REVENUE") and a["Status"] == "ACTIVE")
         untaxed = next(t["TaxType"] for t in org["tax_rates"].values()
@@ -142,6 +149,7 @@ def seed_xero(sandbox, tenant_id: str, counts: Counts) -> None:
             "LineItems": [{"Description": "Bench work 00001", "Quantity": 2, "UnitAmount": 120,
                            "ItemCode": codes[0], "AccountCode": account, "TaxType": untaxed}],
         }, "invoice", None)
+        first["UpdatedDateUTC"] = now_iso
         for n in range(2, counts.invoices + 1):
             invoice = copy.deepcopy(first)
             org["counters"]["invoice"] += 1
