@@ -28,7 +28,8 @@ from .taxes import code_rates
 
 #: Tax codes a cursor carries at most; a company with more has them read again on each page.
 MAX_CODES = 300
-#: The longest tax code Id or currency code kept.
+#: The longest tax code Id, currency code or percentage (as text) a cursor carries; a longer
+#: one is not carried (the pages read the rates again).
 MAX_ID = 30
 
 
@@ -53,8 +54,10 @@ class PassCompany:
 
     def to_cursor(self) -> dict:
         out: dict = {"non_us": self.non_us, "home": self.home_currency}
-        if self.rates is not None and len(self.rates) <= MAX_CODES:
-            out["rates"] = {code: str(rate) for code, rate in self.rates.items()}
+        rates = {code: str(rate) for code, rate in (self.rates or {}).items()}
+        if self.rates is not None and len(rates) <= MAX_CODES and all(
+                len(code) <= MAX_ID and len(rate) <= MAX_ID for code, rate in rates.items()):
+            out["rates"] = rates
         return out
 
 
