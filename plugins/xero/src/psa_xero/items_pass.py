@@ -53,11 +53,11 @@ def recall(connection, since: datetime | None, start: datetime | None) -> list |
 
 
 def keep(connection, since: datetime | None, start: datetime, rows: list) -> None:
-    """Keep the pass's rows for its next pages (replacing an earlier pass's)."""
+    """Keep the rows a page just downloaded for the pass's next pages (replacing whatever an
+    earlier pass from the same watermark kept)."""
     with _lock:
         key = _key(connection, since)
-        if key not in _kept or _kept[key][0] != start:
-            _kept[key] = (start, time.monotonic(), rows)
+        _kept[key] = (start, time.monotonic(), rows)
         _kept.move_to_end(key)
         while len(_kept) > MAX_PASSES:
             _kept.popitem(last=False)

@@ -135,7 +135,7 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
     else:
         kept = items_pass.recall(connection, state["since"], state["start"])
         if kept is not None:  # a later page of this pass: the list it downloaded
-            return _slice(connection, kept, mapper, state, state["start"], size)
+            return _slice(connection, kept, mapper, state, state["start"], size, fresh=False)
     data = XeroClient(connection).get(
         collection, params=params, modified_since=state["since"], precise=True,
         action=f"listing the {collection.lower()} in Xero")
@@ -148,7 +148,7 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
         or datetime.now(timezone.utc)
     rows = data.get(collection) if isinstance(data.get(collection), list) else []
     if not paged:
-        return _slice(connection, rows, mapper, state, start, size)
+        return _slice(connection, rows, mapper, state, start, size, fresh=True)
     records = tuple(mapper(row) for row in rows if listed(row))
     more = len(rows) >= size
     pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
@@ -162,10 +162,11 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
                       more=False)
 
 
-def _slice(connection, rows: list, mapper, state: dict, start: datetime,
-           size: int) -> RecordPage:
+def _slice(connection, rows: list, mapper, state: dict, start: datetime, size: int, *,
+           fresh: bool) -> RecordPage:
     """One page of an unpaged listing (items): the ``size`` rows after ``state["after"]`` in
-    ItemID order; the rows are kept for the pass's next pages (:mod:`.items_pass`)."""
+    ItemID order. Rows ``fresh`` from Xero are kept for the pass's next pages
+    (:mod:`.items_pass`)."""
     keyed = sorted(((str(row.get("ItemID") or "").lower(), row) for row in rows
                     if isinstance(row, dict)), key=lambda pair: pair[0])
     after = state["after"].lower()
@@ -174,7 +175,8 @@ def _slice(connection, rows: list, mapper, state: dict, start: datetime,
     records = tuple(mapper(row) for _, row in page)
     upto = _latest(records, start, state["upto"])
     if more:
-        items_pass.keep(connection, state["since"], start, rows)
+        if fresh:
+            items_pass.keep(connection, state["since"], start, rows)
         return RecordPage(records=records, more=True, cursor=format_cursor(
             1, state["since"], start, after=page[-1][0], upto=upto))
     items_pass.forget(connection, state["since"])
