@@ -271,3 +271,67 @@ def test_hook_list_records_more_changes_than_cdc_answers_fall_back_to_queries(qb
     seen = [r.external_id for r in (*first.records, *changed)]
     assert set(made) <= set(seen) and len(seen) == len(set(seen))
     assert json.loads(after)["mode"] == "cdc"
+
+
+# -- requests per page -----------------------------------------------------------------------------
+
+
+def _company_reads(qbo) -> int:
+    """How many times the sandbox answered CompanyInfo or Preferences since the log was
+    cleared."""
+    return len(qbo.requests("companyinfo")) + len(qbo.requests("preferences"))
+
+
+def test_hook_list_records_reads_the_company_once_per_invoice_pass(qbo, qbo_connection, hook):
+    conn = qbo_connection("us")
+    for rate in ("80", "90", "100", "110", "120"):
+        _new_invoice(qbo, customer="1", **{"line-1-item": "3", "line-1-rate": rate})
+    qbo.control("DELETE", "requests")
+    records, cursor = _all_pages(hook, conn, "invoice", page_size=2)
+    pages = len(qbo.requests("query"))
+    assert pages >= 3 and len({r.external_id for r in records}) == len(records)
+    assert all(r.currency == "USD" and not r.problem for r in records)
+    assert _company_reads(qbo) == 2  # CompanyInfo + Preferences, for the whole pass
+    qbo.control("POST", "clock/advance", json={"seconds": 600})
+    _new_invoice(qbo, customer="1", **{"line-1-item": "3", "line-1-rate": "130"})
+    changed, _ = _all_pages(hook, conn, "invoice", page_size=2, cursor=cursor)
+    assert len(changed) == 1 and _company_reads(qbo) == 4  # the next pass reads it again
+
+
+def test_hook_list_records_non_us_tax_codes_are_read_once_per_pass(qbo, qbo_connection, hook):
+    from psa_quickbooks.sandbox import UK_REALM
+    conn = qbo_connection("uk")
+    token = qbo.tokens(UK_REALM)["access_token"]
+    (consulting,) = [i["Id"] for i in qbo.entities(UK_REALM, "Item") if i["Name"] == "Consulting"]
+    (vat,) = [c["Id"] for c in qbo.entities(UK_REALM, "TaxCode") if c["Name"] == "20.0% S"]
+    for amount in ("80", "90", "100", "110", "120"):
+        made = qbo.http.post(f"/v3/company/{UK_REALM}/invoice", json={
+            "CustomerRef": {"value": "1"}, "Line": [{
+                "DetailType": "SalesItemLineDetail", "Amount": amount,
+                "SalesItemLineDetail": {"ItemRef": {"value": consulting},
+                                        "TaxCodeRef": {"value": vat}}}]},
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        assert made.status_code == 200, made.text
+    qbo.control("POST", "clock/advance", json={"seconds": 60})  # past the per-second limit
+    qbo.control("DELETE", "requests")
+    records, _ = _all_pages(hook, conn, "invoice", page_size=2)
+    assert len(records) >= 5 and all(not r.problem for r in records)
+    assert _company_reads(qbo) == 2
+    tax_queries = [e for e in qbo.requests("query")
+                   if "TaxCode" in e["query"] or "TaxRate" in e["query"]]
+    assert len(tax_queries) == 2  # TaxRate and TaxCode, for the whole pass
+
+
+def test_hook_list_records_a_cursor_carrying_an_unreadable_company_reads_it_again(
+        qbo, qbo_connection, hook):
+    conn = qbo_connection("us")
+    _new_invoice(qbo, customer="1", **{"line-1-item": "3", "line-1-rate": "80"})
+    _new_invoice(qbo, customer="1", **{"line-1-item": "3", "line-1-rate": "90"})
+    first = hook(conn, "list_records", object="invoice", cursor=None, page_size=1)
+    state = json.loads(first.cursor)
+    assert first.more and state["co"] == {"non_us": False, "home": "USD"}
+    qbo.control("DELETE", "requests")
+    state["co"] = {"non_us": "no", "home": ["USD"], "rates": {"3": "NaN"}}
+    page = hook(conn, "list_records", object="invoice", cursor=json.dumps(state), page_size=1)
+    assert page.records and page.records[0].currency == "USD"
+    assert _company_reads(qbo) == 2

@@ -212,3 +212,48 @@ def test_push_record_creates_then_updates_an_item_keeping_xeros_tax_type(
         assert (stored["SalesDetails"]["UnitPrice"], stored["SalesDetails"]["TaxType"],
                 stored["SalesDetails"]["AccountCode"], stored["Description"]) == (
             850.0, "OUTPUT2", "210", "Monthly")
+
+
+def _item_downloads(xero_server) -> int:
+    """How many times the sandbox answered ``GET /Items`` since its request log was cleared."""
+    log = httpx.get(f"{xero_server.url}/_sandbox/requests",
+                    params={"path": "/api.xro/2.0/Items", "method": "GET"}).json()["requests"]
+    return len([e for e in log if e["path"].rstrip("/").endswith("/Items")])
+
+
+def test_items_are_downloaded_once_per_pass_not_once_per_page(connected_connection, hook,
+                                                              provider_state, xero_server):
+    for n in range(5):
+        provider_state.create_record("item", {"name": f"Kit {n}", "sku": f"KIT-{n}",
+                                              "unit_price": D("10")})
+    _advance(xero_server)
+    httpx.delete(f"{xero_server.url}/_sandbox/requests").raise_for_status()
+    records, pages, cursor = _all(hook, connected_connection, "item", page_size=2)
+    assert pages >= 4 and len({r.external_id for r in records}) == len(records)
+    assert _item_downloads(xero_server) == 1
+    provider_state.create_record("item", {"name": "Kit late", "sku": "KIT-L",
+                                          "unit_price": D("11")})
+    _advance(xero_server)
+    changed, _, _ = _all(hook, connected_connection, "item", page_size=2, cursor=cursor)
+    assert [r.sku for r in changed] == ["KIT-L"]  # the next pass downloads again
+    assert _item_downloads(xero_server) == 2
+
+
+def test_a_worker_restarted_mid_pass_downloads_the_items_once_more(connected_connection, hook,
+                                                                   provider_state, xero_server):
+    import importlib
+
+    from psa_xero import items_pass
+
+    for n in range(5):
+        provider_state.create_record("item", {"name": f"Kit {n}", "sku": f"KIT-{n}",
+                                              "unit_price": D("10")})
+    _advance(xero_server)
+    whole, _, _ = _all(hook, connected_connection, "item", page_size=100)
+    httpx.delete(f"{xero_server.url}/_sandbox/requests").raise_for_status()
+    first = hook(connected_connection, "list_records", object="item", cursor=None, page_size=2)
+    importlib.reload(items_pass)  # a fresh worker process: nothing kept in memory
+    rest, _, _ = _all(hook, connected_connection, "item", page_size=2, cursor=first.cursor)
+    listed = [r.external_id for r in (*first.records, *rest)]
+    assert listed == [r.external_id for r in whole]
+    assert _item_downloads(xero_server) == 2

@@ -22,8 +22,10 @@ record deleted in that window is seen by the next listing only). A watermark old
 **Invoices** carry their payments: the Payments named by the page's invoices' ``LinkedTxn`` are
 read in one query per page (``SELECT * FROM Payment WHERE Id IN (...)``, 50 ids a query); the
 host records each once. Payments this integration pushed are not reported (no echo). The
-company's tax model (US ``TAX``/``NON`` or codes per line) decides how tax is read; non-US
-companies' tax codes and rates are read once per page.
+company's tax model (US ``TAX``/``NON`` or codes per line) decides how tax is read. The company
+(CompanyInfo, Preferences and, outside the US, the tax codes' rates) is read **once per pass**,
+on its first page with invoices, and carried by the cursor to the pass's last page
+(:mod:`.records_company`): a page of invoices is one query (plus one for its payments).
 
 The cursor is JSON (``{"mode": "list"|"cdc"|"scan", ...}``); the host stores it unread.
 """
@@ -38,13 +40,13 @@ from decimal import Decimal
 from hookspecs import RecordPage, ValidationError
 
 from . import changes
-from . import company as company_mod
+from . import records_company
 from .api import PAGE_SIZE, QboClient, quote
 from .changes import CDC_CAP, CDC_LOOKBACK, OVERLAP
 from .changes import format_time as _fmt
 from .items import SELLABLE
 from .mappers import inbound
-from .taxes import code_rates
+from .records_company import PassCompany
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ def list_records(connection, object: str, cursor: str | None, page_size: int) ->
         return RecordPage(records=(), cursor=cursor or "", more=False)
     qbo = QboClient(connection)
     state = _read_cursor(cursor)
+    carried = records_company.from_cursor(state.pop("co", None))
     size = max(1, min(int(page_size or PAGE_SIZE), PAGE_SIZE))
     if state["mode"] == "cdc":
         since = inbound.moment(state.get("since"))
@@ -116,12 +119,12 @@ def list_records(connection, object: str, cursor: str | None, page_size: int) ->
             log.warning("QuickBooks %s: the last sync was more than 30 days ago (%s), beyond "
                         "change data capture; listing every record again", entity,
                         state.get("since"))
-            state = {"mode": "list", "pos": 1}
+            state, carried = {"mode": "list", "pos": 1}, None
         else:
             rows, next_state, more = _changes(qbo, entity, state, since, size)
-            return _page(connection, qbo, object, rows, next_state, more)
+            return _page(connection, qbo, object, rows, next_state, more, carried)
     rows, next_state, more = _listing(qbo, entity, state, size)
-    return _page(connection, qbo, object, rows, next_state, more)
+    return _page(connection, qbo, object, rows, next_state, more, carried)
 
 
 def _listing(qbo: QboClient, entity: str, state: dict, size: int):
@@ -179,7 +182,8 @@ def _recent(rows: list[dict], floor: str, seen: dict | None = None) -> dict:
 
 
 def _page(connection, qbo: QboClient, object: str, rows: list[dict], state: dict,
-          more: bool) -> RecordPage:
+          more: bool, carried: PassCompany | None) -> RecordPage:
+    """The page's records; ``carried``: the company the pass read on an earlier page."""
     entity = ENTITIES[object]
     rows = _listed(entity, rows)
     if object == "customer":
@@ -187,18 +191,22 @@ def _page(connection, qbo: QboClient, object: str, rows: list[dict], state: dict
     elif object == "item":
         records = tuple(inbound.item(r) for r in rows)
     else:
-        records = _invoices(connection, qbo, rows)
+        records, carried = _invoices(connection, qbo, rows, carried)
+    if more and carried is not None:  # the pass goes on: its next pages need not read it
+        state = dict(state, co=carried.to_cursor())
     return RecordPage(records=records, cursor=json.dumps(state, separators=(",", ":")),
                       more=more)
 
 
-def _invoices(connection, qbo: QboClient, rows: list[dict]) -> tuple:
+def _invoices(connection, qbo: QboClient, rows: list[dict],
+              company: PassCompany | None) -> tuple[tuple, PassCompany | None]:
+    """The page's invoices with their payments, and the company they were read with (the
+    one the cursor carried, else read now)."""
     if not rows:
-        return ()
-    company = company_mod.load(qbo)
-    chosen = (connection.settings or {}).get("non_us")
-    non_us = company.non_us if chosen is None else bool(chosen)
-    rates: dict[str, Decimal] = code_rates(qbo) if non_us else {}
+        return (), company
+    company = company or records_company.load(qbo)
+    non_us = company.tax_model(connection)
+    rates: dict[str, Decimal] = company.code_rates(qbo) if non_us else {}
     wanted = sorted({inbound.text(link.get("TxnId"), 30) for row in rows
                      for link in (row.get("LinkedTxn") or [])
                      if isinstance(link, dict) and link.get("TxnType") == "Payment"
@@ -212,4 +220,4 @@ def _invoices(connection, qbo: QboClient, rows: list[dict]) -> tuple:
     return tuple(inbound.invoice(row, us=not non_us, home_currency=company.home_currency,
                                  code_rates=rates,
                                  payments=tuple(by_invoice.get(str(row.get("Id")), ())))
-                 for row in rows)
+                 for row in rows), company

@@ -1,6 +1,6 @@
 """``list_records``: Xero's contacts, items and invoices, page by page, then what changed.
 
-One Xero call per page, nothing else (the host's limiter keeps the calls within Xero's 60 a
+One Xero call per page (items: per pass), nothing else (the host's limiter keeps the calls within Xero's 60 a
 minute and 5 at a time):
 
 * **Contacts** -- ``GET /Contacts?page=N&pageSize=S&includeArchived=true&order=ContactID``
@@ -11,8 +11,9 @@ minute and 5 at a time):
   (``IsSupplier`` without ``IsCustomer``: someone who only sends bills).
 * **Items** -- ``GET /Items`` (with ``If-Modified-Since`` once there is a watermark). Xero
   does not page items: one call returns all of them, so the plugin sorts them by ItemID and
-  hands out ``page_size`` at a time, the cursor keeping the last ItemID given (``after``);
-  each page re-reads the list (one call per page, as for the paged collections). Xero cannot
+  hands out ``page_size`` at a time, the cursor keeping the last ItemID given (``after``).
+  The list is downloaded once per pass: its next pages take it from the worker's memory
+  (:mod:`.items_pass`; a worker restarted mid-pass downloads it once more). Xero cannot
   archive an item: an accountant who stops selling one unticks "I sell this" (``IsSold:
   false``), so such an item is listed with ``active=False``; an item deleted in Xero is no
   longer listed at all (the host keeps its link).
@@ -51,6 +52,7 @@ from datetime import datetime, timedelta, timezone
 
 from hookspecs import ProviderDown, RecordPage
 
+from . import items_pass
 from .api import XeroClient, parse_xero_datetime
 from .mappers import inbound
 
@@ -130,6 +132,10 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
     params = dict(fixed)
     if paged:
         params.update(page=state["page"], pageSize=size, order=id_field)
+    else:
+        kept = items_pass.recall(connection, state["since"], state["start"])
+        if kept is not None:  # a later page of this pass: the list it downloaded
+            return _slice(connection, kept, mapper, state, state["start"], size, fresh=False)
     data = XeroClient(connection).get(
         collection, params=params, modified_since=state["since"], precise=True,
         action=f"listing the {collection.lower()} in Xero")
@@ -142,7 +148,7 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
         or datetime.now(timezone.utc)
     rows = data.get(collection) if isinstance(data.get(collection), list) else []
     if not paged:
-        return _slice(rows, mapper, state, start, size)
+        return _slice(connection, rows, mapper, state, start, size, fresh=True)
     records = tuple(mapper(row) for row in rows if listed(row))
     more = len(rows) >= size
     pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
@@ -156,9 +162,11 @@ def list_records(connection, object: str, cursor: str | None,  # noqa: A002 (hoo
                       more=False)
 
 
-def _slice(rows: list, mapper, state: dict, start: datetime, size: int) -> RecordPage:
+def _slice(connection, rows: list, mapper, state: dict, start: datetime, size: int, *,
+           fresh: bool) -> RecordPage:
     """One page of an unpaged listing (items): the ``size`` rows after ``state["after"]`` in
-    ItemID order."""
+    ItemID order. Rows ``fresh`` from Xero are kept for the pass's next pages
+    (:mod:`.items_pass`)."""
     keyed = sorted(((str(row.get("ItemID") or "").lower(), row) for row in rows
                     if isinstance(row, dict)), key=lambda pair: pair[0])
     after = state["after"].lower()
@@ -167,6 +175,9 @@ def _slice(rows: list, mapper, state: dict, start: datetime, size: int) -> Recor
     records = tuple(mapper(row) for _, row in page)
     upto = _latest(records, start, state["upto"])
     if more:
+        if fresh:
+            items_pass.keep(connection, state["since"], start, rows)
         return RecordPage(records=records, more=True, cursor=format_cursor(
             1, state["since"], start, after=page[-1][0], upto=upto))
+    items_pass.forget(connection, state["since"])
     return RecordPage(records=records, cursor=format_cursor(1, watermark(start, upto), None))
