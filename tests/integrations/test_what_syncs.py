@@ -221,3 +221,11 @@ def test_the_saved_message_names_the_provider_and_only_what_changed(admin_client
     assert _flash(admin_client, resp).startswith(
         "Customers ↔ clients: direction was PSA → Fake Ledger, now Fake Ledger → PSA; "
         "when both sides changed: Fake Ledger data wins; the import is queued")
+
+
+def test_the_created_after_filter_says_the_day_itself_counts(admin_client, conn_id):
+    """The importer keeps records created on the chosen day (host.sync.twoway.filters), and
+    the suggested day is today: the label says "on or after", not "after"."""
+    page = admin_client.get(_manage(conn_id)).get_data(as_text=True)
+    assert "Records created in Fake Ledger on or after" in page
+    assert "Recommended: after today" not in page
