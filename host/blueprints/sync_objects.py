@@ -23,6 +23,7 @@ from host.contract.records import SYNC_OBJECTS
 from host.extensions import db
 from host.forms.sync_objects import CardValues, SyncObjectForm, raw_values
 from host.integrations import ledger_choices, what_syncs
+from host.integrations.context import provider_label
 from host.models import Connection, SyncLink
 from host.models.sync_object import DIRECTIONS
 from host.security.permissions import admin_required, org_get_or_404
@@ -104,7 +105,7 @@ def save(connection_id: int, object: str):
         return manage_page(conn, what_syncs_posted={object: (CardValues.posted(raw, stored), exc)},
                            status=422)
     was_inbound, was_outbound = setting.inbound, setting.outbound
-    changed = _changes(setting, clean)
+    changed = _changes(setting, clean, provider_label(conn.provider_key))
     setting.direction, setting.conflict = clean.direction, clean.conflict
     setting.fields, setting.filters = clean.fields, clean.filters
     if changed:
@@ -126,20 +127,33 @@ def save(connection_id: int, object: str):
     return redirect(_card_url(conn, object))
 
 
-def _changes(setting, clean: sync_settings.CleanSetting) -> list[str]:
-    """What saving ``clean`` changes, in words (the flash message)."""
+def _changes(setting, clean: sync_settings.CleanSetting, label: str) -> list[str]:
+    """What saving ``clean`` changes, in words (the flash message), with the provider's name
+    (``label``) and the cards' own wording. What is stored before the first save (nothing)
+    equals the same defaults spelled out, so saving an untouched card reports no changes."""
     out = []
     if setting.direction != clean.direction:
-        words = {"off": "off", "out": "PSA → ledger", "in": "ledger → PSA", "both": "both ways"}
-        out.append(f"direction {words[setting.direction]} → {words[clean.direction]}")
+        words = dict(what_syncs.direction_choices(label))
+        out.append(f"direction was {words[setting.direction]}, now {words[clean.direction]}")
     if setting.conflict != clean.conflict:
-        out.append("conflicts: " + ("PSA data wins" if clean.conflict == "host"
-                                    else "the ledger's data wins"))
-    if (setting.fields or {}) != clean.fields:
+        out.append("when both sides changed: " + ("PSA data wins" if clean.conflict == "host"
+                                                  else f"{label} data wins"))
+    if _field_choices(setting.fields) != _field_choices(clean.fields):
         out.append("mapped fields changed")
-    if (setting.filters or {}) != clean.filters:
+    if _filters_set(setting.filters) != _filters_set(clean.filters):
         out.append("filters changed")
     return out
+
+
+def _field_choices(fields: dict | None) -> tuple[list, list]:
+    """Stored field choices as (fields switched off, added pairs); missing keys are empty."""
+    fields = fields or {}
+    return sorted(fields.get("off") or []), list(fields.get("extra") or [])
+
+
+def _filters_set(filters: dict | None) -> dict:
+    """The filters that filter: an empty value ("", [], False) filters nothing, as missing."""
+    return {key: value for key, value in (filters or {}).items() if value}
 
 
 @bp.post(f"{MANAGE}/sync-objects/<object>/import")

@@ -123,3 +123,17 @@ def test_whatever_the_ledger_sends_is_shown_escaped(app, admin_client, conn_id, 
             if text.strip():
                 assert str(escape(text.strip())) in page
         assert "<script" not in page.lower().replace('<script src="/static/', "")
+
+
+def test_what_to_do_links_the_page_it_names(app, admin_client, conn_id):
+    """A waiting invoice's fix names the Manage page (as the engine writes it for an unmapped
+    tax code): the From the ledger tab and the record's page link it, like the sync overview."""
+    link_id = _link(app, conn_id, object="invoice", external_id="I-9", status="waiting",
+                    label="Invoice 1001",
+                    reason="The tax code 2 (8 %) is not mapped to a host tax rate.",
+                    fix="Map it on the integration's Manage page (tax rates), then press Retry.")
+    manage = f'href="/settings/integrations/connections/{conn_id}"'
+    for url in (f"/settings/integrations/{conn_id}/sync/ledger",
+                f"/settings/integrations/{conn_id}/sync/ledger/{link_id}"):
+        page = admin_client.get(url).get_data(as_text=True)
+        assert f'<a class="fix-link" {manage}>Manage page</a>' in page

@@ -202,3 +202,30 @@ def test_progress_json(app, admin_client, conn_id):
     page = admin_client.get(_manage(conn_id)).get_data(as_text=True)
     assert re.search(r'data-count="created">3<', page)
     assert 'class="import-progress" data-object="customer" data-status="running"' in page
+
+
+def _flash(client, resp) -> str:
+    page = client.get(resp.location).get_data(as_text=True)
+    return re.search(r"Customers ↔ clients: [^<]*", page).group(0)
+
+
+def test_the_saved_message_names_the_provider_and_only_what_changed(admin_client, conn_id):
+    """The first save of an untouched card changes nothing; a new direction and policy are
+    said with the cards' own words and the provider's name (not "ledger")."""
+    untouched = {"direction": "out", "conflict": "host", "fields_shown": "1",
+                 "field_on": ["name", "billing_email", "billing_contact_name"]}
+    resp = _post(admin_client, conn_id, "customer", untouched)
+    assert _flash(admin_client, resp) == "Customers ↔ clients: no changes."
+    resp = _post(admin_client, conn_id, "customer",
+                 {**untouched, "direction": "in", "conflict": "provider"})
+    assert _flash(admin_client, resp).startswith(
+        "Customers ↔ clients: direction was PSA → Fake Ledger, now Fake Ledger → PSA; "
+        "when both sides changed: Fake Ledger data wins; the import is queued")
+
+
+def test_the_created_after_filter_says_the_day_itself_counts(admin_client, conn_id):
+    """The importer keeps records created on the chosen day (host.sync.twoway.filters), and
+    the suggested day is today: the label says "on or after", not "after"."""
+    page = admin_client.get(_manage(conn_id)).get_data(as_text=True)
+    assert "Records created in Fake Ledger on or after" in page
+    assert "Recommended: after today" not in page

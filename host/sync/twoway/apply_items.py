@@ -66,7 +66,7 @@ def apply_one(run: ImportRun, record: InboundItem) -> None:
         return
     reason = filters.excluded(run.setting.filters, record)
     if reason:
-        run.skip(row, reason)
+        run.skip(row, reason, filters.NO_SKU_FIX if reason == filters.NO_SKU else None)
         return
     if not name:
         run.wait(row, record, "A product needs a name; this one has none in the ledger.",

@@ -24,6 +24,11 @@ from datetime import date
 
 from host.contract.records import InboundInvoice, InboundItem
 
+#: Why a product without a SKU is skipped, and what the admin can do about it.
+NO_SKU = "The product has no SKU; products without a SKU are not imported (filter)."
+NO_SKU_FIX = ("To import it, choose \"import them (matched by name)\" for products without a SKU "
+              "under What syncs on the Manage page, save, then press Import again.")
+
 #: The invoice statuses the "status" filter offers.
 INVOICE_STATUSES = ("open", "paid", "voided")
 
@@ -56,5 +61,5 @@ def excluded(filters: dict | None, record) -> str | None:
             return "Its customer is not among the customers whose invoices are imported."
     if isinstance(record, InboundItem) and not record.sku.strip() \
             and not filters.get("include_without_sku"):
-        return "The product has no SKU; products without a SKU are not imported (filter)."
+        return NO_SKU
     return None

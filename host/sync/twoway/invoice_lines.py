@@ -38,6 +38,9 @@ CENT = Decimal("0.01")
 UNREADABLE_FIX = ("Correct the invoice in the ledger: its next change brings it in again. "
                   "Or press Retry.")
 RETRY_FIX = "Fix it, then press Retry (or change the invoice in the ledger)."
+TAX_FIX = ("Map each of the ledger's tax codes to a host tax rate of the same percentage on the "
+           "integration's Manage page (tax rates), or add a host tax rate with that percentage, "
+           "then press Retry.")
 
 
 class Waiting(Exception):
@@ -148,7 +151,7 @@ def resolve_lines(run: ImportRun, record: InboundInvoice) -> list[dict]:
     if not record.lines:
         raise Waiting("The invoice has no lines.", UNREADABLE_FIX)
     _require_numbers(record)
-    lines, cache = [], {}
+    lines, cache, used = [], {}, []
     host_tax = Decimal(0)
     for n, line in enumerate(record.lines, start=1):
         rate = _tax_rate(run, line, cache)
@@ -160,9 +163,11 @@ def resolve_lines(run: ImportRun, record: InboundInvoice) -> list[dict]:
             raise Waiting(f"Line {n} does not add up: {line.quantity} x {line.unit_price} = "
                           f"{amount}, the ledger says {line.amount}.")
         tax = line_tax(amount, rate.rate if rate else None)
+        used.append((rate, line.tax_percent))
         if line.tax_amount is not None and abs(tax - cents(line.tax_amount)) > CENT:
             raise Waiting(f"Line {n}: the host computes a tax of {tax}, the ledger "
-                          f"{line.tax_amount}.")
+                          f"{line.tax_amount}{_rates_used([(rate, line.tax_percent)])}.",
+                          TAX_FIX)
         host_tax += tax
         lines.append({"description": bounded(line.description, 500)[0],
                       "quantity": line.quantity, "unit_price": line.unit_price,
@@ -178,8 +183,27 @@ def resolve_lines(run: ImportRun, record: InboundInvoice) -> list[dict]:
                       f"{record.total}.")
     if abs(cents(host_tax) - cents(record.tax_total)) > CENT * len(record.lines):
         raise Waiting(f"The host computes a tax of {cents(host_tax)}, the ledger "
-                      f"{record.tax_total}.")
+                      f"{record.tax_total}{_rates_used(used)}.", TAX_FIX)
     return lines
+
+
+def _rates_used(used: list[tuple[TaxRate | None, Decimal | None]]) -> str:
+    """", with US Sales Tax (8.875 %) where the ledger says 8 %": the host tax rates whose
+    percentage differs from the ledger's, said once each (empty when none does)."""
+    said = []
+    for rate, percent in used:
+        if rate is None or percent is None or rate.rate == percent:
+            continue
+        text = (f"{bounded(rate.name, 100)[0]} ({_percent(rate.rate)} %) where the ledger says "
+                f"{_percent(percent)} %")
+        if text not in said:
+            said.append(text)
+    return f", with {'; '.join(said)}" if said else ""
+
+
+def _percent(value) -> str:
+    """8.8750 -> "8.875", 8 -> "8": a percentage as people write it."""
+    return f"{Decimal(value).normalize():f}"
 
 
 # -- fingerprints ------------------------------------------------------------------------------

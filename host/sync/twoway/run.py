@@ -291,13 +291,14 @@ class ImportRun:
     def unchanged(self, row, record) -> None:
         row.provider_version = (record.version or None) and str(record.version)[:100]
 
-    def skip(self, row: SyncLink, reason: str) -> None:
+    def skip(self, row: SyncLink, reason: str, fix: str | None = None) -> None:
+        """Mark ``row`` skipped with ``reason`` (and ``fix``, when the admin can change it)."""
         if row.status == "linked":  # never unlink a record already in the host
             return
         if row.status != "skipped" or row.reason != reason:
             row.log("skipped", reason)
         row.status = "skipped"
-        row.reason, row.fix = reason, None
+        row.reason, row.fix = reason, fix
         self._count("skipped")
 
     def wait(self, row: SyncLink, record, reason: str, fix: str) -> None:

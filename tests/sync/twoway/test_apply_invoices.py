@@ -114,6 +114,28 @@ def test_tax_through_the_mapping_or_the_only_rate_with_that_percentage(
     assert _host_invoice(db, "I2").lines[0].tax_rate_id == other.id
 
 
+def test_a_code_mapped_to_a_rate_of_another_percentage_waits_naming_both(
+        db, org, connection, customer, inbound_run):
+    """The demo's trap: QuickBooks' 8 % code mapped to the host's 8.875 % rate. The invoice
+    waits, and the reason names the host rate and the ledger's percentage, the fix the page."""
+    ny = TaxRate(organization_id=org.id, name="US Sales Tax (NY)", rate=D("8.875"))
+    db.session.add(ny)
+    db.session.flush()
+    db.session.add(ConnectionMapping(connection_id=connection.id, kind="tax_code",
+                                     host_id=str(ny.id), external_id="2"))
+    db.session.commit()
+    lines = (InboundLine("Consulting", D("3"), D("150"), D("450"), tax_code="2",
+                         tax_percent=D("8"), tax_amount=None),)
+    run = inbound_run("invoice")
+    apply_invoices.apply_page(run, [_invoice(lines=lines, tax=D("36"))])
+    db.session.commit()
+    link = _link(db)
+    assert link.status == "waiting" and link.host_id is None
+    assert link.reason == ("The host computes a tax of 39.94, the ledger 36, with "
+                           "US Sales Tax (NY) (8.875 %) where the ledger says 8 %.")
+    assert "same percentage" in link.fix and "Manage page (tax rates)" in link.fix
+
+
 def test_lines_that_do_not_add_up_wait_with_the_numbers(db, org, connection, customer,
                                                        inbound_run):
     run = inbound_run("invoice")

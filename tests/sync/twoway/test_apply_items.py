@@ -65,10 +65,12 @@ def test_without_sku_skipped_unless_the_admin_includes_them(db, org, connection,
     apply_items.apply_page(run, [InboundItem("P1", "Misc")])
     db.session.commit()
     assert _link(db, "P1").status == "skipped" and "SKU" in _link(db, "P1").reason
+    assert "import them (matched by name)" in _link(db, "P1").fix  # what to do says how
     run = inbound_run("item", filters={"include_without_sku": True})
     apply_items.apply_page(run, [InboundItem("P1", "Misc")])
     db.session.commit()
     assert _link(db, "P1").status == "linked" and "Misc" in _types(db, org)
+    assert _link(db, "P1").fix is None
 
 
 def test_a_nameless_product_waits_and_a_price_edit_follows(db, org, connection, inbound_run):
