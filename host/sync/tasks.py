@@ -215,6 +215,9 @@ def build_call(record: SyncRecord) -> tuple[str, dict]:
 
     hook = HOOKS[record.object_type]
     if record.object_type in outbound.OBJECTS:
+        waiting = outbound.read_ledger_first(record)
+        if waiting:
+            raise Deferred(waiting)
         return outbound.build_call(record)
     if record.object_type == "invoice":
         invoice = _load(Invoice, record)

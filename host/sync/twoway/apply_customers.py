@@ -130,6 +130,9 @@ def host_values(client: Client, names) -> dict:
 
 def _update(run: ImportRun, row, client: Client, record: InboundCustomer,
             how: str = "pushed from the host") -> None:
+    if run.already_seen(row, record):
+        run.unchanged(row, record)
+        return
     provider = run.provider_values(record)
     first = row.status != "linked"
     resolution = conflicts.resolve(row.fingerprint or {}, host_values(client, provider),

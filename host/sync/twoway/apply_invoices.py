@@ -239,6 +239,13 @@ def _follow(run: ImportRun, row: SyncLink, invoice: Invoice, pushed: SyncRecord,
     if invoice.status == "void":
         run.unchanged(row, record)
         return
+    if run.already_seen(row, record):  # nothing changed; its payments are recorded once
+        notes: list[str] = []
+        _payments(run, record, notes)
+        if notes:
+            row.log("payment", " ".join(notes))
+        run.unchanged(row, record)
+        return
     lines = resolve_lines(run, record)
     provider = _provider_values(run, record, lines)
     resolution = conflicts.resolve(row.fingerprint or {}, _host_values(invoice, provider),

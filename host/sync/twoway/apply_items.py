@@ -118,6 +118,9 @@ def _account_external_id(run: ImportRun, gl_account_id: int | None) -> str:
 
 def _update(run: ImportRun, row, service_type: ServiceType, record: InboundItem,
             how: str = "mapped in the host") -> None:
+    if run.already_seen(row, record):
+        run.unchanged(row, record)
+        return
     provider = run.provider_values(record)
     first = row.status != "linked"
     resolution = conflicts.resolve(row.fingerprint or {},

@@ -168,6 +168,31 @@ def synced_print(connection: Connection, object: str, obj, setting) -> dict[str,
 # -- the worker's side --------------------------------------------------------------------------
 
 
+def read_ledger_first(record: SyncRecord) -> str | None:
+    """Before a client or service type is pushed while its object also syncs provider -> PSA,
+    read what changed in the ledger (one incremental pass of the importer, in this worker).
+
+    A field the accountant changed in the ledger since the last sync is then applied to the
+    host, or -- changed on both sides -- settled by the object's conflict policy with a history
+    line naming the value that loses, before the push writes anything: a push never overwrites
+    a ledger edit the host has not seen. Returns why the push must wait (a pass of the same
+    object is running, the ledger cannot be read right now), or None to push.
+    """
+    from host.sync.twoway.importer import run_import
+    from host.sync.twoway.settings import setting_for
+
+    setting = setting_for(record.connection, OBJECTS[record.object_type])
+    if not setting.inbound:
+        return None
+    setting_id = setting.id
+    db.session.commit()  # the claim and its history line; the pass opens its own transactions
+    outcome = run_import(setting_id)
+    if outcome in ("done", "idle", "off"):
+        return None
+    return (f"Waiting to read the ledger's changes to this {OBJECTS[record.object_type]} "
+            f"before pushing (the pass says: {outcome}).")
+
+
 def build_call(record: SyncRecord) -> tuple[str, dict]:
     """``push_record`` and its arguments for a client or service type record."""
     from host.services import snapshots

@@ -288,6 +288,15 @@ class ImportRun:
         return ("The host's values were kept and go back to the ledger."
                 if push_back(row) is not None else "The host's values were kept.")
 
+    def already_seen(self, row: SyncLink, record) -> bool:
+        """True when ``record`` is the ledger version this link last synced (its own push's
+        answer, or a version already applied or settled by a conflict): listed again -- an
+        overlap re-read, a pass before a push -- it changes nothing. Comparing its values with
+        the fingerprint instead would take a value the host won a conflict against, still in
+        the ledger until the push back lands, for a new ledger edit."""
+        return (row.status == "linked" and bool(record.version)
+                and row.provider_version == str(record.version)[:100])
+
     def unchanged(self, row, record) -> None:
         row.provider_version = (record.version or None) and str(record.version)[:100]
 

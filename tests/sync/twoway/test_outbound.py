@@ -230,17 +230,55 @@ def test_direction_off_pushes_no_service_type(db, org, conn, admin_client):
 
 
 def test_push_back_sends_the_host_values_to_the_ledger(db, org, conn, admin_client):
-    direction(db, conn, "customer", "both")
+    direction(db, conn, "customer", "out")
     save_client(admin_client, name="Initech", billing_email="ap@initech.test")
-    run_all(db, "client")
+    direction(db, conn, "customer", "both")
     client = client_named(db, org, "Initech")
+    save_client(admin_client, client.id, name="Initech", billing_email="ap@initech.test",
+                billing_contact_name="Bill")
+    run_all(db, "client")
     link = link_of(db, "customer", client.id)
+    # the host won a conflict over the email: the pass settled it, the ledger still says
+    # otherwise until the push lands (its version is the one the link last synced)
     LEDGER.edit_record("customer", link.external_id, {"email": "ledger@initech.test"})
+    link.provider_version = str(LEDGER.record("customer", link.external_id)["version"])
+    db.session.commit()
     record = outbound.push_back(link)
     db.session.commit()
     assert (record.status, record.operation) == ("pending", "update")
     run_all(db, "client")
     assert LEDGER.record("customer", link.external_id)["email"] == "ap@initech.test"
+
+
+@pytest.mark.parametrize("policy", ["host", "provider"])
+def test_a_push_reads_the_ledger_first_and_a_change_on_both_sides_goes_by_the_policy(
+        db, org, conn, admin_client, policy):
+    """The accountant changed the email in the ledger while the admin changed it in the host:
+    before the push writes anything, the ledger's change is read and the conflict settled by
+    the policy, with a history line naming the value that lost -- never overwritten silently."""
+    direction(db, conn, "customer", "both", conflict=policy)
+    save_client(admin_client, name="Globex", billing_email="ap@globex.test")
+    run_all(db, "client")
+    client = client_named(db, org, "Globex")
+    external_id = link_of(db, "customer", client.id).external_id
+    LEDGER.edit_record("customer", external_id, {"email": "ledger-side@globex.test"})
+    save_client(admin_client, client.id, name="Globex", billing_email="host-side@globex.test")
+    (record,) = pending(db, "client")
+    # the pass before the push settles the conflict; "Use PSA data" queues the push back
+    # (this same record again), which the worker then sends
+    outcomes = [process_sync_record(record.id)]
+    if outcomes[0] == "pending":
+        outcomes.append(process_sync_record(record.id))
+    assert outcomes[-1] == "synced", outcomes
+    db.session.expire_all()
+    client = client_named(db, org, "Globex")
+    link = link_of(db, "customer", client.id)
+    conflict = [c for e in link.events for c in (e.changes or ()) if c.get("conflict")]
+    assert [(c["field"], c["host"], c["provider"], c["kept"]) for c in conflict] == [
+        ("billing_email", "host-side@globex.test", "ledger-side@globex.test", policy)]
+    winner = "host-side@globex.test" if policy == "host" else "ledger-side@globex.test"
+    assert client.billing_email == winner
+    assert LEDGER.record("customer", external_id)["email"] == winner
 
 
 def test_push_back_of_an_invoice_queues_its_update(db, org, conn):
@@ -330,7 +368,9 @@ def test_host_pushes_then_a_full_inbound_pass_import_nothing_and_push_nothing(
               for model in (Client, ServiceType, Invoice)}
     links = {link.id: (dict(link.fingerprint), len(link.events))
              for link in db.session.scalars(db.select(SyncLink))}
-    assert len(links) == 3  # the client, the service type, the invoice: origin host
+    # the client, the service type, the invoice: origin host (the ledger's own records were
+    # read too, by the pass each client and service type push makes first)
+    assert db.session.scalar(db.select(db.func.count(SyncLink.id)).filter_by(origin="host")) == 3
     for object in ("customer", "item", "invoice"):
         assert run_import(setting_for(conn, object).id) == "done"
     db.session.expire_all()
