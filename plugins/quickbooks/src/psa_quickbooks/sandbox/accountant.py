@@ -32,25 +32,15 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from . import customfields, faults
 from .entities import Operations
+from .pages import _company, _sandbox
 
 bp = Blueprint("qbo_accountant", __name__)
 #: Line rows an invoice form offers (filled ones are kept on edit, plus blanks up to this).
 LINE_SLOTS = 5
-
-
-def _sandbox():
-    return current_app.extensions["qbo_sandbox"]
-
-
-def _company(realm):
-    company = _sandbox().state.company(realm)
-    if company is None:
-        abort(404)
-    return company
 
 
 def _text(name: str) -> str:
